@@ -1,0 +1,35 @@
+#pragma once
+// The exception types minidl throws. Every message names the op or layer, the argument and the
+// value received, in Keras's style: "<where>: invalid argument `<arg>`: <expectation>, received <value>".
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace minidl {
+
+// A bad value for an argument: an unknown name, a negative size, an axis out of range.
+class InvalidArgument : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// Shapes that do not fit together: broadcasting, matmul's inner dimension, a layer's input rank.
+class ShapeError : public InvalidArgument {
+ public:
+  using InvalidArgument::InvalidArgument;
+};
+
+// A call at the wrong moment: reading a gradient that was never computed, backward twice.
+class StateError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+// Builds the house message "<where>: invalid argument `<argument>`: <expectation>, received <received>".
+std::string invalid_argument_message(std::string_view where, std::string_view argument,
+                                     std::string_view expectation, std::string_view received);
+
+[[noreturn]] void throw_invalid_argument(std::string_view where, std::string_view argument,
+                                         std::string_view expectation, std::string_view received);
+
+}  // namespace minidl

@@ -1,0 +1,95 @@
+// Batched matrix products through BLAS gemm, with NumPy's broadcasting of batch dimensions.
+#include <minidl/core/kernels/kernels.hpp>
+
+#include <cblas.h>
+
+namespace minidl::kernels {
+
+namespace {
+
+void gemm(const float* a, const float* b, float* c, int n, int k, int m, bool transpose_a, bool transpose_b) {
+  cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, n, m, k,
+              1.0f, a, transpose_a ? n : k, b, transpose_b ? k : m, 0.0f, c, m);
+}
+
+void gemm(const double* a, const double* b, double* c, int n, int k, int m, bool transpose_a, bool transpose_b) {
+  cblas_dgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, n, m, k,
+              1.0, a, transpose_a ? n : k, b, transpose_b ? k : m, 0.0, c, m);
+}
+
+// A matrix operand gemm can read without a copy: row-major, or row-major transposed (as a
+// transpose() view of a contiguous matrix is). Anything else is packed first.
+struct MatrixOperand {
+  Tensor storage;
+  bool transposed = false;
+};
+
+MatrixOperand as_gemm_operand(const Tensor& x) {
+  const int rank = x.ndim();
+  const auto rows = x.shape()[rank - 2], columns = x.shape()[rank - 1];
+  const auto row_stride = x.strides()[rank - 2], column_stride = x.strides()[rank - 1];
+  bool batch_packed = true;
+  std::int64_t expected = rows * columns;
+  for (int axis = rank - 3; axis >= 0; --axis) {
+    if (x.shape()[axis] != 1 && x.strides()[axis] != expected) batch_packed = false;
+    expected *= x.shape()[axis];
+  }
+  if (batch_packed && rows > 1 && columns > 1 && row_stride == 1 && column_stride == rows)
+    return {x, true};
+  return {x.contiguous(), false};
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  const int rank_a = a.ndim(), rank_b = b.ndim();
+  const auto n = a.shape()[rank_a - 2], k = a.shape()[rank_a - 1], m = b.shape()[rank_b - 1];
+  const Shape batch_a(a.shape().begin(), a.shape().end() - 2);
+  const Shape batch_b(b.shape().begin(), b.shape().end() - 2);
+  const Shape batch = broadcast_shapes(batch_a, batch_b, "matmul");
+  Shape out_shape = batch;
+  out_shape.push_back(n);
+  out_shape.push_back(m);
+  Tensor out = Tensor::empty(out_shape, a.dtype());
+  if (out.size() == 0) return out;
+  if (k == 0) return Tensor::zeros(out_shape, a.dtype());
+
+  // One gemm when b is a single matrix: fold a's batch into its rows.
+  const bool fold_batch = element_count(batch_b) == 1 && batch_a == batch;
+  const MatrixOperand left = fold_batch ? MatrixOperand{a.contiguous(), false} : as_gemm_operand(a);
+  const MatrixOperand right = as_gemm_operand(b);
+  dispatch(a.dtype(), [&]<class T>() {
+    const T* a_data = left.storage.template data<T>();
+    const T* b_data = right.storage.template data<T>();
+    T* c_data = out.data<T>();
+    if (fold_batch) {
+      gemm(a_data, b_data, c_data, static_cast<int>(element_count(batch) * n), static_cast<int>(k),
+           static_cast<int>(m), false, right.transposed);
+      return;
+    }
+    // Walk the broadcast batch: each output matrix picks its operands' matrices by batch index.
+    const std::int64_t batches = element_count(batch);
+    const Shape batch_strides = contiguous_strides(batch);
+    for (std::int64_t index = 0; index < batches; ++index) {
+      std::int64_t matrix_a = 0, matrix_b = 0, stride_a = 1, stride_b = 1;
+      for (int axis = static_cast<int>(batch.size()) - 1; axis >= 0; --axis) {
+        const std::int64_t position = (index / batch_strides[axis]) % batch[axis];
+        const int axis_a = axis - static_cast<int>(batch.size() - batch_a.size());
+        const int axis_b = axis - static_cast<int>(batch.size() - batch_b.size());
+        if (axis_a >= 0) {
+          if (batch_a[axis_a] != 1) matrix_a += position * stride_a;
+          stride_a *= batch_a[axis_a];
+        }
+        if (axis_b >= 0) {
+          if (batch_b[axis_b] != 1) matrix_b += position * stride_b;
+          stride_b *= batch_b[axis_b];
+        }
+      }
+      gemm(a_data + matrix_a * n * k, b_data + matrix_b * k * m, c_data + index * n * m, static_cast<int>(n),
+           static_cast<int>(k), static_cast<int>(m), left.transposed, right.transposed);
+    }
+  });
+  return out;
+}
+
+}  // namespace minidl::kernels

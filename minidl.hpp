@@ -1,0 +1,20 @@
+#pragma once
+// The umbrella header: everything a minidl user needs, without xtensor's templates
+// (include <minidl/core/xtensor_bridge.hpp> to convert to and from xtensor).
+#include <minidl/core/dtype.hpp>
+#include <minidl/core/errors.hpp>
+#include <minidl/core/format.hpp>
+#include <minidl/core/random.hpp>
+#include <minidl/core/shape.hpp>
+#include <minidl/core/tensor.hpp>
+
+#include <minidl/autograd/activations/activations.hpp>
+#include <minidl/autograd/engine.hpp>
+#include <minidl/autograd/grad_mode.hpp>
+#include <minidl/autograd/gradcheck.hpp>
+#include <minidl/autograd/ops/arithmetic.hpp>
+#include <minidl/autograd/ops/comparison.hpp>
+#include <minidl/autograd/ops/math.hpp>
+#include <minidl/autograd/ops/matmul.hpp>
+#include <minidl/autograd/ops/reduction.hpp>
+#include <minidl/autograd/ops/shape_ops.hpp>

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages minidl builds against, only those that are missing.
+# Sourced by the other scripts; safe to run on its own.
+set -euo pipefail
+
+minidl_packages=(
+  cmake g++ make
+  libxtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev
+  libfmt-dev doctest-dev nlohmann-json3-dev
+)
+
+missing=()
+for package in "${minidl_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "minidl: missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "minidl: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
