@@ -17,7 +17,7 @@ struct ReluOptions {
   // Slope below the threshold (0: plain relu).
   double negative_slope = 0.0;
   // Upper saturation value; none by default.
-  std::optional<double> max_value;
+  std::optional<double> max_value = std::nullopt;
   // Values at or below it are zeroed (then take the negative slope).
   double threshold = 0.0;
 };

@@ -39,11 +39,13 @@ std::vector<int> inverse(const std::vector<int>& order) {
 }  // namespace
 
 Tensor softmax(const Tensor& x, std::int64_t axis) {
+  normalize_axis(axis, x.ndim(), "softmax");
   const Tensor e = exp(shifted_by_max(x, axis));
   return e / sum(e, {axis}, true);
 }
 
 Tensor log_softmax(const Tensor& x, std::int64_t axis) {
+  normalize_axis(axis, x.ndim(), "log_softmax");
   const Tensor shifted = shifted_by_max(x, axis);
   return shifted - log(sum(exp(shifted), {axis}, true));
 }

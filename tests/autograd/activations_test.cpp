@@ -1,0 +1,80 @@
+// Activations against real Keras 3.15.1 (tests/data/keras_activations.json), and the name lookup.
+#include "../support/golden.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace minidl;
+using namespace minidl::testing;
+
+namespace {
+
+// The case's function: by Keras name when the case used the string, else with its keyword arguments.
+activations::Activation activation_of(const nlohmann::json& item) {
+  const std::string name = item.at("name");
+  const auto& kwargs = item.at("kwargs");
+  if (item.at("by_string").get<bool>()) return activations::get(name);
+  if (name == "relu") {
+    activations::ReluOptions options;
+    if (kwargs.contains("negative_slope")) options.negative_slope = kwargs.at("negative_slope");
+    if (kwargs.contains("max_value")) options.max_value = kwargs.at("max_value").get<double>();
+    if (kwargs.contains("threshold")) options.threshold = kwargs.at("threshold");
+    return [options](const Tensor& x) { return activations::relu(x, options); };
+  }
+  if (name == "gelu") {
+    const bool approximate = kwargs.at("approximate");
+    return [approximate](const Tensor& x) { return activations::gelu(x, approximate); };
+  }
+  if (name == "celu") {
+    const double alpha = kwargs.at("alpha");
+    return [alpha](const Tensor& x) { return activations::celu(x, alpha); };
+  }
+  throw std::runtime_error("no test binding for activation " + name);
+}
+
+void check_keras_cases(DType dtype) {
+  const auto golden = load_test_data("keras_activations.json");
+  const double rtol = dtype == DType::float64 ? 1e-12 : 1e-5;
+  const double atol = dtype == DType::float64 ? 1e-12 : 1e-6;
+  for (const auto& item : golden.at("cases")) {
+    const std::string id = item.at("id");
+    CAPTURE(id);
+    const Tensor x = tensor_from_json(item.at("x"), dtype).set_requires_grad();
+    const Tensor y = activation_of(item)(x);
+    CHECK_CLOSE(y, tensor_from_json(item.at("expected").at("y"), dtype), rtol, atol);
+    const Tensor dx = autograd::grad({y}, {x}, {tensor_from_json(item.at("g"), dtype)})[0];
+    // Keras's hard_sigmoid gradient carries torch 1.13's float slope (1/6 to ~3e-8 relative; see the case's note).
+    const double gradient_rtol = id.find("hard_s") != std::string::npos ? std::max(rtol, 1e-7) : rtol;
+    CHECK_CLOSE(dx, tensor_from_json(item.at("expected").at("dx"), dtype), gradient_rtol, atol);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("activations match Keras 3 values and gradients") {
+  SUBCASE("float64") { check_keras_cases(DType::float64); }
+  SUBCASE("float32") { check_keras_cases(DType::float32); }
+}
+
+TEST_CASE("activations::get knows Keras's names and rejects others") {
+  for (const char* name : {"relu", "swish", "hard_swish", "gelu", "softmax", "log_softmax", "linear", "mish",
+                           "exponential", "hard_sigmoid", "selu", "relu6", "leaky_relu"})
+    CHECK_NOTHROW(activations::get(name));
+  CHECK_THROWS_WITH_AS(activations::get("Relu"),
+                       doctest::Contains("activations::get: invalid argument `activation`: expected one of celu, elu"),
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(activations::get("reLU"), doctest::Contains("received activation=\"reLU\""), InvalidArgument);
+}
+
+TEST_CASE("activation formulas at hand-checkable points") {
+  const Tensor x(std::vector<double>{-1.0, 0.5, 4.0}, {3});
+  // Keras 3: hard_sigmoid(x) = relu6(x + 3) / 6.
+  CHECK_CLOSE(activations::hard_sigmoid(x), Tensor(std::vector<double>{2.0 / 6, 3.5 / 6, 1.0}, {3}), 1e-15, 0);
+  // leaky_relu's Keras default slope is 0.2.
+  CHECK_CLOSE(activations::leaky_relu(x), Tensor(std::vector<double>{-0.2, 0.5, 4.0}, {3}), 1e-15, 0);
+  CHECK_CLOSE(activations::relu6(Tensor(std::vector<double>{-1.0, 3.0, 7.0}, {3})),
+              Tensor(std::vector<double>{0.0, 3.0, 6.0}, {3}), 0, 0);
+  // softmax of a row with a huge entry stays finite (the maximum is subtracted first).
+  const Tensor big(std::vector<double>{1000.0, 0.0}, {1, 2});
+  CHECK_CLOSE(activations::softmax(big), Tensor(std::vector<double>{1.0, 0.0}, {1, 2}), 1e-15, 1e-300);
+  CHECK_CLOSE(activations::log_softmax(big), Tensor(std::vector<double>{0.0, -1000.0}, {1, 2}), 1e-15, 0);
+}
