@@ -82,3 +82,10 @@ TEST_CASE("gradcheck: every activation Keras names, plus option variants") {
     CHECK_MESSAGE(report.passed, report.to_string());
   }
 }
+
+TEST_CASE("gradcheck: cast") {
+  // float64 to float64 is the only cast finite differences can judge; float32 is covered in engine_test.
+  const Tensor x(std::vector<double>{0.5, -1.5, 2.25}, {3});
+  const auto report = gradcheck([](const std::vector<Tensor>& in) { return square(cast(in[0], DType::float64)); }, {x});
+  CHECK_MESSAGE(report.passed, report.to_string());
+}
