@@ -14,7 +14,16 @@
 #include <minidl/autograd/gradcheck.hpp>
 #include <minidl/autograd/ops/arithmetic.hpp>
 #include <minidl/autograd/ops/comparison.hpp>
+#include <minidl/autograd/ops/conv1d.hpp>
 #include <minidl/autograd/ops/math.hpp>
 #include <minidl/autograd/ops/matmul.hpp>
 #include <minidl/autograd/ops/reduction.hpp>
 #include <minidl/autograd/ops/shape_ops.hpp>
+
+#include <minidl/layers/config.hpp>
+#include <minidl/layers/constraints/constraints.hpp>
+#include <minidl/layers/conv1d.hpp>
+#include <minidl/layers/initializers/initializers.hpp>
+#include <minidl/layers/layer.hpp>
+#include <minidl/layers/regularizers/regularizers.hpp>
+#include <minidl/layers/variable.hpp>

@@ -1,21 +1,11 @@
 // Batched matrix products through BLAS gemm, with NumPy's broadcasting of batch dimensions.
 #include <minidl/core/kernels/kernels.hpp>
 
-#include <cblas.h>
+#include <minidl/core/kernels/blas.hpp>
 
 namespace minidl::kernels {
 
 namespace {
-
-void gemm(const float* a, const float* b, float* c, int n, int k, int m, bool transpose_a, bool transpose_b) {
-  cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, n, m, k,
-              1.0f, a, transpose_a ? n : k, b, transpose_b ? k : m, 0.0f, c, m);
-}
-
-void gemm(const double* a, const double* b, double* c, int n, int k, int m, bool transpose_a, bool transpose_b) {
-  cblas_dgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, n, m, k,
-              1.0, a, transpose_a ? n : k, b, transpose_b ? k : m, 0.0, c, m);
-}
 
 // A matrix operand gemm can read without a copy: row-major, or row-major transposed (as a
 // transpose() view of a contiguous matrix is). Anything else is packed first.
@@ -63,8 +53,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     const T* b_data = right.storage.template data<T>();
     T* c_data = out.data<T>();
     if (fold_batch) {
-      gemm(a_data, b_data, c_data, static_cast<int>(element_count(batch) * n), static_cast<int>(k),
-           static_cast<int>(m), false, right.transposed);
+      gemm(false, right.transposed, element_count(batch) * n, m, k, T(1), a_data, k, b_data, right.transposed ? k : m,
+           T(0), c_data, m);
       return;
     }
     // Walk the broadcast batch: each output matrix picks its operands' matrices by batch index.
@@ -85,8 +75,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
           stride_b *= batch_b[axis_b];
         }
       }
-      gemm(a_data + matrix_a * n * k, b_data + matrix_b * k * m, c_data + index * n * m, static_cast<int>(n),
-           static_cast<int>(k), static_cast<int>(m), left.transposed, right.transposed);
+      gemm(left.transposed, right.transposed, n, m, k, T(1), a_data + matrix_a * n * k, left.transposed ? n : k,
+           b_data + matrix_b * k * m, right.transposed ? k : m, T(0), c_data + index * n * m, m);
     }
   });
   return out;

@@ -32,7 +32,7 @@ activations::Activation activation_of(const nlohmann::json& item) {
 }
 
 void check_keras_cases(DType dtype) {
-  const auto golden = load_test_data("keras_activations.json");
+  const auto golden = load_test_data("keras/activations.json");
   const double rtol = dtype == DType::float64 ? 1e-12 : 1e-5;
   const double atol = dtype == DType::float64 ? 1e-12 : 1e-6;
   for (const auto& item : golden.at("cases")) {

@@ -11,7 +11,7 @@ using namespace minidl::testing;
 namespace {
 
 void gradcheck_cases_of(const std::vector<std::string>& ops) {
-  static const auto golden = load_test_data("ops_golden.json");
+  static const auto golden = load_test_data("pytorch/ops_golden.json");
   int checked = 0;
   for (const auto& item : golden.at("cases")) {
     const std::string op = item.at("op"), id = item.at("id");

@@ -10,7 +10,7 @@ using namespace minidl::testing;
 namespace {
 
 void check_cases_of(const std::vector<std::string>& ops, DType dtype) {
-  static const auto golden = load_test_data("ops_golden.json");
+  static const auto golden = load_test_data("pytorch/ops_golden.json");
   const double rtol = dtype == DType::float64 ? 1e-12 : 1e-5;
   const double atol = dtype == DType::float64 ? 1e-12 : 1e-6;
   int checked = 0;

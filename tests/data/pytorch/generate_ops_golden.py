@@ -3,7 +3,7 @@
 
 Each case: an op, its arguments, inputs, an upstream gradient g, and what PyTorch gives for
 y = op(inputs) and d sum(g * y) / d inputs. Inputs are multiples of 1/64 (exact in float32 and
-float64) and stay off kinks. Run: /usr/bin/python3 tests/data/generate_ops_golden.py
+float64) and stay off kinks. Run: /usr/bin/python3 tests/data/pytorch/generate_ops_golden.py
 """
 import json
 import os
@@ -156,10 +156,10 @@ def sparsemax_reference(z):
 
 case("act_sparsemax", "activation", [a], sparsemax_reference, {"name": "sparsemax"})
 
-here = os.path.dirname(os.path.abspath(__file__))
+here = os.path.dirname(os.path.abspath(__file__))  # tests/data/pytorch
 with open(os.path.join(here, "ops_golden.json"), "w") as out:
     json.dump({"meta": {"produced_by": f"PyTorch {torch.__version__} (Debian python3-torch), float64",
-                        "generator": "tests/data/generate_ops_golden.py",
+                        "generator": "tests/data/pytorch/generate_ops_golden.py",
                         "semantics": "y = op(inputs); grads = d sum(g * y) / d inputs by torch.autograd"},
                "cases": cases}, out)
 print(f"{len(cases)} cases")

@@ -1,0 +1,67 @@
+#include <minidl/autograd/ops/conv1d.hpp>
+
+#include <minidl/autograd/node.hpp>
+#include <minidl/core/errors.hpp>
+#include <minidl/core/kernels/conv1d.hpp>
+#include <minidl/core/kernels/elementwise.hpp>
+#include <minidl/core/kernels/kernels.hpp>
+
+#include <fmt/format.h>
+
+namespace minidl {
+
+namespace {
+
+kernels::Conv1dGeometry checked_geometry(const Tensor& x, const Tensor& kernel, const Tensor& bias,
+                                         const Conv1dOptions& options) {
+  if (x.ndim() != 3)
+    throw ShapeError(fmt::format("conv1d: x must have rank 3 (batch, steps, channels), received shape {}", shape_to_string(x.shape())));
+  if (kernel.ndim() != 3)
+    throw ShapeError(fmt::format("conv1d: kernel must have rank 3 (kernel_size, channels / groups, filters), received shape {}",
+                                 shape_to_string(kernel.shape())));
+  kernels::require_same_dtype(x, kernel, "conv1d");
+  for (auto [name, value] : {std::pair{"strides", options.strides}, std::pair{"dilation_rate", options.dilation_rate},
+                             std::pair{"groups", options.groups}})
+    if (value <= 0) throw_invalid_argument("conv1d", name, "expected a positive integer", fmt::format("{}={}", name, value));
+  if (options.pad_left < 0 || options.pad_right < 0)
+    throw_invalid_argument("conv1d", "padding", "expected non-negative padding",
+                           fmt::format("pad_left={}, pad_right={}", options.pad_left, options.pad_right));
+  kernels::Conv1dGeometry g{.batch = x.shape()[0], .length = x.shape()[1], .channels = x.shape()[2],
+                            .filters = kernel.shape()[2], .kernel_size = kernel.shape()[0], .stride = options.strides,
+                            .dilation = options.dilation_rate, .pad_left = options.pad_left,
+                            .pad_right = options.pad_right, .groups = options.groups};
+  if (g.channels % g.groups != 0 || g.filters % g.groups != 0 || kernel.shape()[1] * g.groups != g.channels)
+    throw ShapeError(fmt::format("conv1d: kernel shape {} does not fit x of shape {} with groups={}: expected "
+                                 "(kernel_size, {}, filters) with filters divisible by groups",
+                                 shape_to_string(kernel.shape()), shape_to_string(x.shape()), g.groups,
+                                 g.channels % g.groups == 0 ? fmt::format("{}", g.channels / g.groups) : "channels / groups"));
+  if (bias.defined()) {
+    kernels::require_same_dtype(x, bias, "conv1d");
+    if (bias.shape() != Shape{g.filters})
+      throw ShapeError(fmt::format("conv1d: bias must have shape ({},), received {}", g.filters, shape_to_string(bias.shape())));
+  }
+  if (g.kernel_size < 1 || g.output_length() <= 0 || g.length + g.pad_left + g.pad_right < g.dilation * (g.kernel_size - 1) + 1)
+    throw ShapeError(fmt::format("conv1d: the output would have no steps: x has {} steps, padding ({}, {}), and the "
+                                 "dilated kernel spans {} steps",
+                                 g.length, g.pad_left, g.pad_right, g.dilation * (g.kernel_size - 1) + 1));
+  return g;
+}
+
+}  // namespace
+
+Tensor conv1d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv1dOptions& options) {
+  const auto geometry = checked_geometry(x, kernel, bias, options);
+  Tensor y = kernels::conv1d_forward(x, kernel, bias, geometry);
+  record(y, "conv1d", {x, kernel, bias},
+         [x = saved(x), kernel = saved(kernel), geometry, need_x = needs_grad(x), need_kernel = needs_grad(kernel),
+          need_bias = bias.defined() && needs_grad(bias)](const Tensor& g) {
+           return std::vector<Tensor>{
+               need_x ? kernels::conv1d_backward_input(g, kernel, geometry) : Tensor(),
+               need_kernel ? kernels::conv1d_backward_kernel(g, x, geometry) : Tensor(),
+               need_bias ? kernels::sum(g, {0, 1}, false) : Tensor(),
+           };
+         });
+  return y;
+}
+
+}  // namespace minidl

@@ -1,0 +1,168 @@
+#include <minidl/layers/layer.hpp>
+
+#include <minidl/autograd/ops/arithmetic.hpp>
+#include <minidl/core/errors.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+#include <fmt/format.h>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace minidl::layers {
+
+namespace {
+
+// Keras's to_snake_case: "Conv1D" -> "conv1d", "GlobalAveragePooling1D" -> "global_average_pooling1d".
+std::string snake_case(const std::string& class_name) {
+  std::string name = std::regex_replace(class_name, std::regex("(.)([A-Z][a-z]+)"), "$1_$2");
+  name = std::regex_replace(name, std::regex("([a-z])([A-Z])"), "$1_$2");
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name;
+}
+
+std::string unique_name(const std::string& base) {
+  static std::mutex guard;
+  static std::map<std::string, int> used;
+  std::lock_guard lock(guard);
+  const int count = used[base]++;
+  return count == 0 ? base : fmt::format("{}_{}", base, count);
+}
+
+}  // namespace
+
+Layer::Layer(std::string class_name, std::string name, bool trainable, DType dtype,
+             regularizers::Regularizer activity_regularizer)
+    : class_name_(std::move(class_name)),
+      name_(name.empty() ? unique_name(snake_case(class_name_)) : std::move(name)),
+      trainable_(trainable),
+      dtype_(dtype) {
+  activity_regularizer_ = activity_regularizer.validated(where(), "activity_regularizer");
+}
+
+std::string Layer::where() const { return fmt::format("{} '{}'", class_name_, name_); }
+
+void Layer::build(const Shape& input_shape) {
+  if (built_) return;
+  check_input(input_shape);
+  build_weights(input_shape);
+  built_ = true;
+}
+
+Tensor Layer::operator()(const Tensor& inputs) {
+  if (inputs.dtype() != dtype_)
+    throw InvalidArgument(fmt::format("{}: invalid argument `inputs`: expected dtype {} (the layer's dtype), received {}; "
+                                      "cast the input",
+                                      where(), dtype_name(dtype_), dtype_name(inputs.dtype())));
+  check_input(inputs.shape());
+  build(inputs.shape());
+  Tensor outputs = call(inputs);
+  activity_losses_.clear();
+  if (activity_regularizer_) {
+    Tensor loss = activity_regularizer_(outputs);
+    if (outputs.ndim() > 0 && outputs.shape()[0] > 0) loss = loss / static_cast<double>(outputs.shape()[0]);
+    activity_losses_.push_back(loss);
+  }
+  return outputs;
+}
+
+Tensor Layer::stateless_call(const std::vector<Tensor>& trainable_values, const Tensor& inputs) {
+  build(inputs.shape());
+  const auto trainable = trainable_weights();
+  if (trainable_values.size() != trainable.size())
+    throw_invalid_argument(where(), "trainable_values", fmt::format("expected {} tensors (the trainable weights)", trainable.size()),
+                           fmt::format("{} tensors", trainable_values.size()));
+  for (std::size_t i = 0; i < trainable.size(); ++i)
+    if (trainable_values[i].shape() != trainable[i]->shape() || trainable_values[i].dtype() != dtype_)
+      throw ShapeError(fmt::format("{}: stateless_call: trainable value {} ('{}') must have shape {} {}, received {} {}",
+                                   where(), i, trainable[i]->name(), shape_to_string(trainable[i]->shape()),
+                                   dtype_name(dtype_), shape_to_string(trainable_values[i].shape()),
+                                   dtype_name(trainable_values[i].dtype())));
+  // Swap the given tensors in for the call, and back out even if it throws.
+  struct Swap {
+    const std::vector<std::shared_ptr<Variable>>& weights;
+    std::vector<Tensor> held;
+    ~Swap() {
+      for (std::size_t i = 0; i < weights.size(); ++i) weights[i]->swap_value(held[i]);
+    }
+  } swap{trainable, trainable_values};
+  for (std::size_t i = 0; i < trainable.size(); ++i) trainable[i]->swap_value(swap.held[i]);
+  return (*this)(inputs);
+}
+
+void Layer::set_trainable(bool trainable) {
+  trainable_ = trainable;
+  for (auto& weight : weights_) weight->set_trainable(trainable);
+}
+
+std::vector<std::shared_ptr<Variable>> Layer::trainable_weights() const {
+  std::vector<std::shared_ptr<Variable>> result;
+  if (!trainable_) return result;
+  for (const auto& weight : weights_)
+    if (weight->trainable()) result.push_back(weight);
+  return result;
+}
+
+std::vector<std::shared_ptr<Variable>> Layer::non_trainable_weights() const {
+  std::vector<std::shared_ptr<Variable>> result;
+  for (const auto& weight : weights_)
+    if (!trainable_ || !weight->trainable()) result.push_back(weight);
+  return result;
+}
+
+std::vector<Tensor> Layer::get_weights() const {
+  std::vector<Tensor> values;
+  for (const auto& weight : weights_) values.push_back(weight->value().clone());
+  return values;
+}
+
+void Layer::set_weights(const std::vector<Tensor>& values) {
+  if (values.size() != weights_.size())
+    throw_invalid_argument(where(), "weights", fmt::format("expected {} arrays (the layer's weights)", weights_.size()),
+                           fmt::format("{} arrays", values.size()));
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (values[i].shape() != weights_[i]->shape() || values[i].dtype() != weights_[i]->value().dtype())
+      throw ShapeError(fmt::format("{}: set_weights: weight {} ('{}') expects shape {} {}, received {} {}", where(), i,
+                                   weights_[i]->name(), shape_to_string(weights_[i]->shape()),
+                                   dtype_name(weights_[i]->value().dtype()), shape_to_string(values[i].shape()),
+                                   dtype_name(values[i].dtype())));
+  for (std::size_t i = 0; i < values.size(); ++i) weights_[i]->assign(values[i]);
+}
+
+std::vector<Tensor> Layer::losses() const {
+  std::vector<Tensor> result;
+  for (const auto& weight : trainable_weights())
+    if (weight->regularizer()) result.push_back(weight->regularizer()(weight->value()));
+  result.insert(result.end(), activity_losses_.begin(), activity_losses_.end());
+  return result;
+}
+
+std::shared_ptr<Variable> Layer::add_weight(const std::string& name, const Shape& shape,
+                                            const initializers::Initializer& initializer,
+                                            const regularizers::Regularizer& regularizer,
+                                            const constraints::Constraint& constraint, bool trainable) {
+  Tensor value;
+  try {
+    value = initializer(shape, dtype_);
+  } catch (const InvalidArgument& error) {
+    throw InvalidArgument(fmt::format("{}: cannot initialize `{}`: {}", where(), name, error.what()));
+  }
+  auto weight = std::make_shared<Variable>(fmt::format("{}/{}", name_, name), value, trainable && trainable_, regularizer,
+                                           constraint);
+  weights_.push_back(weight);
+  return weight;
+}
+
+nlohmann::json Layer::get_config() const {
+  return {{"name", name_},
+          {"trainable", trainable_},
+          {"dtype",
+           {{"module", "keras"},
+            {"class_name", "DTypePolicy"},
+            {"config", {{"name", dtype_name(dtype_)}}},
+            {"registered_name", nullptr}}}};
+}
+
+}  // namespace minidl::layers

@@ -1,0 +1,87 @@
+#pragma once
+// The base of every layer, after Keras's Layer: a name, weights registered by name with their
+// rules (add_weight), lazy build on the first call, and the regularization losses of that call.
+#include <minidl/core/tensor.hpp>
+#include <minidl/layers/constraints/constraints.hpp>
+#include <minidl/layers/initializers/initializers.hpp>
+#include <minidl/layers/regularizers/regularizers.hpp>
+#include <minidl/layers/variable.hpp>
+
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+namespace minidl::layers {
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  Layer(const Layer&) = delete;
+  Layer& operator=(const Layer&) = delete;
+
+  // Builds on the first call (from the input's shape), runs call(), then records the activity
+  // regularization loss of the output (divided by the batch size, as Keras >= 3.14).
+  Tensor operator()(const Tensor& inputs);
+  // Keras's stateless_call: runs the layer with `trainable_values` (one per trainable weight, in
+  // trainable_weights() order, shapes checked) in place of its trainable weights, so that
+  // gradients flow to those tensors: what gradcheck of a layer needs. The weights are untouched.
+  Tensor stateless_call(const std::vector<Tensor>& trainable_values, const Tensor& inputs);
+  // Creates the weights for inputs of this shape; a second build is a no-op.
+  void build(const Shape& input_shape);
+  virtual Shape compute_output_shape(const Shape& input_shape) const = 0;
+
+  const std::string& name() const { return name_; }
+  // Keras's class name ("Conv1D").
+  const std::string& class_name() const { return class_name_; }
+  DType dtype() const { return dtype_; }
+  bool built() const { return built_; }
+  bool trainable() const { return trainable_; }
+  void set_trainable(bool trainable);
+
+  // Weights in creation order; trainable ones only while the layer is trainable.
+  std::vector<std::shared_ptr<Variable>> weights() const { return weights_; }
+  std::vector<std::shared_ptr<Variable>> trainable_weights() const;
+  std::vector<std::shared_ptr<Variable>> non_trainable_weights() const;
+  // Copies of the weights' values, in weights() order.
+  std::vector<Tensor> get_weights() const;
+  // Overwrites every weight in place; count, shapes and dtypes must match (checked before any write).
+  void set_weights(const std::vector<Tensor>& values);
+
+  // The regularization losses, differentiable: each trainable weight's regularizer applied to its
+  // current value (recomputed on every access, as Keras), then the activity losses of the latest call.
+  std::vector<Tensor> losses() const;
+
+  // Keras's get_config(): name, trainable, dtype, then the layer's own arguments.
+  virtual nlohmann::json get_config() const;
+
+ protected:
+  // `name` empty gets Keras's automatic name: the snake_case class name, then _1, _2, ...
+  Layer(std::string class_name, std::string name, bool trainable, DType dtype,
+        regularizers::Regularizer activity_regularizer);
+
+  // Validates input-dependent facts (rank, channels) before build; throws with where() in the message.
+  virtual void check_input(const Shape& input_shape) const = 0;
+  virtual void build_weights(const Shape& input_shape) = 0;
+  virtual Tensor call(const Tensor& inputs) = 0;
+
+  std::shared_ptr<Variable> add_weight(const std::string& name, const Shape& shape,
+                                       const initializers::Initializer& initializer,
+                                       const regularizers::Regularizer& regularizer,
+                                       const constraints::Constraint& constraint, bool trainable = true);
+  // "Conv1D 'conv1d_2'": how messages name this layer.
+  std::string where() const;
+  const regularizers::Regularizer& activity_regularizer() const { return activity_regularizer_; }
+
+ private:
+  std::string class_name_;
+  std::string name_;
+  bool trainable_;
+  DType dtype_;
+  bool built_ = false;
+  regularizers::Regularizer activity_regularizer_;
+  std::vector<std::shared_ptr<Variable>> weights_;
+  std::vector<Tensor> activity_losses_;
+};
+
+}  // namespace minidl::layers
