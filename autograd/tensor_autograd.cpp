@@ -39,8 +39,8 @@ Tensor Tensor::grad() const {
   return autograd_meta()->grad;
 }
 
-void Tensor::zero_grad() {
-  if (auto& meta = mutable_autograd_meta(); meta) meta->grad = Tensor();
+void Tensor::zero_grad() const {
+  if (const auto& meta = autograd_meta(); meta) meta->grad = Tensor();
 }
 
 void Tensor::backward(const Tensor& gradient, bool retain_graph) const {

@@ -92,7 +92,7 @@ class Tensor {
   // The accumulated gradient; throws StateError if none was ever computed for this tensor.
   Tensor grad() const;
   bool has_grad() const;
-  void zero_grad();
+  void zero_grad() const;
   // Backpropagates from this tensor. Without `gradient` the tensor must hold one element.
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
   // Same storage, cut from the graph.

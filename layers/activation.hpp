@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace minidl::layers {
 
@@ -13,7 +14,10 @@ class ActivationSpec {
   ActivationSpec() = default;
   ActivationSpec(const char* name) : name_(name) {}
   ActivationSpec(std::string name) : name_(std::move(name)) {}
-  ActivationSpec(activations::Activation function) : name_("custom"), function_(std::move(function)) {}
+  // Any callable (const Tensor&) -> Tensor.
+  template <class Callable>
+    requires std::is_invocable_r_v<Tensor, const Callable&, const Tensor&>
+  ActivationSpec(Callable function) : name_("custom"), function_(std::move(function)) {}
 
   // Looks the name up; throws InvalidArgument naming where/argument and listing the known names.
   ActivationSpec validated(std::string_view where, std::string_view argument) const;

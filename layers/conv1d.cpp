@@ -100,8 +100,11 @@ Shape Conv1D::compute_output_shape(const Shape& input_shape) const {
   const auto [left, right] = padding_for(steps);
   const std::int64_t span = options_.dilation_rate * (options_.kernel_size - 1) + 1;
   const std::int64_t padded = steps + left + right;
-  // A too-short input gets a non-positive length, which check_input reports.
-  const std::int64_t output_steps = padded >= span ? (padded - span) / options_.strides + 1 : padded - span;
+  // Keras's floor((padded − span) / strides) + 1, with floor division also for a too-short input,
+  // whose non-positive length check_input reports.
+  const std::int64_t excess = padded - span;
+  const std::int64_t output_steps =
+      (excess >= 0 ? excess / options_.strides : -((-excess + options_.strides - 1) / options_.strides)) + 1;
   return channels_first() ? Shape{input_shape[0], options_.filters, output_steps}
                           : Shape{input_shape[0], output_steps, options_.filters};
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -44,7 +45,10 @@ class Constraint {
   Constraint(MinMaxNorm value) : spec_(std::move(value)) {}
   Constraint(NonNeg value) : spec_(value) {}
   Constraint(UnitNorm value) : spec_(std::move(value)) {}
-  Constraint(Function function) : spec_(std::move(function)) {}
+  // Any callable (const Tensor&) -> Tensor, returning the projected weight.
+  template <class Callable>
+    requires std::is_invocable_r_v<Tensor, const Callable&, const Tensor&>
+  Constraint(Callable function) : spec_(Function(std::move(function))) {}
 
   explicit operator bool() const { return !std::holds_alternative<std::monostate>(spec_); }
   Constraint validated(std::string_view where, std::string_view argument) const;

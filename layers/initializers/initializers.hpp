@@ -12,6 +12,7 @@
 #include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -104,7 +105,10 @@ class Initializer {
   Initializer(LecunNormal value) : spec_(value) {}
   Initializer(Orthogonal value) : spec_(value) {}
   Initializer(Identity value) : spec_(value) {}
-  Initializer(Function function) : spec_(std::move(function)) {}
+  // Any callable (const Shape&, DType) -> Tensor.
+  template <class Callable>
+    requires std::is_invocable_r_v<Tensor, const Callable&, const Shape&, DType>
+  Initializer(Callable function) : spec_(Function(std::move(function))) {}
 
   // Resolves a name and checks the configuration as Keras does at construction; throws
   // InvalidArgument naming `where` and `argument` (e.g. "Conv1D 'conv1d'", "kernel_initializer").

@@ -8,6 +8,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -43,7 +44,10 @@ class Regularizer {
   Regularizer(L2 value) : spec_(value) {}
   Regularizer(L1L2 value) : spec_(value) {}
   Regularizer(OrthogonalRegularizer value) : spec_(std::move(value)) {}
-  Regularizer(Function function) : spec_(std::move(function)) {}
+  // Any callable (const Tensor&) -> Tensor, returning a scalar penalty.
+  template <class Callable>
+    requires std::is_invocable_r_v<Tensor, const Callable&, const Tensor&>
+  Regularizer(Callable function) : spec_(Function(std::move(function))) {}
 
   explicit operator bool() const { return !std::holds_alternative<std::monostate>(spec_); }
   // Resolves a name and checks values as Keras does; throws InvalidArgument naming where/argument.
