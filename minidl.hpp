@@ -27,3 +27,7 @@
 #include <minidl/layers/layer.hpp>
 #include <minidl/layers/regularizers/regularizers.hpp>
 #include <minidl/layers/variable.hpp>
+
+#include <minidl/optim/learning_rate.hpp>
+#include <minidl/optim/optimizer.hpp>
+#include <minidl/optim/optimizers.hpp>

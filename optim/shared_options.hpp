@@ -1,0 +1,26 @@
+#pragma once
+// Copies the arguments every optimizer shares out of an optimizer's own options struct.
+#include <minidl/optim/optimizer.hpp>
+
+namespace minidl::optim {
+
+template <class Options>
+SharedOptions shared_options(const Options& options) {
+  return {options.learning_rate, options.weight_decay, options.clipnorm,
+          options.clipvalue,     options.global_clipnorm, options.name};
+}
+
+// The raw elements of an update's tensors, all contiguous and of one dtype.
+template <class T>
+struct Elements {
+  T* weight;
+  const T* gradient;
+  std::int64_t count;
+};
+
+template <class T>
+Elements<T> elements(const Tensor& weight, const Tensor& gradient) {
+  return {weight.data<T>(), gradient.data<T>(), weight.size()};
+}
+
+}  // namespace minidl::optim
