@@ -23,11 +23,16 @@
 #include <minidl/layers/config.hpp>
 #include <minidl/layers/constraints/constraints.hpp>
 #include <minidl/layers/conv1d.hpp>
+#include <minidl/layers/dense.hpp>
 #include <minidl/layers/initializers/initializers.hpp>
 #include <minidl/layers/layer.hpp>
 #include <minidl/layers/regularizers/regularizers.hpp>
+#include <minidl/layers/reshaping.hpp>
 #include <minidl/layers/variable.hpp>
 
 #include <minidl/optim/learning_rate.hpp>
 #include <minidl/optim/optimizer.hpp>
 #include <minidl/optim/optimizers.hpp>
+#include <minidl/optim/serialization.hpp>
+
+#include <minidl/losses/losses.hpp>

@@ -1,0 +1,143 @@
+// Loss objects: names, reduction and Keras's config.
+#include <minidl/losses/losses.hpp>
+
+#include <minidl/autograd/ops/arithmetic.hpp>
+#include <minidl/autograd/ops/reduction.hpp>
+#include <minidl/autograd/ops/shape_ops.hpp>
+#include <minidl/core/errors.hpp>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace minidl::losses {
+
+namespace {
+
+using Json = nlohmann::json;
+
+const std::map<std::string, Loss::Spec, std::less<>>& by_name() {
+  static const std::map<std::string, Loss::Spec, std::less<>> table = {
+      {"mse", MeanSquaredError{}}, {"MSE", MeanSquaredError{}}, {"mean_squared_error", MeanSquaredError{}},
+      {"MeanSquaredError", MeanSquaredError{}}, {"mae", MeanAbsoluteError{}}, {"MAE", MeanAbsoluteError{}},
+      {"mean_absolute_error", MeanAbsoluteError{}}, {"MeanAbsoluteError", MeanAbsoluteError{}},
+      {"mape", MeanAbsolutePercentageError{}}, {"MAPE", MeanAbsolutePercentageError{}},
+      {"mean_absolute_percentage_error", MeanAbsolutePercentageError{}},
+      {"MeanAbsolutePercentageError", MeanAbsolutePercentageError{}}, {"huber", Huber{}}, {"huber_loss", Huber{}},
+      {"Huber", Huber{}}, {"log_cosh", LogCosh{}}, {"logcosh", LogCosh{}}, {"LogCosh", LogCosh{}},
+      {"binary_crossentropy", BinaryCrossentropy{}}, {"bce", BinaryCrossentropy{}},
+      {"BinaryCrossentropy", BinaryCrossentropy{}}, {"categorical_crossentropy", CategoricalCrossentropy{}},
+      {"CategoricalCrossentropy", CategoricalCrossentropy{}},
+      {"sparse_categorical_crossentropy", SparseCategoricalCrossentropy{}},
+      {"SparseCategoricalCrossentropy", SparseCategoricalCrossentropy{}},
+  };
+  return table;
+}
+
+std::vector<std::string> names() {
+  std::vector<std::string> result;
+  for (const auto& [name, spec] : by_name()) result.push_back(name);
+  return result;
+}
+
+Tensor values_of(const Loss::Spec& spec, const Tensor& y_true, const Tensor& y_pred) {
+  return std::visit(
+      [&](const auto& loss) -> Tensor {
+        using T = std::decay_t<decltype(loss)>;
+        if constexpr (std::is_same_v<T, MeanSquaredError>) return mean_squared_error(y_true, y_pred);
+        else if constexpr (std::is_same_v<T, MeanAbsoluteError>) return mean_absolute_error(y_true, y_pred);
+        else if constexpr (std::is_same_v<T, MeanAbsolutePercentageError>)
+          return mean_absolute_percentage_error(y_true, y_pred);
+        else if constexpr (std::is_same_v<T, Huber>) return huber(y_true, y_pred, loss.delta);
+        else if constexpr (std::is_same_v<T, LogCosh>) return log_cosh(y_true, y_pred);
+        else if constexpr (std::is_same_v<T, BinaryCrossentropy>)
+          return binary_crossentropy(y_true, y_pred, loss.from_logits, loss.label_smoothing, loss.axis);
+        else if constexpr (std::is_same_v<T, CategoricalCrossentropy>)
+          return categorical_crossentropy(y_true, y_pred, loss.from_logits, loss.label_smoothing, loss.axis);
+        else if constexpr (std::is_same_v<T, SparseCategoricalCrossentropy>)
+          return sparse_categorical_crossentropy(y_true, y_pred, loss.from_logits, loss.ignore_class);
+        else if constexpr (std::is_same_v<T, Function>) return loss(y_true, y_pred);
+        else throw StateError(fmt::format("loss \"{}\" was used before validated() resolved it", loss));
+      },
+      spec);
+}
+
+std::string reduction_of(const Loss::Spec& spec) {
+  return std::visit(
+      [](const auto& loss) -> std::string {
+        if constexpr (requires { loss.reduction; }) return loss.reduction;
+        else return "sum_over_batch_size";
+      },
+      spec);
+}
+
+}  // namespace
+
+Loss Loss::validated(std::string_view where, std::string_view argument) const {
+  Loss resolved = *this;
+  if (const auto* name = std::get_if<std::string>(&spec_)) {
+    const auto found = by_name().find(*name);
+    if (found == by_name().end())
+      throw_invalid_argument(where, argument, fmt::format("expected a loss name, one of {}", fmt::join(names(), ", ")),
+                             fmt::format("{}=\"{}\"", argument, *name));
+    resolved.spec_ = found->second;
+  }
+  const std::string reduction = reduction_of(resolved.spec_);
+  if (reduction != "sum_over_batch_size" && reduction != "mean" && reduction != "sum" &&
+      reduction != "mean_with_sample_weight" && reduction != "none")
+    throw_invalid_argument(where, "reduction",
+                           "expected one of \"sum_over_batch_size\", \"mean\", \"sum\", \"mean_with_sample_weight\", \"none\"",
+                           fmt::format("reduction=\"{}\"", reduction));
+  auto check_smoothing = [&](double value) {
+    if (!(value >= 0 && value <= 1))
+      throw_invalid_argument(where, "label_smoothing", "expected a value in [0, 1]", fmt::format("label_smoothing={}", value));
+  };
+  if (const auto* l = std::get_if<BinaryCrossentropy>(&resolved.spec_)) check_smoothing(l->label_smoothing);
+  if (const auto* l = std::get_if<CategoricalCrossentropy>(&resolved.spec_)) check_smoothing(l->label_smoothing);
+  if (const auto* l = std::get_if<Huber>(&resolved.spec_); l && !(l->delta > 0))
+    throw_invalid_argument(where, "delta", "expected a positive delta", fmt::format("delta={}", l->delta));
+  return resolved;
+}
+
+Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) const {
+  const Loss resolved = std::holds_alternative<std::string>(spec_) ? validated() : *this;
+  Tensor values = values_of(resolved.spec_, y_true, y_pred);
+  if (sample_weight.defined()) values = values * sample_weight;
+  const std::string reduction = reduction_of(resolved.spec_);
+  if (reduction == "none") return values;
+  if (reduction == "sum") return sum(values);
+  if (reduction == "mean_with_sample_weight" && sample_weight.defined()) {
+    const Tensor total_weight = sum(broadcast_to(sample_weight, values.shape()));
+    return sum(values) / total_weight;
+  }
+  // sum_over_batch_size and mean: divided by the count of per-sample values (Keras's rule, with
+  // or without weights).
+  return values.size() == 0 ? sum(values) : sum(values) / double(values.size());
+}
+
+Json Loss::get_config() const {
+  const Spec spec = std::holds_alternative<std::string>(spec_) ? validated().spec_ : spec_;
+  return std::visit(
+      [](const auto& loss) -> Json {
+        using T = std::decay_t<decltype(loss)>;
+        if constexpr (std::is_same_v<T, Function> || std::is_same_v<T, std::string>) return Json{{"name", "custom"}};
+        else {
+          Json config = {{"name", loss.name}, {"reduction", loss.reduction}};
+          if constexpr (std::is_same_v<T, Huber>) config["delta"] = loss.delta;
+          if constexpr (std::is_same_v<T, BinaryCrossentropy> || std::is_same_v<T, CategoricalCrossentropy>) {
+            config["from_logits"] = loss.from_logits;
+            config["label_smoothing"] = loss.label_smoothing;
+            config["axis"] = loss.axis;
+          }
+          if constexpr (std::is_same_v<T, SparseCategoricalCrossentropy>) {
+            config["from_logits"] = loss.from_logits;
+            config["ignore_class"] = loss.ignore_class ? Json(*loss.ignore_class) : Json(nullptr);
+          }
+          return config;
+        }
+      },
+      spec);
+}
+
+}  // namespace minidl::losses
