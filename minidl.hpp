@@ -36,3 +36,4 @@
 #include <minidl/optim/serialization.hpp>
 
 #include <minidl/losses/losses.hpp>
+#include <minidl/metrics/metrics.hpp>

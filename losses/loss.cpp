@@ -124,7 +124,6 @@ Json Loss::get_config() const {
         if constexpr (std::is_same_v<T, Function> || std::is_same_v<T, std::string>) return Json{{"name", "custom"}};
         else {
           Json config = {{"name", loss.name}, {"reduction", loss.reduction}};
-          if constexpr (std::is_same_v<T, Huber>) config["delta"] = loss.delta;
           if constexpr (std::is_same_v<T, BinaryCrossentropy> || std::is_same_v<T, CategoricalCrossentropy>) {
             config["from_logits"] = loss.from_logits;
             config["label_smoothing"] = loss.label_smoothing;

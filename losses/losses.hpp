@@ -103,7 +103,7 @@ class Loss {
   Loss validated(std::string_view where = "losses", std::string_view argument = "loss") const;
   // The reduced loss; sample_weight (optional) broadcasts against the per-sample values.
   Tensor operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) const;
-  // Keras's get_config() of the loss object.
+  // Keras's get_config() of the loss object (Keras leaves Huber's delta out of it; so does this).
   nlohmann::json get_config() const;
 
   using Spec = std::variant<std::string, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, Huber, LogCosh,

@@ -54,3 +54,4 @@ TEST_CASE("golden: concat, stack, pad, broadcast_to, cast") {
   check_both_dtypes({"concat", "stack", "pad", "broadcast_to", "cast"});
 }
 TEST_CASE("golden: activations not in the Keras file, against PyTorch") { check_both_dtypes({"activation"}); }
+TEST_CASE("golden: losses not in the Keras file, against PyTorch") { check_both_dtypes({"loss"}); }

@@ -64,6 +64,7 @@ const std::map<std::string, OpFunction>& table() {
       {"broadcast_to", [](const Json& a, const Inputs& in) { return broadcast_to(in[0], a.at("shape").get<Shape>()); }},
       // Through float32 and back: values are exact in float32, so the round trip is lossless.
       {"cast", [](const Json&, const Inputs& in) { return cast(cast(in[0], DType::float32), in[0].dtype()); }},
+      {"loss", [](const Json& a, const Inputs& in) { return losses::Loss(a.at("name").get<std::string>())(in[0], in[1]); }},
       {"activation",
        [](const Json& a, const Inputs& in) { return activations::get(a.at("name").get<std::string>())(in[0]); }},
   };

@@ -156,6 +156,21 @@ def sparsemax_reference(z):
 
 case("act_sparsemax", "activation", [a], sparsemax_reference, {"name": "sparsemax"})
 
+# Losses Keras's file does not cover (reduction: the mean over samples, "sum_over_batch_size").
+y_true = dyadic((4, 3), -1.0, 1.0)
+y_pred = dyadic((4, 3), -1.0, 1.0, away_from=[float(v) for v in y_true.reshape(-1)])
+case("loss_mae", "loss", [y_true, y_pred], lambda t, p: F.l1_loss(p, t, reduction="none").mean(-1).mean(),
+     {"name": "mean_absolute_error"})
+case("loss_log_cosh", "loss", [y_true, y_pred * 4], lambda t, p: torch.log(torch.cosh(p - t)).mean(-1).mean(),
+     {"name": "log_cosh"})
+case("loss_huber_default", "loss", [y_true, y_pred * 3], lambda t, p: F.huber_loss(p, t, reduction="none", delta=1.0).mean(-1).mean(),
+     {"name": "huber"})
+probabilities = torch.softmax(dyadic((4, 5)), -1)
+labels = torch.tensor([0.0, 3.0, 4.0, 1.0], dtype=torch.float64)
+case("loss_sparse_categorical_probabilities", "loss", [labels, probabilities],
+     lambda t, p: F.nll_loss(torch.log(torch.clamp(p / p.sum(-1, keepdim=True), 1e-7, 1 - 1e-7)), t.long(), reduction="mean"),
+     {"name": "sparse_categorical_crossentropy"})
+
 here = os.path.dirname(os.path.abspath(__file__))  # tests/data/pytorch
 with open(os.path.join(here, "ops_golden.json"), "w") as out:
     json.dump({"meta": {"produced_by": f"PyTorch {torch.__version__} (Debian python3-torch), float64",

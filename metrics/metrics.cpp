@@ -1,0 +1,88 @@
+#include <minidl/metrics/metrics.hpp>
+
+#include <minidl/autograd/grad_mode.hpp>
+#include <minidl/autograd/ops/arithmetic.hpp>
+#include <minidl/autograd/ops/comparison.hpp>
+#include <minidl/autograd/ops/math.hpp>
+#include <minidl/autograd/ops/reduction.hpp>
+#include <minidl/autograd/ops/shape_ops.hpp>
+#include <minidl/core/errors.hpp>
+#include <minidl/losses/losses.hpp>
+
+#include <cmath>
+#include <fmt/format.h>
+
+namespace minidl::metrics {
+
+namespace {
+
+// argmax along the last axis, as a tensor of indices in y's dtype.
+Tensor argmax_last(const Tensor& y) {
+  const auto values = y.to_vector();
+  const std::int64_t classes = y.shape().back(), rows = classes == 0 ? 0 : y.size() / classes;
+  std::vector<double> indices(rows);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const auto begin = values.begin() + r * classes;
+    indices[r] = double(std::max_element(begin, begin + classes) - begin);
+  }
+  return cast(Tensor(indices, Shape(y.shape().begin(), y.shape().end() - 1)), y.dtype());
+}
+
+}  // namespace
+
+void Metric::update_state(const Tensor& y_true, const Tensor& y_pred) {
+  NoGradGuard no_grad;
+  const Tensor batch = values(y_true.detach(), y_pred.detach());
+  total_ += sum(batch).item();
+  count_ += double(batch.size());
+}
+
+double Metric::result() const { return mean(); }
+
+void Metric::reset_state() { total_ = count_ = 0.0; }
+
+Tensor MeanSquaredError::values(const Tensor& y_true, const Tensor& y_pred) const {
+  return losses::mean_squared_error(y_true, y_pred);
+}
+
+Tensor MeanAbsoluteError::values(const Tensor& y_true, const Tensor& y_pred) const {
+  return losses::mean_absolute_error(y_true, y_pred);
+}
+
+// Keras averages the squared errors of every element, then takes the root.
+Tensor RootMeanSquaredError::values(const Tensor& y_true, const Tensor& y_pred) const {
+  return square(y_pred - y_true);
+}
+double RootMeanSquaredError::result() const { return std::sqrt(mean()); }
+
+Tensor Accuracy::values(const Tensor& y_true, const Tensor& y_pred) const { return equal(y_true, y_pred); }
+
+Tensor BinaryAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
+  return minidl::mean(equal(y_true, greater(y_pred, Tensor::scalar(threshold_, y_pred.dtype()))), {-1});
+}
+
+Tensor CategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
+  return equal(argmax_last(y_true), argmax_last(y_pred));
+}
+
+Tensor SparseCategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
+  Tensor labels = y_true;
+  if (labels.ndim() == y_pred.ndim() && labels.shape().back() == 1) labels = squeeze(labels, {-1});
+  return equal(labels, argmax_last(y_pred));
+}
+
+std::unique_ptr<Metric> get(std::string_view name) {
+  if (name == "mse" || name == "mean_squared_error") return std::make_unique<MeanSquaredError>();
+  if (name == "mae" || name == "mean_absolute_error") return std::make_unique<MeanAbsoluteError>();
+  if (name == "rmse" || name == "root_mean_squared_error") return std::make_unique<RootMeanSquaredError>();
+  if (name == "accuracy" || name == "acc") return std::make_unique<Accuracy>();
+  if (name == "binary_accuracy") return std::make_unique<BinaryAccuracy>();
+  if (name == "categorical_accuracy") return std::make_unique<CategoricalAccuracy>();
+  if (name == "sparse_categorical_accuracy") return std::make_unique<SparseCategoricalAccuracy>();
+  throw_invalid_argument("metrics::get", "metric",
+                         "expected one of mse, mae, rmse, accuracy, binary_accuracy, categorical_accuracy, "
+                         "sparse_categorical_accuracy",
+                         fmt::format("metric=\"{}\"", name));
+}
+
+}  // namespace minidl::metrics
