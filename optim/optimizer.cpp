@@ -101,6 +101,8 @@ void Optimizer::apply(const std::vector<Tensor>& gradients, const Variables& var
   if (gradients.size() != variables.size())
     throw_invalid_argument(where(), "gradients", fmt::format("expected one gradient per variable ({})", variables.size()),
                            fmt::format("{} gradients", gradients.size()));
+  // As Keras: nothing to apply leaves the optimizer unbuilt.
+  if (variables.empty()) return;
   NoGradGuard no_grad;
   build(variables);
   std::vector<Tensor> kept;
