@@ -26,8 +26,11 @@
 #include <minidl/layers/dense.hpp>
 #include <minidl/layers/initializers/initializers.hpp>
 #include <minidl/layers/layer.hpp>
+#include <minidl/layers/normalization.hpp>
+#include <minidl/layers/pooling1d.hpp>
 #include <minidl/layers/regularizers/regularizers.hpp>
 #include <minidl/layers/reshaping.hpp>
+#include <minidl/layers/temporal.hpp>
 #include <minidl/layers/variable.hpp>
 
 #include <minidl/optim/learning_rate.hpp>

@@ -51,13 +51,14 @@ void Layer::build(const Shape& input_shape) {
   built_ = true;
 }
 
-Tensor Layer::operator()(const Tensor& inputs) {
+Tensor Layer::operator()(const Tensor& inputs, bool training) {
   if (inputs.dtype() != dtype_)
     throw InvalidArgument(fmt::format("{}: invalid argument `inputs`: expected dtype {} (the layer's dtype), received {}; "
                                       "cast the input",
                                       where(), dtype_name(dtype_), dtype_name(inputs.dtype())));
   check_input(inputs.shape());
   build(inputs.shape());
+  training_ = training;
   Tensor outputs = call(inputs);
   activity_losses_.clear();
   if (activity_regularizer_) {

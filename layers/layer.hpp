@@ -21,8 +21,10 @@ class Layer {
   Layer& operator=(const Layer&) = delete;
 
   // Builds on the first call (from the input's shape), runs call(), then records the activity
-  // regularization loss of the output (divided by the batch size, as Keras >= 3.14).
-  Tensor operator()(const Tensor& inputs);
+  // regularization loss of the output (divided by the batch size, as Keras >= 3.14). `training`
+  // switches Dropout and BatchNormalization to their training behaviour (off by default, as a
+  // direct Keras call).
+  Tensor operator()(const Tensor& inputs, bool training = false);
   // Keras's stateless_call: runs the layer with `trainable_values` (one per trainable weight, in
   // trainable_weights() order, shapes checked) in place of its trainable weights, so that
   // gradients flow to those tensors: what gradcheck of a layer needs. The weights are untouched.
@@ -72,6 +74,8 @@ class Layer {
   // "Conv1D 'conv1d_2'": how messages name this layer.
   std::string where() const;
   const regularizers::Regularizer& activity_regularizer() const { return activity_regularizer_; }
+  // Whether the call in progress is a training call.
+  bool training() const { return training_; }
 
  private:
   std::string class_name_;
@@ -79,6 +83,7 @@ class Layer {
   bool trainable_;
   DType dtype_;
   bool built_ = false;
+  bool training_ = false;
   regularizers::Regularizer activity_regularizer_;
   std::vector<std::shared_ptr<Variable>> weights_;
   std::vector<Tensor> activity_losses_;
