@@ -8,6 +8,7 @@
 #include <minidl/core/errors.hpp>
 #include <minidl/core/kernels/kernels.hpp>
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <unordered_map>
 
@@ -17,8 +18,8 @@ namespace {
 
 // Where captured gradients go in grad(); empty in backward(), which accumulates into leaves.
 struct Captures {
-  std::unordered_map<const Node*, std::size_t> by_node;
-  std::unordered_map<const AutogradMeta*, std::size_t> by_leaf;
+  std::unordered_map<const Node*, std::vector<std::size_t>> by_node;
+  std::unordered_map<const AutogradMeta*, std::vector<std::size_t>> by_leaf;
   std::vector<Tensor> gradients;
   bool active = false;
 };
@@ -66,7 +67,8 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& seeds, b
   auto deliver_to_leaf = [&](const std::shared_ptr<AutogradMeta>& leaf, const Tensor& gradient) {
     if (captures.active) {
       auto found = captures.by_leaf.find(leaf.get());
-      if (found != captures.by_leaf.end()) accumulate(captures.gradients[found->second], gradient);
+      if (found != captures.by_leaf.end())
+        for (std::size_t index : found->second) accumulate(captures.gradients[index], gradient);
       return;
     }
     if (!leaf->requires_grad) return;
@@ -109,7 +111,8 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& seeds, b
     }
     if (gradient.defined() && captures.active) {
       auto found = captures.by_node.find(node);
-      if (found != captures.by_node.end()) accumulate(captures.gradients[found->second], gradient);
+      if (found != captures.by_node.end())
+        for (std::size_t index : found->second) accumulate(captures.gradients[index], gradient);
     }
     std::vector<Tensor> input_gradients;
     if (gradient.defined()) {
@@ -122,8 +125,17 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& seeds, b
     for (std::size_t i = 0; i < node->inputs.size(); ++i) {
       const Edge& edge = node->inputs[i];
       Tensor input_gradient = i < input_gradients.size() ? input_gradients[i] : Tensor();
-      if (input_gradient.defined() && (edge.node || edge.leaf))
+      if (input_gradient.defined() && (edge.node || edge.leaf)) {
+        const Shape& given = input_gradient.shape();
+        const bool fits = given.size() >= edge.shape.size() &&
+                          std::equal(edge.shape.rbegin(), edge.shape.rend(), given.rbegin(),
+                                     [](std::int64_t input, std::int64_t gradient) { return input == gradient || input == 1; });
+        if (!fits)
+          throw StateError(fmt::format("backward of `{}`: the gradient for input {} has shape {}, which does not reduce to "
+                                       "the input's shape {}",
+                                       node->op_name, i, shape_to_string(given), shape_to_string(edge.shape)));
         input_gradient = kernels::sum_to_shape(input_gradient, edge.shape);
+      }
       if (edge.node) {
         if (input_gradient.defined()) accumulate(pending[edge.node.get()], input_gradient);
         if (--dependencies[edge.node.get()] == 0) stack.push_back(edge.node.get());
@@ -157,8 +169,8 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
                                    "before computing the outputs",
                                    i));
     const auto& meta = inputs[i].autograd_meta();
-    if (meta->grad_fn) captures.by_node.emplace(meta->grad_fn.get(), i);
-    else captures.by_leaf.emplace(meta.get(), i);
+    if (meta->grad_fn) captures.by_node[meta->grad_fn.get()].push_back(i);
+    else captures.by_leaf[meta.get()].push_back(i);
   }
   run(outputs, seed_gradients(outputs, grad_outputs, "autograd::grad"), options.retain_graph, captures);
   for (std::size_t i = 0; i < inputs.size(); ++i) {

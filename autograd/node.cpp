@@ -11,8 +11,10 @@ Node::~Node() {
   std::vector<std::shared_ptr<Node>> local;
   const bool outermost = pending == nullptr;
   if (outermost) pending = &local;
+  // Every input is handed over, shared or not: a shared one would otherwise be released later by
+  // this node's member destructors, outside the loop, one recursion level per node.
   for (auto& edge : inputs)
-    if (edge.node && edge.node.use_count() == 1) pending->push_back(std::move(edge.node));
+    if (edge.node) pending->push_back(std::move(edge.node));
   if (!outermost) return;
   while (!local.empty()) {
     auto node = std::move(local.back());

@@ -164,7 +164,11 @@ Tensor Tensor::as_strided(Shape shape, Shape strides, std::int64_t offset) const
   return Tensor(std::move(view));
 }
 
-void Tensor::assign(const Tensor& source) {
+bool Tensor::shares_storage(const Tensor& other) const { return impl().storage == other.impl().storage; }
+
+void Tensor::assign(const Tensor& source_in) {
+  // A source that overlaps the target (x.assign(transpose(x))) is read from a copy.
+  const Tensor source = shares_storage(source_in) ? source_in.clone() : source_in;
   if (source.shape() != shape() || source.dtype() != dtype())
     throw ShapeError(fmt::format("Tensor::assign: source {} {} does not match target {} {}", shape_to_string(source.shape()),
                                  dtype_name(source.dtype()), shape_to_string(shape()), dtype_name(dtype())));

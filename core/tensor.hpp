@@ -80,6 +80,8 @@ class Tensor {
   Tensor as_strided(Shape shape, Shape strides, std::int64_t offset) const;
   // Whether two tensors are the same object (copies of one handle).
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+  // Whether two tensors read the same storage (a view and its source do).
+  bool shares_storage(const Tensor& other) const;
 
   // Writes `source` (same shape, same dtype) into this tensor's elements, in place; for optimizers.
   void assign(const Tensor& source);

@@ -23,6 +23,13 @@ Conv1DOptions normalized(Conv1DOptions options, const std::string& where) {
                                  std::pair{"dilation_rate", options.dilation_rate}})
     if (value <= 0)
       throw_invalid_argument(where, argument, "expected a positive integer", fmt::format("{}={}", argument, value));
+  // The dilated window spans dilation_rate·(kernel_size − 1) + 1 steps; keep it far from overflow.
+  constexpr std::int64_t largest_span = std::int64_t{1} << 40;
+  if ((options.kernel_size - 1) > largest_span / options.dilation_rate || options.strides > largest_span)
+    throw_invalid_argument(where, options.strides > largest_span ? "strides" : "dilation_rate",
+                           fmt::format("expected a window span and strides below 2^40 steps"),
+                           fmt::format("kernel_size={}, dilation_rate={}, strides={}", options.kernel_size,
+                                       options.dilation_rate, options.strides));
   options.padding = lower(options.padding);
   if (options.padding != "valid" && options.padding != "same" && options.padding != "causal")
     throw_invalid_argument(where, "padding", "expected one of \"valid\", \"same\", \"causal\"",

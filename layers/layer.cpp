@@ -146,7 +146,8 @@ std::shared_ptr<Variable> Layer::add_weight(const std::string& name, const Shape
                                             const constraints::Constraint& constraint, bool trainable) {
   Tensor value;
   try {
-    value = initializer(shape, dtype_);
+    // A weight owns contiguous storage, whatever a custom initializer returns (a view, a shared tensor).
+    value = initializer(shape, dtype_).detach().clone();
   } catch (const InvalidArgument& error) {
     throw InvalidArgument(fmt::format("{}: cannot initialize `{}`: {}", where(), name, error.what()));
   }

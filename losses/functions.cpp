@@ -10,7 +10,6 @@
 #include <minidl/core/errors.hpp>
 
 #include <cmath>
-#include <numeric>
 #include <fmt/format.h>
 
 namespace minidl::losses {
@@ -20,37 +19,48 @@ namespace {
 // Keras's backend.epsilon().
 constexpr double epsilon = 1e-7;
 
-// Keras squeezes or expands y_true by one axis when its rank differs from y_pred's by one, then
-// requires the shapes to broadcast.
-Tensor aligned(const Tensor& y_true, const Tensor& y_pred, std::string_view where) {
+// Both tensors of one dtype, ranks aligned as Keras aligns them, shapes broadcastable.
+std::pair<Tensor, Tensor> aligned(const Tensor& y_true, const Tensor& y_pred, std::string_view where) {
   if (y_true.dtype() != y_pred.dtype())
     throw InvalidArgument(fmt::format("{}: y_true is {} but y_pred is {}; cast one", where, dtype_name(y_true.dtype()),
                                       dtype_name(y_pred.dtype())));
-  Tensor y = y_true;
-  if (y.ndim() == y_pred.ndim() + 1 && y.shape().back() == 1) y = squeeze(y, {-1});
-  else if (y.ndim() + 1 == y_pred.ndim() && y_pred.shape().back() == 1) y = unsqueeze(y, -1);
-  broadcast_shapes(y.shape(), y_pred.shape(), where);
-  return y;
+  auto pair = squeeze_or_expand_to_same_rank(y_true, y_pred);
+  broadcast_shapes(pair.first.shape(), pair.second.shape(), where);
+  return pair;
 }
 
 }  // namespace
 
+std::pair<Tensor, Tensor> squeeze_or_expand_to_same_rank(Tensor a, Tensor b, bool expand_rank_1) {
+  if (a.ndim() == b.ndim() + 1 && a.shape().back() == 1) {
+    if (b.ndim() == 1 && expand_rank_1) b = unsqueeze(b, -1);
+    else a = squeeze(a, {-1});
+  } else if (b.ndim() == a.ndim() + 1 && b.shape().back() == 1) {
+    if (a.ndim() == 1 && expand_rank_1) a = unsqueeze(a, -1);
+    else b = squeeze(b, {-1});
+  }
+  return {a, b};
+}
+
 Tensor mean_squared_error(const Tensor& y_true, const Tensor& y_pred) {
-  return mean(square(y_pred - aligned(y_true, y_pred, "mean_squared_error")), {-1});
+  const auto [y, p] = aligned(y_true, y_pred, "mean_squared_error");
+  return mean(square(p - y), {-1});
 }
 
 Tensor mean_absolute_error(const Tensor& y_true, const Tensor& y_pred) {
-  return mean(abs(y_pred - aligned(y_true, y_pred, "mean_absolute_error")), {-1});
+  const auto [y, p] = aligned(y_true, y_pred, "mean_absolute_error");
+  return mean(abs(p - y), {-1});
 }
 
 Tensor mean_absolute_percentage_error(const Tensor& y_true, const Tensor& y_pred) {
-  const Tensor y = aligned(y_true, y_pred, "mean_absolute_percentage_error");
-  const Tensor diff = abs((y - y_pred) / maximum(abs(y), Tensor::scalar(epsilon, y.dtype())));
+  const auto [y, p] = aligned(y_true, y_pred, "mean_absolute_percentage_error");
+  const Tensor diff = abs((y - p) / maximum(abs(y), Tensor::scalar(epsilon, y.dtype())));
   return mean(diff, {-1}) * 100.0;
 }
 
 Tensor huber(const Tensor& y_true, const Tensor& y_pred, double delta) {
-  const Tensor error = y_pred - aligned(y_true, y_pred, "huber");
+  const auto [y, p] = aligned(y_true, y_pred, "huber");
+  const Tensor error = p - y;
   const Tensor absolute = abs(error);
   const Tensor quadratic = square(error) * 0.5;
   const Tensor linear = absolute * delta - 0.5 * delta * delta;
@@ -58,20 +68,21 @@ Tensor huber(const Tensor& y_true, const Tensor& y_pred, double delta) {
 }
 
 Tensor log_cosh(const Tensor& y_true, const Tensor& y_pred) {
-  const Tensor error = y_pred - aligned(y_true, y_pred, "log_cosh");
+  const auto [y, p] = aligned(y_true, y_pred, "log_cosh");
+  const Tensor error = p - y;
   return mean(error + activations::softplus(error * -2.0) - std::log(2.0), {-1});
 }
 
 Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits, double label_smoothing,
                            std::int64_t axis) {
-  Tensor y = aligned(y_true, y_pred, "binary_crossentropy");
+  auto [y, prediction] = aligned(y_true, y_pred, "binary_crossentropy");
   if (label_smoothing != 0) y = y * (1.0 - label_smoothing) + 0.5 * label_smoothing;
   Tensor per_element;
   if (from_logits) {
     // max(x, 0) − x·y + log(1 + e^−|x|): the stable sigmoid cross-entropy.
-    per_element = activations::relu(y_pred) - y_pred * y + activations::softplus(-abs(y_pred));
+    per_element = activations::relu(prediction) - prediction * y + activations::softplus(-abs(prediction));
   } else {
-    const Tensor p = clip(y_pred, epsilon, 1.0 - epsilon);
+    const Tensor p = clip(prediction, epsilon, 1.0 - epsilon);
     per_element = -(y * log(p) + (1.0 - y) * log(1.0 - p));
   }
   return mean(per_element, {axis});
@@ -79,7 +90,7 @@ Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from
 
 Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits, double label_smoothing,
                                 std::int64_t axis) {
-  Tensor y = aligned(y_true, y_pred, "categorical_crossentropy");
+  Tensor y = aligned(y_true, y_pred, "categorical_crossentropy").first;
   if (y.shape() != y_pred.shape())
     throw ShapeError(fmt::format("categorical_crossentropy: y_true {} and y_pred {} must have the same shape",
                                  shape_to_string(y.shape()), shape_to_string(y_pred.shape())));
@@ -107,12 +118,8 @@ Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pre
   // One-hot labels along the class axis; ignored positions get an all-zero row.
   const auto ids = labels.to_vector();
   std::vector<double> one_hot(static_cast<std::size_t>(labels.size() * classes), 0.0);
-  std::vector<double> kept(ids.size(), 1.0);
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (ignore_class && ids[i] == double(*ignore_class)) {
-      kept[i] = 0.0;
-      continue;
-    }
+    if (ignore_class && ids[i] == double(*ignore_class)) continue;
     if (ids[i] != std::floor(ids[i]) || ids[i] < 0 || ids[i] >= double(classes))
       throw_invalid_argument("sparse_categorical_crossentropy", "y_true",
                              fmt::format("expected class ids in [0, {})", classes), fmt::format("{} at index {}", ids[i], i));
@@ -128,14 +135,9 @@ Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pre
     order.insert(order.begin() + class_axis, last);
     target = permute(target, order);
   }
-  Tensor values = categorical_crossentropy(target, y_pred, from_logits, 0.0, class_axis);
-  if (ignore_class) {
-    // Keras folds the mask into the weights so that the mean runs over the kept positions only.
-    const double kept_count = std::accumulate(kept.begin(), kept.end(), 0.0);
-    const Tensor mask = cast(Tensor(kept, labels.shape()), y_pred.dtype());
-    values = values * mask * (kept_count > 0 ? double(kept.size()) / kept_count : 0.0);
-  }
-  return values;
+  return categorical_crossentropy(target, y_pred, from_logits, 0.0, class_axis);
+  // Ignored positions have an all-zero target row, hence a zero loss; Loss also masks them out of
+  // the mean (Keras's apply_mask).
 }
 
 }  // namespace minidl::losses

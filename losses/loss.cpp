@@ -2,6 +2,7 @@
 #include <minidl/losses/losses.hpp>
 
 #include <minidl/autograd/ops/arithmetic.hpp>
+#include <minidl/autograd/ops/comparison.hpp>
 #include <minidl/autograd/ops/reduction.hpp>
 #include <minidl/autograd/ops/shape_ops.hpp>
 #include <minidl/core/errors.hpp>
@@ -100,20 +101,47 @@ Loss Loss::validated(std::string_view where, std::string_view argument) const {
   return resolved;
 }
 
+namespace {
+
+// Keras's apply_mask: ignored positions weigh 0; for the mean reductions the kept ones weigh
+// total / (kept + ε), so that the mean runs over the kept positions.
+Tensor ignore_class_weights(const SparseCategoricalCrossentropy& loss, const Tensor& y_true, const Tensor& values) {
+  Tensor labels = y_true.detach();
+  if (labels.ndim() == values.ndim() + 1 && labels.shape().back() == 1) labels = squeeze(labels, {-1});
+  Tensor mask = not_equal(labels, Tensor::scalar(double(*loss.ignore_class), labels.dtype()));
+  if (loss.reduction == "mean" || loss.reduction == "sum_over_batch_size")
+    mask = mask * (double(mask.size()) / (sum(mask).item() + 1e-7));
+  return mask;
+}
+
+}  // namespace
+
 Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) const {
   const Loss resolved = std::holds_alternative<std::string>(spec_) ? validated() : *this;
   Tensor values = values_of(resolved.spec_, y_true, y_pred);
-  if (sample_weight.defined()) values = values * sample_weight;
+  Tensor weight = sample_weight.defined() ? cast(sample_weight, values.dtype()).detach() : Tensor();
+  if (const auto* sparse = std::get_if<SparseCategoricalCrossentropy>(&resolved.spec_); sparse && sparse->ignore_class) {
+    Tensor mask = ignore_class_weights(*sparse, y_true, values);
+    if (weight.defined()) {
+      auto [aligned_mask, aligned_weight] = squeeze_or_expand_to_same_rank(mask, weight);
+      weight = aligned_weight * aligned_mask;
+    } else {
+      weight = mask;
+    }
+  }
+  if (weight.defined()) {
+    auto [aligned_values, aligned_weight] = squeeze_or_expand_to_same_rank(values, weight);
+    values = aligned_values * aligned_weight;
+    weight = aligned_weight;
+  }
   const std::string reduction = reduction_of(resolved.spec_);
   if (reduction == "none") return values;
-  if (reduction == "sum") return sum(values);
-  if (reduction == "mean_with_sample_weight" && sample_weight.defined()) {
-    const Tensor total_weight = sum(broadcast_to(sample_weight, values.shape()));
-    return sum(values) / total_weight;
-  }
-  // sum_over_batch_size and mean: divided by the count of per-sample values (Keras's rule, with
-  // or without weights).
-  return values.size() == 0 ? sum(values) : sum(values) / double(values.size());
+  const Tensor total = sum(values);
+  if (reduction == "sum") return total;
+  // The mean reductions divide by the count of values — or, for mean_with_sample_weight, by the
+  // weights' sum — and give 0 rather than NaN for a zero divisor (Keras's divide_no_nan).
+  const double divisor = reduction == "mean_with_sample_weight" && weight.defined() ? sum(weight).item() : double(values.size());
+  return divisor == 0 ? total * 0.0 : total / divisor;
 }
 
 Json Loss::get_config() const {

@@ -12,9 +12,15 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 
 namespace minidl::losses {
+
+// Keras's squeeze_or_expand_to_same_rank: when the ranks differ by one and the longer ends in an
+// axis of 1, that axis is squeezed — or, when the shorter is rank 1 and expand_rank_1 is set, the
+// shorter is expanded instead.
+std::pair<Tensor, Tensor> squeeze_or_expand_to_same_rank(Tensor a, Tensor b, bool expand_rank_1 = true);
 
 // Per-sample loss functions (the last axis reduced).
 Tensor mean_squared_error(const Tensor& y_true, const Tensor& y_pred);

@@ -33,6 +33,7 @@ Tensor argmax_last(const Tensor& y) {
 void Metric::update_state(const Tensor& y_true, const Tensor& y_pred) {
   NoGradGuard no_grad;
   const Tensor batch = values(y_true.detach(), y_pred.detach());
+  if (batch.dtype() != y_pred.dtype()) throw StateError("metrics: a metric returned values of another dtype");
   total_ += sum(batch).item();
   count_ += double(batch.size());
 }
@@ -51,14 +52,19 @@ Tensor MeanAbsoluteError::values(const Tensor& y_true, const Tensor& y_pred) con
 
 // Keras averages the squared errors of every element, then takes the root.
 Tensor RootMeanSquaredError::values(const Tensor& y_true, const Tensor& y_pred) const {
-  return square(y_pred - y_true);
+  const auto [y, p] = losses::squeeze_or_expand_to_same_rank(y_true, y_pred);
+  return square(p - y);
 }
 double RootMeanSquaredError::result() const { return std::sqrt(mean()); }
 
-Tensor Accuracy::values(const Tensor& y_true, const Tensor& y_pred) const { return equal(y_true, y_pred); }
+Tensor Accuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
+  const auto [y, p] = losses::squeeze_or_expand_to_same_rank(y_true, y_pred);
+  return equal(y, p);
+}
 
 Tensor BinaryAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
-  return minidl::mean(equal(y_true, greater(y_pred, Tensor::scalar(threshold_, y_pred.dtype()))), {-1});
+  const auto [y, p] = losses::squeeze_or_expand_to_same_rank(y_true, y_pred);
+  return minidl::mean(equal(y, greater(p, Tensor::scalar(threshold_, p.dtype()))), {-1});
 }
 
 Tensor CategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {

@@ -1,5 +1,6 @@
 #pragma once
 // Copies the arguments every optimizer shares out of an optimizer's own options struct.
+#include <minidl/core/errors.hpp>
 #include <minidl/optim/optimizer.hpp>
 
 namespace minidl::optim {
@@ -20,6 +21,8 @@ struct Elements {
 
 template <class T>
 Elements<T> elements(const Tensor& weight, const Tensor& gradient) {
+  if (!weight.is_contiguous() || !gradient.is_contiguous())
+    throw StateError("optimizer: weights and gradients must be contiguous for an in-place update");
   return {weight.data<T>(), gradient.data<T>(), weight.size()};
 }
 

@@ -26,6 +26,12 @@ kernels::Conv1dGeometry checked_geometry(const Tensor& x, const Tensor& kernel, 
   if (options.pad_left < 0 || options.pad_right < 0)
     throw_invalid_argument("conv1d", "padding", "expected non-negative padding",
                            fmt::format("pad_left={}, pad_right={}", options.pad_left, options.pad_right));
+  constexpr std::int64_t largest = std::int64_t{1} << 40;
+  if (kernel.shape()[0] > largest / options.dilation_rate || options.strides > largest || options.pad_left > largest ||
+      options.pad_right > largest)
+    throw_invalid_argument("conv1d", "dilation_rate", "expected window span, strides and padding below 2^40 steps",
+                           fmt::format("kernel_size={}, dilation_rate={}, strides={}, padding=({}, {})", kernel.shape()[0],
+                                       options.dilation_rate, options.strides, options.pad_left, options.pad_right));
   kernels::Conv1dGeometry g{.batch = x.shape()[0], .length = x.shape()[1], .channels = x.shape()[2],
                             .filters = kernel.shape()[2], .kernel_size = kernel.shape()[0], .stride = options.strides,
                             .dilation = options.dilation_rate, .pad_left = options.pad_left,
@@ -51,9 +57,11 @@ kernels::Conv1dGeometry checked_geometry(const Tensor& x, const Tensor& kernel, 
 
 Tensor conv1d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv1dOptions& options) {
   const auto geometry = checked_geometry(x, kernel, bias, options);
-  Tensor y = kernels::conv1d_forward(x, kernel, bias, geometry);
+  // Packed once (a channels_first input arrives as a permuted view): forward and backward share it.
+  const Tensor packed = x.contiguous();
+  Tensor y = kernels::conv1d_forward(packed, kernel, bias, geometry);
   record(y, "conv1d", {x, kernel, bias},
-         [x = saved(x), kernel = saved(kernel), geometry, need_x = needs_grad(x), need_kernel = needs_grad(kernel),
+         [x = saved(packed), kernel = saved(kernel), geometry, need_x = needs_grad(x), need_kernel = needs_grad(kernel),
           need_bias = bias.defined() && needs_grad(bias)](const Tensor& g) {
            return std::vector<Tensor>{
                need_x ? kernels::conv1d_backward_input(g, kernel, geometry) : Tensor(),

@@ -40,7 +40,7 @@ Tensor reshape(const Tensor& x, Shape shape) {
     else known *= shape[i];
   }
   if (inferred >= 0 && known > 0 && x.size() % known == 0) shape[inferred] = x.size() / known;
-  if ((inferred >= 0 && shape[inferred] < 0) || element_count(shape) != x.size())
+  if ((inferred >= 0 && shape[inferred] < 0) || checked_element_count(shape, "reshape") != x.size())
     throw ShapeError(fmt::format("reshape: cannot reshape a tensor of shape {} ({} elements) into shape {}",
                                  shape_to_string(x.shape()), x.size(), shape_to_string(shape)));
   Tensor out = kernels::reshape(x, shape);

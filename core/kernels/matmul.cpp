@@ -46,15 +46,17 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 
   // One gemm when b is a single matrix: fold a's batch into its rows.
   const bool fold_batch = element_count(batch_b) == 1 && batch_a == batch;
-  const MatrixOperand left = fold_batch ? MatrixOperand{a.contiguous(), false} : as_gemm_operand(a);
+  const MatrixOperand left =
+      fold_batch && a.ndim() > 2 ? MatrixOperand{a.contiguous(), false} : as_gemm_operand(a);
   const MatrixOperand right = as_gemm_operand(b);
   dispatch(a.dtype(), [&]<class T>() {
     const T* a_data = left.storage.template data<T>();
     const T* b_data = right.storage.template data<T>();
     T* c_data = out.data<T>();
     if (fold_batch) {
-      gemm(false, right.transposed, element_count(batch) * n, m, k, T(1), a_data, k, b_data, right.transposed ? k : m,
-           T(0), c_data, m);
+      const std::int64_t rows = element_count(batch) * n;
+      gemm(left.transposed, right.transposed, rows, m, k, T(1), a_data, left.transposed ? rows : k, b_data,
+           right.transposed ? k : m, T(0), c_data, m);
       return;
     }
     // Walk the broadcast batch: each output matrix picks its operands' matrices by batch index.

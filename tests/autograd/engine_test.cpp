@@ -2,6 +2,8 @@
 // grad(), deep graphs, and its errors.
 #include "../support/golden.hpp"
 
+#include <minidl/autograd/node.hpp>
+
 #include <doctest/doctest.h>
 
 using namespace minidl;
@@ -145,4 +147,29 @@ TEST_CASE("a chain of a million nodes neither overflows the stack forward, backw
   for (int i = 0; i < length; ++i) z = z * 1.0;
   z = Tensor();  // the whole graph dies here, without recursion
   CHECK_FALSE(z.defined());
+}
+
+TEST_CASE("a long residual chain (each node's input shared by two nodes) is freed without recursion") {
+  Tensor x = Tensor::scalar(1.0, DType::float64).set_requires_grad();
+  Tensor y = x;
+  for (int i = 0; i < 200'000; ++i) y = y + y * 1e-6;
+  y = Tensor();
+  CHECK_FALSE(y.defined());
+}
+
+TEST_CASE("autograd::grad with the same input listed twice fills both slots") {
+  Tensor x = vector_of({2.0}).set_requires_grad();
+  const auto grads = autograd::grad({square(x)}, {x, x});
+  CHECK(grads[0].item() == 4.0);
+  CHECK(grads[1].item() == 4.0);
+}
+
+TEST_CASE("a custom op whose backward returns a wrongly shaped gradient is a clear error") {
+  Tensor x = Tensor::ones({4}, DType::float64).set_requires_grad();
+  Tensor out = x.detach() * 2.0;
+  record(out, "broken", {x}, [](const Tensor&) { return std::vector<Tensor>{Tensor::ones({3}, DType::float64)}; });
+  CHECK_THROWS_WITH_AS(sum(out).backward(),
+                       "backward of `broken`: the gradient for input 0 has shape (3,), which does not reduce to the input's "
+                       "shape (4,)",
+                       StateError);
 }

@@ -123,3 +123,16 @@ TEST_CASE("bad sizes, indices and reads are clear errors") {
   CHECK_THROWS_WITH_AS(Tensor::arange(0, 1, 0), "arange: invalid argument `step`: expected a finite non-zero step, received step=0",
                        InvalidArgument);
 }
+
+TEST_CASE("assign from an overlapping view reads a copy") {
+  Tensor square_matrix(std::vector<double>{1, 2, 3, 4}, {2, 2});
+  square_matrix.assign(transpose(square_matrix));
+  CHECK(square_matrix.to_vector() == std::vector<double>{1, 3, 2, 4});
+  Tensor row(std::vector<double>{1, 2, 3, 4, 5}, {5});
+  slice(row, 0, 1, 5).assign(slice(row, 0, 0, 4));
+  CHECK(row.to_vector() == std::vector<double>{1, 1, 2, 3, 4});
+}
+
+TEST_CASE("a reshape whose element count overflows is refused") {
+  CHECK_THROWS_AS(reshape(Tensor::ones({1}), {274177, 67280421310721}), InvalidArgument);
+}

@@ -155,3 +155,22 @@ TEST_CASE("Conv1D set_weights checks count and shapes before writing anything") 
   CHECK_THROWS_WITH_AS(Conv1D({.filters = 4, .kernel_size = 3, .name = "n"}).kernel(),
                        "Conv1D 'n': the kernel does not exist until the layer is built (first call or build())", StateError);
 }
+
+TEST_CASE("sizes that would overflow the window span are refused") {
+  CHECK_THROWS_AS(Conv1D({.filters = 1, .kernel_size = 5, .dilation_rate = std::int64_t{1} << 62}), InvalidArgument);
+  CHECK_THROWS_AS(Conv1D({.filters = 1, .kernel_size = 2, .strides = std::int64_t{1} << 62, .padding = "same"}), InvalidArgument);
+}
+
+TEST_CASE("a weight owns contiguous storage whatever a custom initializer returns") {
+  const Tensor shared = Tensor::arange(0, 6, 1, DType::float32);
+  Conv1D first({.filters = 2, .kernel_size = 1,
+                .kernel_initializer = [&](const Shape& shape, DType) { return reshape(transpose(reshape(shared, {2, 3})), shape); }});
+  Conv1D second({.filters = 2, .kernel_size = 1,
+                 .kernel_initializer = [&](const Shape& shape, DType) { return reshape(transpose(reshape(shared, {2, 3})), shape); }});
+  first.build({1, 2, 3});
+  second.build({1, 2, 3});
+  CHECK(first.kernel().is_contiguous());
+  first.set_weights({Tensor::zeros({1, 3, 2}), Tensor::zeros({2})});
+  CHECK(max(second.kernel()).item() == 5.0);  // untouched by the first layer's write
+  CHECK(max(shared).item() == 5.0);
+}

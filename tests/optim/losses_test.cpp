@@ -83,11 +83,38 @@ TEST_CASE("reductions, sample weights, temporal outputs and ignore_class") {
   // y_true of rank one less is expanded (Keras squeezes or expands by one axis).
   CHECK(losses::Loss("mae")(Tensor::zeros({2}, DType::float64), Tensor::full({2, 1}, 3.0, DType::float64)).item() == 3.0);
   // ignore_class: the ignored sample (row 0, label 1) counts neither in the sum nor in the divisor;
-  // row 1 (label 0, logits 10 and 0) leaves log(1 + e^−10).
+  // row 1 (label 0, logits 10 and 0) leaves log(1 + e^−10), weighted total / (kept + 1e-7) = 2 / (1 + 1e-7)
+  // and divided by the count 2 (Keras's apply_mask).
   const Tensor logits(std::vector<double>{0, 0, 10, 0}, {2, 2});
   const Tensor labels(std::vector<double>{1, 0}, {2});
   const double kept = losses::Loss(losses::SparseCategoricalCrossentropy{.from_logits = true, .ignore_class = 1})(labels, logits).item();
-  CHECK(kept == doctest::Approx(std::log1p(std::exp(-10.0))).epsilon(1e-12));
+  CHECK(kept == doctest::Approx(std::log1p(std::exp(-10.0)) / (1 + 1e-7)).epsilon(1e-12));
+  const double summed = losses::Loss(losses::SparseCategoricalCrossentropy{.from_logits = true, .ignore_class = 1, .reduction = "sum"})(
+                            labels, logits).item();
+  CHECK(summed == doctest::Approx(std::log1p(std::exp(-10.0))).epsilon(1e-12));  // no rescaling for "sum"
+}
+
+TEST_CASE("ranks are aligned as Keras's squeeze_or_expand_to_same_rank aligns them") {
+  // y_true (4, 1) with y_pred (4,): y_pred is expanded to (4, 1), four per-sample losses.
+  const Tensor column(std::vector<double>{1, 2, 3, 4}, {4, 1});
+  const Tensor flat = Tensor::zeros({4}, DType::float64);
+  CHECK(losses::Loss(losses::MeanSquaredError{.reduction = "sum"})(column, flat).item() == 30.0);
+  CHECK(losses::Loss(losses::MeanSquaredError{.reduction = "none"})(column, flat).shape() == Shape{4});
+  // y_pred (B, T, 1) with y_true (B, T): y_pred is squeezed; one value per sample.
+  const Tensor target = Tensor::ones({2, 3}, DType::float64);
+  const Tensor forecast = Tensor::zeros({2, 3, 1}, DType::float64);
+  CHECK(losses::Loss(losses::MeanSquaredError{.reduction = "sum"})(target, forecast).item() == 2.0);
+  CHECK(losses::Loss(losses::MeanSquaredError{.reduction = "none"})(target, forecast).shape() == Shape{2});
+  // A (B, 1) sample weight on (B,) values is aligned, not broadcast to (B, B).
+  const Tensor y_true(std::vector<double>{0, 0}, {2, 1}), y_pred(std::vector<double>{1, 0}, {2, 1});
+  CHECK(losses::Loss("mse")(y_true, y_pred, Tensor(std::vector<double>{1, 0}, {2, 1})).item() == 0.5);
+  // Metrics align the same way.
+  auto rmse = metrics::get("rmse");
+  rmse->update_state(Tensor(std::vector<double>{1, 1, 1, 1}, {4, 1}), Tensor(std::vector<double>{1.5, 0.5, 1.5, 0.5}, {4}));
+  CHECK(rmse->result() == 0.5);
+  auto accuracy = metrics::get("binary_accuracy");
+  accuracy->update_state(Tensor(std::vector<double>{1, 0, 1, 0}, {4, 1}), Tensor(std::vector<double>{0.9, 0.1, 0.8, 0.2}, {4}));
+  CHECK(accuracy->result() == 1.0);
 }
 
 TEST_CASE("loss names and errors") {
