@@ -30,6 +30,7 @@
 #include <minidl/layers/pooling1d.hpp>
 #include <minidl/layers/regularizers/regularizers.hpp>
 #include <minidl/layers/reshaping.hpp>
+#include <minidl/layers/sequential.hpp>
 #include <minidl/layers/temporal.hpp>
 #include <minidl/layers/variable.hpp>
 

@@ -50,6 +50,7 @@ struct Conv1DOptions {
 
 class Conv1D : public Layer {
  public:
+  using Options = Conv1DOptions;
   explicit Conv1D(Conv1DOptions options);
 
   // (batch, output_steps, filters) for channels_last, (batch, filters, output_steps) for channels_first.

@@ -26,6 +26,7 @@ struct DenseOptions {
 
 class Dense : public Layer {
  public:
+  using Options = DenseOptions;
   explicit Dense(DenseOptions options);
   // (..., input_dim) → (..., units).
   Shape compute_output_shape(const Shape& input_shape) const override;

@@ -96,6 +96,14 @@ Tensor Layer::stateless_call(const std::vector<Tensor>& trainable_values, const 
 void Layer::set_trainable(bool trainable) {
   trainable_ = trainable;
   for (auto& weight : weights_) weight->set_trainable(trainable);
+  for (auto* layer : sublayers_) layer->set_trainable(trainable);
+}
+
+std::vector<std::shared_ptr<Variable>> Layer::weights() const {
+  std::vector<std::shared_ptr<Variable>> result = weights_;
+  for (const auto* layer : sublayers_)
+    for (auto& weight : layer->weights()) result.push_back(std::move(weight));
+  return result;
 }
 
 std::vector<std::shared_ptr<Variable>> Layer::trainable_weights() const {
@@ -103,6 +111,8 @@ std::vector<std::shared_ptr<Variable>> Layer::trainable_weights() const {
   if (!trainable_) return result;
   for (const auto& weight : weights_)
     if (weight->trainable()) result.push_back(weight);
+  for (const auto* layer : sublayers_)
+    for (auto& weight : layer->trainable_weights()) result.push_back(std::move(weight));
   return result;
 }
 
@@ -110,33 +120,38 @@ std::vector<std::shared_ptr<Variable>> Layer::non_trainable_weights() const {
   std::vector<std::shared_ptr<Variable>> result;
   for (const auto& weight : weights_)
     if (!trainable_ || !weight->trainable()) result.push_back(weight);
+  for (const auto* layer : sublayers_)
+    for (auto& weight : layer->non_trainable_weights()) result.push_back(std::move(weight));
   return result;
 }
 
 std::vector<Tensor> Layer::get_weights() const {
   std::vector<Tensor> values;
-  for (const auto& weight : weights_) values.push_back(weight->value().clone());
+  for (const auto& weight : weights()) values.push_back(weight->value().clone());
   return values;
 }
 
 void Layer::set_weights(const std::vector<Tensor>& values) {
-  if (values.size() != weights_.size())
-    throw_invalid_argument(where(), "weights", fmt::format("expected {} arrays (the layer's weights)", weights_.size()),
+  const auto all = weights();
+  if (values.size() != all.size())
+    throw_invalid_argument(where(), "weights", fmt::format("expected {} arrays (the layer's weights)", all.size()),
                            fmt::format("{} arrays", values.size()));
   for (std::size_t i = 0; i < values.size(); ++i)
-    if (values[i].shape() != weights_[i]->shape() || values[i].dtype() != weights_[i]->value().dtype())
+    if (values[i].shape() != all[i]->shape() || values[i].dtype() != all[i]->value().dtype())
       throw ShapeError(fmt::format("{}: set_weights: weight {} ('{}') expects shape {} {}, received {} {}", where(), i,
-                                   weights_[i]->name(), shape_to_string(weights_[i]->shape()),
-                                   dtype_name(weights_[i]->value().dtype()), shape_to_string(values[i].shape()),
-                                   dtype_name(values[i].dtype())));
-  for (std::size_t i = 0; i < values.size(); ++i) weights_[i]->assign(values[i]);
+                                   all[i]->path(), shape_to_string(all[i]->shape()), dtype_name(all[i]->value().dtype()),
+                                   shape_to_string(values[i].shape()), dtype_name(values[i].dtype())));
+  for (std::size_t i = 0; i < values.size(); ++i) all[i]->assign(values[i]);
 }
 
 std::vector<Tensor> Layer::losses() const {
   std::vector<Tensor> result;
-  for (const auto& weight : trainable_weights())
-    if (weight->regularizer()) result.push_back(weight->regularizer()(weight->value()));
+  if (trainable_)
+    for (const auto& weight : weights_)
+      if (weight->trainable() && weight->regularizer()) result.push_back(weight->regularizer()(weight->value()));
   result.insert(result.end(), activity_losses_.begin(), activity_losses_.end());
+  for (const auto* layer : sublayers_)
+    for (auto& loss : layer->losses()) result.push_back(std::move(loss));
   return result;
 }
 

@@ -41,8 +41,9 @@ class Layer {
   bool trainable() const { return trainable_; }
   void set_trainable(bool trainable);
 
-  // Weights in creation order; trainable ones only while the layer is trainable.
-  std::vector<std::shared_ptr<Variable>> weights() const { return weights_; }
+  // Weights in creation order, then each tracked sublayer's in tracking order; trainable ones only
+  // while the layer is trainable.
+  std::vector<std::shared_ptr<Variable>> weights() const;
   std::vector<std::shared_ptr<Variable>> trainable_weights() const;
   std::vector<std::shared_ptr<Variable>> non_trainable_weights() const;
   // Copies of the weights' values, in weights() order.
@@ -71,6 +72,14 @@ class Layer {
                                        const initializers::Initializer& initializer,
                                        const regularizers::Regularizer& regularizer,
                                        const constraints::Constraint& constraint, bool trainable = true);
+  // Makes `layer` part of this one (Keras tracks sublayers by attribute): its weights, losses and
+  // trainability are this layer's too, in tracking order. The sublayer must outlive this layer.
+  template <class SomeLayer>
+  SomeLayer& track(SomeLayer& layer) {
+    sublayers_.push_back(&layer);
+    return layer;
+  }
+  const std::vector<Layer*>& sublayers() const { return sublayers_; }
   // "Conv1D 'conv1d_2'": how messages name this layer.
   std::string where() const;
   const regularizers::Regularizer& activity_regularizer() const { return activity_regularizer_; }
@@ -86,6 +95,7 @@ class Layer {
   bool training_ = false;
   regularizers::Regularizer activity_regularizer_;
   std::vector<std::shared_ptr<Variable>> weights_;
+  std::vector<Layer*> sublayers_;
   std::vector<Tensor> activity_losses_;
 };
 

@@ -26,6 +26,7 @@ struct LayerNormalizationOptions {
 // (x − mean) / √(var + ε) · gamma + beta over `axis`; gamma and beta have the shape of those axes.
 class LayerNormalization : public Layer {
  public:
+  using Options = LayerNormalizationOptions;
   explicit LayerNormalization(LayerNormalizationOptions options = {});
   Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
   nlohmann::json get_config() const override;
@@ -64,6 +65,7 @@ struct BatchNormalizationOptions {
 // statistics: moving = moving·momentum + batch·(1 − momentum). Inference calls use the moving ones.
 class BatchNormalization : public Layer {
  public:
+  using Options = BatchNormalizationOptions;
   explicit BatchNormalization(BatchNormalizationOptions options = {});
   Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
   nlohmann::json get_config() const override;

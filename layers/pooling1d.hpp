@@ -40,6 +40,7 @@ class Pooling1D : public Layer {
 
 class MaxPooling1D : public Pooling1D {
  public:
+  using Options = Pooling1DOptions;
   explicit MaxPooling1D(Pooling1DOptions options = {});
 
  protected:
@@ -50,6 +51,7 @@ class MaxPooling1D : public Pooling1D {
 // the padding (Keras's TensorFlow and JAX backends; its torch backend counts a replicated edge).
 class AveragePooling1D : public Pooling1D {
  public:
+  using Options = Pooling1DOptions;
   explicit AveragePooling1D(Pooling1DOptions options = {});
 
  protected:

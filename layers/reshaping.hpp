@@ -16,6 +16,7 @@ struct FlattenOptions {
 // (batch, d1, d2, ...) → (batch, d1·d2·...).
 class Flatten : public Layer {
  public:
+  using Options = FlattenOptions;
   explicit Flatten(FlattenOptions options = {});
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;
@@ -58,6 +59,7 @@ class GlobalPooling1D : public Layer {
 
 class GlobalAveragePooling1D : public GlobalPooling1D {
  public:
+  using Options = GlobalPooling1DOptions;
   explicit GlobalAveragePooling1D(GlobalPooling1DOptions options = {});
 
  protected:
@@ -66,6 +68,7 @@ class GlobalAveragePooling1D : public GlobalPooling1D {
 
 class GlobalMaxPooling1D : public GlobalPooling1D {
  public:
+  using Options = GlobalPooling1DOptions;
   explicit GlobalMaxPooling1D(GlobalPooling1DOptions options = {});
 
  protected:

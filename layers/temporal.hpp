@@ -17,6 +17,7 @@ struct ZeroPadding1DOptions {
 
 class ZeroPadding1D : public Layer {
  public:
+  using Options = ZeroPadding1DOptions;
   explicit ZeroPadding1D(ZeroPadding1DOptions options = {});
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;
@@ -40,6 +41,7 @@ struct Cropping1DOptions {
 
 class Cropping1D : public Layer {
  public:
+  using Options = Cropping1DOptions;
   explicit Cropping1D(Cropping1DOptions options = {});
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;
@@ -62,6 +64,7 @@ struct UpSampling1DOptions {
 
 class UpSampling1D : public Layer {
  public:
+  using Options = UpSampling1DOptions;
   explicit UpSampling1D(UpSampling1DOptions options = {});
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;

@@ -149,7 +149,7 @@ TEST_CASE("Conv1D set_weights checks count and shapes before writing anything") 
                        "Conv1D 'c': invalid argument `weights`: expected 2 arrays (the layer's weights), received 1 arrays",
                        InvalidArgument);
   CHECK_THROWS_WITH_AS(conv.set_weights({Tensor::zeros({3, 5, 4}), Tensor::zeros({5})}),
-                       "Conv1D 'c': set_weights: weight 1 ('bias') expects shape (4,) float32, received (5,) float32",
+                       "Conv1D 'c': set_weights: weight 1 ('c/bias') expects shape (4,) float32, received (5,) float32",
                        ShapeError);
   CHECK(conv.get_weights()[0].to_vector() == before[0].to_vector());
   CHECK_THROWS_WITH_AS(Conv1D({.filters = 4, .kernel_size = 3, .name = "n"}).kernel(),

@@ -1,0 +1,46 @@
+#pragma once
+// keras.Sequential: a stack of layers, each feeding the next; it owns them. Its weights, losses
+// and trainability are its layers', in order.
+//   layers::Sequential model;
+//   model.add<layers::Conv1D>({.filters = 16, .kernel_size = 3, .padding = "causal"});
+//   model.add<layers::GlobalAveragePooling1D>();
+//   model.add<layers::Dense>({.units = 1});
+#include <minidl/layers/layer.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace minidl::layers {
+
+struct SequentialOptions {
+  std::string name = "";
+  bool trainable = true;
+  std::string dtype = "float32";
+};
+
+class Sequential : public Layer {
+ public:
+  using Options = SequentialOptions;
+  explicit Sequential(SequentialOptions options = {});
+
+  // Appends a layer built from its options; returns it.
+  template <class SomeLayer, class Options = typename SomeLayer::Options>
+  SomeLayer& add(Options options = {}) {
+    return static_cast<SomeLayer&>(add(std::make_unique<SomeLayer>(std::move(options))));
+  }
+  Layer& add(std::unique_ptr<Layer> layer);
+
+  const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
+  Shape compute_output_shape(const Shape& input_shape) const override;
+  nlohmann::json get_config() const override;
+
+ protected:
+  void check_input(const Shape& input_shape) const override;
+  void build_weights(const Shape& input_shape) override;
+  Tensor call(const Tensor& inputs) override;
+
+ private:
+  std::vector<std::unique_ptr<Layer>> layers_;
+};
+
+}  // namespace minidl::layers
