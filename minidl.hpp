@@ -20,6 +20,7 @@
 #include <minidl/autograd/ops/reduction.hpp>
 #include <minidl/autograd/ops/shape_ops.hpp>
 
+#include <minidl/layers/basic.hpp>
 #include <minidl/layers/config.hpp>
 #include <minidl/layers/constraints/constraints.hpp>
 #include <minidl/layers/conv1d.hpp>

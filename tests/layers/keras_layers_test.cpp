@@ -148,3 +148,33 @@ TEST_CASE("BatchNormalization in training mode gradchecks through the batch stat
       {x});
   CHECK_MESSAGE(input_only.passed, input_only.to_string());
 }
+
+TEST_CASE("Activation, Dropout and Reshape") {
+  const Tensor x(std::vector<double>{-1, 2, -3, 4, 5, -6}, {1, 2, 3});
+  layers::Activation relu({.activation = "relu", .dtype = "float64"});
+  CHECK(relu(x).to_vector() == std::vector<double>{0, 2, 0, 4, 5, 0});
+  CHECK_THROWS_AS(layers::Activation({.activation = "ReLU"}), InvalidArgument);
+
+  layers::Dropout dropout({.rate = 0.5, .seed = 4, .dtype = "float64"});
+  CHECK(dropout(x).to_vector() == x.to_vector());  // inference: identity
+  const Tensor large = Tensor::ones({1, 200, 100}, DType::float64);
+  const auto dropped = dropout(large, true).to_vector();
+  std::size_t zeros = 0;
+  for (double value : dropped) {
+    CHECK((value == 0.0 || value == 2.0));
+    zeros += value == 0.0;
+  }
+  // 20000 draws at p = 0.5: the zero count's standard deviation is ~71.
+  CHECK(zeros > 10000 - 500);
+  CHECK(zeros < 10000 + 500);
+  CHECK_THROWS_WITH_AS(layers::Dropout({.rate = 1.0, .name = "d"}),
+                       "Dropout 'd': invalid argument `rate`: expected a float in [0, 1), received rate=1", InvalidArgument);
+
+  layers::Reshape reshaped({.target_shape = {3, -1}, .dtype = "float64"});
+  CHECK(reshaped(x).shape() == Shape{1, 3, 2});
+  layers::Reshape wrong({.target_shape = {4}, .name = "r", .dtype = "float64"});
+  CHECK_THROWS_WITH_AS(wrong(x), "Reshape 'r': cannot reshape samples of shape (2, 3) into target_shape (4,)", ShapeError);
+  const auto report = gradcheck([&](const std::vector<Tensor>& in) { return reshaped(relu(in[0])); },
+                                {Tensor(std::vector<double>{-1.5, 2, -3, 4, 5, -6}, {1, 2, 3})});
+  CHECK_MESSAGE(report.passed, report.to_string());
+}
