@@ -31,7 +31,6 @@
 #include <minidl/layers/pooling1d.hpp>
 #include <minidl/layers/regularizers/regularizers.hpp>
 #include <minidl/layers/reshaping.hpp>
-#include <minidl/layers/sequential.hpp>
 #include <minidl/layers/temporal.hpp>
 #include <minidl/layers/variable.hpp>
 
@@ -42,3 +41,7 @@
 
 #include <minidl/losses/losses.hpp>
 #include <minidl/metrics/metrics.hpp>
+#include <minidl/models/callbacks.hpp>
+#include <minidl/models/model.hpp>
+#include <minidl/models/progress.hpp>
+#include <minidl/models/sequential.hpp>

@@ -59,7 +59,7 @@ TEST_CASE("a model class finds its sublayers' weights and losses, in registratio
 }
 
 TEST_CASE("Sequential: building, shapes, weights, training flag") {
-  layers::Sequential model({.dtype = "float64"});
+  models::Sequential model({.dtype = "float64"});
   model.add<layers::Conv1D>({.filters = 4, .kernel_size = 3, .padding = "causal", .dtype = "float64"});
   model.add<layers::BatchNormalization>({.dtype = "float64"});
   model.add<layers::MaxPooling1D>({.dtype = "float64"});
@@ -77,15 +77,15 @@ TEST_CASE("Sequential: building, shapes, weights, training flag") {
   CHECK(model.layers()[1]->non_trainable_weights()[0]->value().to_vector() != moving_before);
   CHECK(model.get_config().at("layers").size() == 5);
   CHECK_THROWS_AS(model.add<layers::Dense>({.units = 1, .dtype = "float64"}), StateError);
-  CHECK_THROWS_AS(layers::Sequential().add<layers::Dense>({.units = 1, .dtype = "float64"}), InvalidArgument);
-  CHECK_THROWS_AS(layers::Sequential()(Tensor::ones({1, 2})), StateError);
+  CHECK_THROWS_AS(models::Sequential().add<layers::Dense>({.units = 1, .dtype = "float64"}), InvalidArgument);
+  CHECK_THROWS_AS(models::Sequential()(Tensor::ones({1, 2})), StateError);
 }
 
 TEST_CASE("a Sequential model replays Keras's regularized training run through its own losses()") {
   const auto golden = load_test_data("keras/training_trajectories.json");
   for (const auto& item : golden.at("cases")) {
     if (item.at("id") != "regularized_sgd") continue;
-    layers::Sequential model({.dtype = "float64"});
+    models::Sequential model({.dtype = "float64"});
     auto conv_config = item.at("model").at("layers")[0].at("config");
     conv_config["name"] = "conv";
     conv_config["dtype"] = "float64";

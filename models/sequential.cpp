@@ -1,16 +1,16 @@
-#include <minidl/layers/sequential.hpp>
+#include <minidl/models/sequential.hpp>
 
 #include <minidl/core/errors.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-namespace minidl::layers {
+namespace minidl::models {
 
 Sequential::Sequential(SequentialOptions options)
-    : Layer("Sequential", options.name, options.trainable, parse_dtype(options.dtype, "Sequential"), {}) {}
+    : Model("Sequential", options.name, options.trainable, parse_dtype(options.dtype, "Sequential"), {}) {}
 
-Layer& Sequential::add(std::unique_ptr<Layer> layer) {
+layers::Layer& Sequential::add(std::unique_ptr<layers::Layer> layer) {
   if (!layer) throw_invalid_argument(where(), "layer", "expected a layer", "a null pointer");
   if (layer->dtype() != dtype())
     throw InvalidArgument(fmt::format("{}: cannot add {} '{}' of dtype {} to a {} model", where(), layer->class_name(),
@@ -55,4 +55,4 @@ nlohmann::json Sequential::get_config() const {
   return config;
 }
 
-}  // namespace minidl::layers
+}  // namespace minidl::models

@@ -1,16 +1,16 @@
 #pragma once
 // keras.Sequential: a stack of layers, each feeding the next; it owns them. Its weights, losses
 // and trainability are its layers', in order.
-//   layers::Sequential model;
+//   models::Sequential model;
 //   model.add<layers::Conv1D>({.filters = 16, .kernel_size = 3, .padding = "causal"});
 //   model.add<layers::GlobalAveragePooling1D>();
 //   model.add<layers::Dense>({.units = 1});
-#include <minidl/layers/layer.hpp>
+#include <minidl/models/model.hpp>
 
 #include <memory>
 #include <vector>
 
-namespace minidl::layers {
+namespace minidl::models {
 
 struct SequentialOptions {
   std::string name = "";
@@ -18,7 +18,7 @@ struct SequentialOptions {
   std::string dtype = "float32";
 };
 
-class Sequential : public Layer {
+class Sequential : public Model {
  public:
   using Options = SequentialOptions;
   explicit Sequential(SequentialOptions options = {});
@@ -28,9 +28,9 @@ class Sequential : public Layer {
   SomeLayer& add(Options options = {}) {
     return static_cast<SomeLayer&>(add(std::make_unique<SomeLayer>(std::move(options))));
   }
-  Layer& add(std::unique_ptr<Layer> layer);
+  layers::Layer& add(std::unique_ptr<layers::Layer> layer);
 
-  const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
+  const std::vector<std::unique_ptr<layers::Layer>>& layers() const { return layers_; }
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;
 
@@ -40,7 +40,7 @@ class Sequential : public Layer {
   Tensor call(const Tensor& inputs) override;
 
  private:
-  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<std::unique_ptr<layers::Layer>> layers_;
 };
 
-}  // namespace minidl::layers
+}  // namespace minidl::models

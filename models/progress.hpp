@@ -1,0 +1,29 @@
+#pragma once
+// Keras's progress display for fit/evaluate: on a terminal, a bar redrawn per batch with the step
+// count, the time left and the running loss and metrics; elsewhere (a log file, CI) one line per
+// epoch.
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <string>
+
+namespace minidl::models {
+
+class ProgressBar {
+ public:
+  // verbose as fit's: 0 silent, 1 a bar (one line when not a terminal), 2 one line per epoch.
+  ProgressBar(std::int64_t steps, int verbose, std::FILE* stream = stdout);
+  void update(std::int64_t step, const std::map<std::string, double>& values);
+  // Ends the epoch's display with the final values (including validation ones).
+  void finish(const std::map<std::string, double>& values);
+
+ private:
+  std::string values_text(const std::map<std::string, double>& values) const;
+  std::int64_t steps_;
+  int verbose_;
+  std::FILE* stream_;
+  bool interactive_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace minidl::models

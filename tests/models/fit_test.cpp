@@ -1,0 +1,135 @@
+// compile / fit / evaluate / predict, History, callbacks and the progress display.
+#include "../support/golden.hpp"
+
+#include <doctest/doctest.h>
+#include <cmath>
+#include <cstdio>
+
+using namespace minidl;
+using namespace minidl::testing;
+
+namespace {
+
+std::unique_ptr<models::Sequential> keras_model(const nlohmann::json& item) {
+  auto model = std::make_unique<models::Sequential>(models::SequentialOptions{.dtype = "float64"});
+  auto conv = item.at("model").at("layers")[0].at("config");
+  conv["name"] = "conv";
+  conv["dtype"] = "float64";
+  model->add(layers::Conv1D::from_config(conv));
+  model->add<layers::GlobalAveragePooling1D>({.dtype = "float64"});
+  auto dense = item.at("model").at("layers")[2].at("config");
+  dense["name"] = "dense";
+  dense["dtype"] = "float64";
+  model->add(layers::Dense::from_config(dense));
+  return model;
+}
+
+}  // namespace
+
+TEST_CASE("fit reproduces Keras's fit: logged loss per epoch and final weights") {
+  const auto golden = load_test_data("keras/training_trajectories.json");
+  for (const auto& item : golden.at("cases")) {
+    const std::string id = item.at("id");
+    if (id != "adam" && id != "regularized_sgd" && id != "maxnorm") continue;
+    CAPTURE(id);
+    auto model = keras_model(item);
+    const Tensor x = tensor_from_json(item.at("x")), y = tensor_from_json(item.at("y"));
+    model->build(x.shape());
+    const auto& initial = item.at("initial_weights");
+    model->set_weights({tensor_from_json(initial.at("conv/kernel")), tensor_from_json(initial.at("conv/bias")),
+                        tensor_from_json(initial.at("dense/kernel")), tensor_from_json(initial.at("dense/bias"))});
+    model->compile(optim::from_config({{"class_name", item.at("optimizer").at("class_name")},
+                                       {"config", item.at("optimizer").at("keras_get_config")}}),
+                   "mse");
+    const auto history = model->fit(x, y, {.batch_size = 8, .epochs = 5, .verbose = 0, .shuffle = false});
+    REQUIRE(history.epochs() == 5);
+    for (int epoch = 0; epoch < 5; ++epoch)
+      CHECK(history.history.at("loss")[epoch] ==
+            doctest::Approx(item.at("steps")[epoch].at("keras_fit_logged_loss").get<double>()).epsilon(1e-9));
+    CHECK_CLOSE(model->weights()[0]->value(), tensor_from_json(item.at("steps")[4].at("weights_after").at("conv/kernel")), 1e-9,
+                1e-12);
+  }
+}
+
+TEST_CASE("fit with mini-batches, shuffling, validation and metrics; evaluate and predict") {
+  seed_global_generator(1);
+  const Tensor x = Tensor::normal({64, 10, 2}, 0.0, 1.0, DType::float64);
+  const Tensor y = sum(x, {1, 2}, false) * 0.1;
+  models::Sequential model({.dtype = "float64"});
+  model.add<layers::Conv1D>({.filters = 4, .kernel_size = 3, .padding = "causal", .dtype = "float64"});
+  model.add<layers::Flatten>({.dtype = "float64"});
+  model.add<layers::Dense>({.units = 1, .dtype = "float64"});
+  model.compile(std::make_unique<optim::Adam>(optim::AdamOptions{.learning_rate = 0.01}), "mse", {"mae"});
+  const auto history = model.fit(x, reshape(y, {64, 1}), {.batch_size = 16, .epochs = 30, .verbose = 0, .validation_split = 0.25});
+  for (const char* key : {"loss", "mean_absolute_error", "val_loss", "val_mean_absolute_error"}) CHECK(history.history.count(key) == 1);
+  CHECK(history.history.at("loss").back() < 0.2 * history.history.at("loss").front());
+  const auto scores = model.evaluate(x, reshape(y, {64, 1}), 7);
+  CHECK(scores.at("loss") < history.history.at("loss").front());
+  const Tensor direct = model(x);
+  CHECK_CLOSE(model.predict(x, 5), direct, 1e-12, 1e-12);
+}
+
+TEST_CASE("EarlyStopping stops after `patience` epochs without improvement and restores the best weights") {
+  models::Sequential model({.dtype = "float64"});
+  model.add<layers::Dense>({.units = 1, .dtype = "float64"});
+  model.build({1, 1});
+  models::EarlyStopping stopper({.monitor = "loss", .patience = 2, .restore_best_weights = true});
+  stopper.on_train_begin(model);
+  const std::vector<double> losses = {1.0, 0.5, 0.6, 0.7, 0.4};
+  std::vector<double> kernel_at_epoch;
+  for (int epoch = 0; epoch < 5 && !model.stop_training; ++epoch) {
+    model.set_weights({Tensor(std::vector<double>{double(epoch)}, {1, 1}), Tensor::zeros({1}, DType::float64)});
+    stopper.on_epoch_end(model, epoch, {{"loss", losses[epoch]}});
+  }
+  CHECK(model.stop_training);
+  CHECK(stopper.stopped_epoch() == 3);
+  CHECK(stopper.best_epoch() == 1);
+  stopper.on_train_end(model);
+  CHECK(model.weights()[0]->value().item() == 1.0);  // the weights of epoch 1
+  models::EarlyStopping missing({.monitor = "val_loss"});
+  missing.on_train_begin(model);
+  CHECK_THROWS_WITH_AS(missing.on_epoch_end(model, 0, {{"loss", 1.0}}), doctest::Contains("`val_loss` is not in the logs"),
+                       InvalidArgument);
+}
+
+TEST_CASE("TerminateOnNaN ends fit at the first non-finite loss") {
+  models::Sequential model({.dtype = "float64"});
+  model.add<layers::Dense>({.units = 1, .dtype = "float64"});
+  model.compile(std::make_unique<optim::SGD>(), "mse");
+  Tensor y = Tensor::zeros({8, 1}, DType::float64);
+  y.data<double>()[0] = NAN;
+  models::TerminateOnNaN terminate;
+  const auto history = model.fit(Tensor::ones({8, 3}, DType::float64), y,
+                                 {.batch_size = 4, .epochs = 10, .verbose = 0, .callbacks = {&terminate}, .shuffle = false});
+  CHECK(history.epochs() == 1);
+  CHECK(std::isnan(history.history.at("loss")[0]));
+}
+
+TEST_CASE("the progress display writes one line per epoch when the output is not a terminal") {
+  std::FILE* file = std::tmpfile();
+  models::ProgressBar progress(4, 1, file);
+  for (int step = 1; step <= 4; ++step) progress.update(step, {{"loss", 0.5}});
+  progress.finish({{"loss", 0.25}, {"val_loss", 0.5}});
+  std::rewind(file);
+  char buffer[256] = {};
+  const std::size_t read = std::fread(buffer, 1, sizeof(buffer) - 1, file);
+  std::fclose(file);
+  const std::string text(buffer, read);
+  CHECK(text.find("4/4 - ") == 0);
+  CHECK(text.find(" - loss: 0.2500 - val_loss: 0.5000\n") != std::string::npos);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 1);
+}
+
+TEST_CASE("fit's errors") {
+  models::Sequential model({.name = "m", .dtype = "float64"});
+  model.add<layers::Dense>({.units = 1, .dtype = "float64"});
+  CHECK_THROWS_WITH_AS(model.fit(Tensor::ones({2, 1}, DType::float64), Tensor::ones({2, 1}, DType::float64)),
+                       "Sequential 'm': fit() needs compile(optimizer, loss) first", StateError);
+  model.compile(std::make_unique<optim::SGD>(), "mse");
+  CHECK_THROWS_WITH_AS(model.fit(Tensor::ones({2, 1}, DType::float64), Tensor::ones({3, 1}, DType::float64)),
+                       "Sequential 'm': fit needs x and y with the same number of samples, received x (2, 1) and y (3, 1)",
+                       ShapeError);
+  CHECK_THROWS_AS(model.fit(Tensor::ones({2, 1}, DType::float64), Tensor::ones({2, 1}, DType::float64), {.batch_size = 0}),
+                  InvalidArgument);
+  CHECK_THROWS_AS(model.compile(std::make_unique<optim::SGD>(), "l2"), InvalidArgument);
+}
