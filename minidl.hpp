@@ -45,3 +45,4 @@
 #include <minidl/models/model.hpp>
 #include <minidl/models/progress.hpp>
 #include <minidl/models/sequential.hpp>
+#include <minidl/models/windows.hpp>

@@ -33,6 +33,7 @@ Shape Sequential::compute_output_shape(const Shape& input_shape) const {
 
 // Builds each layer on the shape the previous one produces, so that weights exist before a call.
 void Sequential::build_weights(const Shape& input_shape) {
+  input_shape_ = input_shape;
   Shape shape = input_shape;
   for (const auto& layer : layers_) {
     layer->build(shape);
@@ -53,6 +54,43 @@ nlohmann::json Sequential::get_config() const {
     config["layers"].push_back({{"module", "keras.layers"}, {"class_name", layer->class_name()}, {"config", layer->get_config()},
                                 {"registered_name", nullptr}});
   return config;
+}
+
+}  // namespace minidl::models
+
+namespace minidl::models {
+
+namespace {
+
+std::string without_batch(Shape shape) {
+  std::string text = "(None";
+  for (std::size_t i = 1; i < shape.size(); ++i) text += fmt::format(", {}", shape[i]);
+  return text + ")";
+}
+
+std::int64_t parameters(const std::vector<std::shared_ptr<layers::Variable>>& weights) {
+  std::int64_t count = 0;
+  for (const auto& weight : weights) count += element_count(weight->shape());
+  return count;
+}
+
+}  // namespace
+
+std::string Sequential::summary() const {
+  if (!built()) throw StateError(fmt::format("{}: summary() needs a built model (call it or build() it first)", where()));
+  std::string text = fmt::format("Model: \"{}\"\n", name());
+  const std::string rule(80, '-');
+  text += rule + "\n" + fmt::format("{:<40}{:<26}{:>14}\n", "Layer (type)", "Output Shape", "Param #") + rule + "\n";
+  Shape shape = input_shape_;
+  for (const auto& layer : layers_) {
+    shape = layer->compute_output_shape(shape);
+    text += fmt::format("{:<40}{:<26}{:>14}\n", fmt::format("{} ({})", layer->name(), layer->class_name()),
+                        without_batch(shape), parameters(layer->weights()));
+  }
+  text += rule + "\n";
+  text += fmt::format(" Total params: {}\n Trainable params: {}\n Non-trainable params: {}\n", parameters(weights()),
+                      parameters(trainable_weights()), parameters(non_trainable_weights()));
+  return text;
 }
 
 }  // namespace minidl::models

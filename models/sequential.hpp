@@ -33,6 +33,9 @@ class Sequential : public Model {
   const std::vector<std::unique_ptr<layers::Layer>>& layers() const { return layers_; }
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;
+  // Keras's summary table: each layer's name and class, output shape and parameter count, then the
+  // totals. The model must be built.
+  std::string summary() const;
 
  protected:
   void check_input(const Shape& input_shape) const override;
@@ -41,6 +44,7 @@ class Sequential : public Model {
 
  private:
   std::vector<std::unique_ptr<layers::Layer>> layers_;
+  Shape input_shape_;
 };
 
 }  // namespace minidl::models

@@ -133,3 +133,38 @@ TEST_CASE("fit's errors") {
                   InvalidArgument);
   CHECK_THROWS_AS(model.compile(std::make_unique<optim::SGD>(), "l2"), InvalidArgument);
 }
+
+TEST_CASE("summary lists layers, output shapes and parameter counts") {
+  models::Sequential model({.name = "forecaster"});
+  model.add<layers::Conv1D>({.filters = 8, .kernel_size = 3, .padding = "causal", .name = "conv"});
+  model.add<layers::BatchNormalization>({.name = "norm"});
+  model.add<layers::GlobalAveragePooling1D>({.name = "pool"});
+  model.add<layers::Dense>({.units = 1, .name = "head"});
+  CHECK_THROWS_AS(model.summary(), StateError);
+  model.build({4, 16, 2});
+  const std::string text = model.summary();
+  CHECK(text.find("Model: \"forecaster\"") == 0);
+  CHECK(text.find("conv (Conv1D)                           (None, 16, 8)                         56") != std::string::npos);
+  CHECK(text.find("head (Dense)                            (None, 1)                              9") != std::string::npos);
+  // 3·2·8 + 8 = 56; norm 4·8 = 32 (16 trainable); head 8 + 1 = 9.
+  CHECK(text.find(" Total params: 97\n Trainable params: 81\n Non-trainable params: 16\n") != std::string::npos);
+}
+
+TEST_CASE("sliding windows over a series, and a split by time") {
+  const Tensor series(std::vector<double>{0, 10, 1, 11, 2, 12, 3, 13, 4, 14, 5, 15}, {6, 2});
+  const auto [x, y] = models::sliding_windows(series, {.window = 3, .horizon = 2, .target_columns = {1}});
+  CHECK(x.shape() == Shape{2, 3, 2});
+  CHECK(y.shape() == Shape{2, 2});
+  CHECK(x.to_vector() == std::vector<double>{0, 10, 1, 11, 2, 12, 1, 11, 2, 12, 3, 13});
+  CHECK(y.to_vector() == std::vector<double>{13, 14, 14, 15});
+  const auto strided = models::sliding_windows(series, {.window = 2, .stride = 2});
+  CHECK(strided.first.shape() == Shape{2, 2, 2});
+  CHECK(strided.second.to_vector() == std::vector<double>{2, 12, 4, 14});
+  CHECK_THROWS_AS(models::sliding_windows(series, {.window = 6}), ShapeError);
+  CHECK_THROWS_AS(models::sliding_windows(series, {.window = 2, .target_columns = {2}}), InvalidArgument);
+  const auto parts = models::split_by_time(Tensor::arange(0, 10, 1, DType::float64), {0.7, 0.2, 0.1});
+  CHECK(parts[0].to_vector() == std::vector<double>{0, 1, 2, 3, 4, 5, 6});
+  CHECK(parts[1].to_vector() == std::vector<double>{7, 8});
+  CHECK(parts[2].to_vector() == std::vector<double>{9});
+  CHECK_THROWS_AS(models::split_by_time(series, {0.5, 0.4}), InvalidArgument);
+}
