@@ -4,6 +4,7 @@
 #include <minidl/autograd/ops/shape_ops.hpp>
 #include <minidl/core/errors.hpp>
 #include <minidl/layers/config.hpp>
+#include <minidl/layers/kernel_bias_options.hpp>
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -38,13 +39,7 @@ Conv1DOptions normalized(Conv1DOptions options, const std::string& where) {
   if (options.data_format != "channels_last" && options.data_format != "channels_first")
     throw_invalid_argument(where, "data_format", "expected one of \"channels_last\", \"channels_first\"",
                            fmt::format("data_format=\"{}\"", *options.data_format));
-  options.activation = options.activation.validated(where, "activation");
-  options.kernel_initializer = options.kernel_initializer.validated(where, "kernel_initializer");
-  options.bias_initializer = options.bias_initializer.validated(where, "bias_initializer");
-  options.kernel_regularizer = options.kernel_regularizer.validated(where, "kernel_regularizer");
-  options.bias_regularizer = options.bias_regularizer.validated(where, "bias_regularizer");
-  options.kernel_constraint = options.kernel_constraint.validated(where, "kernel_constraint");
-  options.bias_constraint = options.bias_constraint.validated(where, "bias_constraint");
+  validate_kernel_and_bias(options, where);
   if (options.filters <= 0)
     throw_invalid_argument(where, "filters", "expected a strictly positive integer", fmt::format("filters={}", options.filters));
   if (options.groups <= 0)

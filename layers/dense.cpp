@@ -3,6 +3,7 @@
 #include <minidl/autograd/ops/arithmetic.hpp>
 #include <minidl/autograd/ops/matmul.hpp>
 #include <minidl/core/errors.hpp>
+#include <minidl/layers/kernel_bias_options.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -14,13 +15,7 @@ namespace {
 DenseOptions normalized(DenseOptions options, const std::string& where) {
   if (options.units <= 0)
     throw_invalid_argument(where, "units", "expected a positive integer", fmt::format("units={}", options.units));
-  options.activation = options.activation.validated(where, "activation");
-  options.kernel_initializer = options.kernel_initializer.validated(where, "kernel_initializer");
-  options.bias_initializer = options.bias_initializer.validated(where, "bias_initializer");
-  options.kernel_regularizer = options.kernel_regularizer.validated(where, "kernel_regularizer");
-  options.bias_regularizer = options.bias_regularizer.validated(where, "bias_regularizer");
-  options.kernel_constraint = options.kernel_constraint.validated(where, "kernel_constraint");
-  options.bias_constraint = options.bias_constraint.validated(where, "bias_constraint");
+  validate_kernel_and_bias(options, where);
   return options;
 }
 
@@ -75,15 +70,9 @@ Tensor Dense::bias() const {
 nlohmann::json Dense::get_config() const {
   auto config = Layer::get_config();
   config["units"] = options_.units;
-  config["activation"] = options_.activation.name();
-  config["use_bias"] = options_.use_bias;
-  config["kernel_initializer"] = options_.kernel_initializer.get_config();
-  config["bias_initializer"] = options_.bias_initializer.get_config();
-  config["kernel_regularizer"] = options_.kernel_regularizer.get_config();
-  config["bias_regularizer"] = options_.bias_regularizer.get_config();
-  if (activity_regularizer()) config["activity_regularizer"] = activity_regularizer().get_config();
-  config["kernel_constraint"] = options_.kernel_constraint.get_config();
-  config["bias_constraint"] = options_.bias_constraint.get_config();
+  write_kernel_and_bias(options_, activity_regularizer(), config);
+  // Keras's Dense, unlike its convolutions, names activity_regularizer only when one is set.
+  if (!activity_regularizer()) config.erase("activity_regularizer");
   return config;
 }
 
@@ -92,27 +81,9 @@ nlohmann::json Dense::get_config() const {
 namespace minidl::layers {
 
 std::unique_ptr<Dense> Dense::from_config(const nlohmann::json& config) {
-  using Json = nlohmann::json;
   DenseOptions options;
   options.units = config.at("units").get<std::int64_t>();
-  if (config.contains("activation") && !config.at("activation").is_null())
-    options.activation = config.at("activation").get<std::string>();
-  options.use_bias = config.value("use_bias", true);
-  if (config.contains("kernel_initializer"))
-    options.kernel_initializer = initializers::Initializer::from_config(config.at("kernel_initializer"));
-  if (config.contains("bias_initializer"))
-    options.bias_initializer = initializers::Initializer::from_config(config.at("bias_initializer"));
-  options.kernel_regularizer = regularizers::Regularizer::from_config(config.value("kernel_regularizer", Json()));
-  options.bias_regularizer = regularizers::Regularizer::from_config(config.value("bias_regularizer", Json()));
-  options.activity_regularizer = regularizers::Regularizer::from_config(config.value("activity_regularizer", Json()));
-  options.kernel_constraint = constraints::Constraint::from_config(config.value("kernel_constraint", Json()));
-  options.bias_constraint = constraints::Constraint::from_config(config.value("bias_constraint", Json()));
-  options.name = config.value("name", std::string());
-  options.trainable = config.value("trainable", true);
-  if (config.contains("dtype")) {
-    const Json& dtype = config.at("dtype");
-    options.dtype = dtype.is_string() ? dtype.get<std::string>() : dtype.at("config").at("name").get<std::string>();
-  }
+  read_kernel_and_bias(config, options);
   return std::make_unique<Dense>(std::move(options));
 }
 

@@ -178,3 +178,16 @@ TEST_CASE("Activation, Dropout and Reshape") {
                                 {Tensor(std::vector<double>{-1.5, 2, -3, 4, 5, -6}, {1, 2, 3})});
   CHECK_MESSAGE(report.passed, report.to_string());
 }
+
+TEST_CASE("Dense's config has Keras's keys and round-trips") {
+  const auto golden = load_test_data("keras/layers.json");
+  for (const auto& item : golden.at("cases")) {
+    if (item.at("class_name") != "Dense") continue;
+    auto config = item.at("config");
+    config.erase("quantization_config");  // Keras 3.15's quantization option, not offered
+    const auto dense = layers::Dense::from_config(config);
+    auto ours = dense->get_config();
+    ours.erase("dtype");
+    CHECK(ours == config);
+  }
+}
