@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fmt/format.h>
+#include <fstream>
 
 namespace minidl::models {
 
@@ -57,6 +58,74 @@ void EarlyStopping::on_epoch_end(Model& model, int epoch, const Logs& logs) {
 void EarlyStopping::on_train_end(Model& model) {
   // Keras restores the best epoch's weights at the end of training whenever it kept them.
   if (options_.restore_best_weights && !best_weights_.empty()) model.set_weights(best_weights_);
+}
+
+ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions options) : options_(std::move(options)) {
+  if (!(options_.factor < 1.0 && options_.factor >= 0.0))
+    throw_invalid_argument("ReduceLROnPlateau", "factor", "expected a float in [0, 1)", fmt::format("factor={}", options_.factor));
+  if (options_.mode != "auto" && options_.mode != "min" && options_.mode != "max")
+    throw_invalid_argument("ReduceLROnPlateau", "mode", "expected one of \"auto\", \"min\", \"max\"",
+                           fmt::format("mode=\"{}\"", options_.mode));
+  maximize_ = options_.mode == "max" || (options_.mode == "auto" && options_.monitor.find("acc") != std::string::npos);
+}
+
+void ReduceLROnPlateau::on_train_begin(Model&) {
+  best_ = maximize_ ? -INFINITY : INFINITY;
+  wait_ = cooldown_left_ = 0;
+}
+
+void ReduceLROnPlateau::on_epoch_end(Model& model, int, const Logs& logs) {
+  const auto found = logs.find(options_.monitor);
+  if (found == logs.end())
+    throw InvalidArgument(fmt::format("ReduceLROnPlateau: the monitored value `{}` is not in the logs", options_.monitor));
+  const double value = found->second;
+  if (cooldown_left_ > 0) {
+    --cooldown_left_;
+    wait_ = 0;
+  }
+  const bool better = maximize_ ? value > best_ + options_.min_delta : value < best_ - options_.min_delta;
+  if (better) {
+    best_ = value;
+    wait_ = 0;
+  } else if (cooldown_left_ == 0 && ++wait_ >= options_.patience) {
+    auto& optimizer = model.optimizer();
+    const double current = optimizer.learning_rate();
+    if (current > options_.min_lr) {
+      optimizer.set_learning_rate(std::max(current * options_.factor, options_.min_lr));
+      cooldown_left_ = options_.cooldown;
+      wait_ = 0;
+    }
+  }
+}
+
+void LearningRateScheduler::on_epoch_begin(Model& model, int epoch) {
+  auto& optimizer = model.optimizer();
+  optimizer.set_learning_rate(schedule_(epoch, optimizer.learning_rate()));
+}
+
+CSVLogger::CSVLogger(std::string filename, char separator, bool append)
+    : filename_(std::move(filename)), separator_(separator), append_(append) {}
+
+void CSVLogger::on_train_begin(Model&) {
+  wrote_header_ = append_ && std::ifstream(filename_).good();
+  if (!append_) {
+    std::ofstream truncate(filename_);
+    if (!truncate) throw InvalidArgument(fmt::format("CSVLogger: cannot write {}", filename_));
+  }
+}
+
+void CSVLogger::on_epoch_end(Model&, int epoch, const Logs& logs) {
+  std::ofstream file(filename_, std::ios::app);
+  if (!file) throw InvalidArgument(fmt::format("CSVLogger: cannot write {}", filename_));
+  if (!wrote_header_) {
+    file << "epoch";
+    for (const auto& [name, value] : logs) file << separator_ << name;
+    file << '\n';
+    wrote_header_ = true;
+  }
+  file << epoch;
+  for (const auto& [name, value] : logs) file << separator_ << fmt::format("{}", value);
+  file << '\n';
 }
 
 void TerminateOnNaN::on_train_batch_end(Model& model, int batch, const Logs& logs) {

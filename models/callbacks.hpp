@@ -1,5 +1,6 @@
 #pragma once
 // Keras's callbacks (keras/src/callbacks/): hooks that fit calls around epochs and batches.
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
@@ -54,6 +55,56 @@ class EarlyStopping : public Callback {
   double best_ = 0.0;
   int wait_ = 0, best_epoch_ = -1, stopped_epoch_ = -1;
   std::vector<Tensor> best_weights_;
+};
+
+struct ReduceLROnPlateauOptions {
+  std::string monitor = "val_loss";
+  double factor = 0.1;  // new learning rate = old · factor, factor < 1
+  int patience = 10;
+  std::string mode = "auto";
+  double min_delta = 1e-4;
+  int cooldown = 0;
+  double min_lr = 0.0;
+};
+
+// Multiplies the optimizer's learning rate by `factor` when `monitor` has not improved for
+// `patience` epochs, then waits `cooldown` epochs; never below min_lr.
+class ReduceLROnPlateau : public Callback {
+ public:
+  explicit ReduceLROnPlateau(ReduceLROnPlateauOptions options = {});
+  void on_train_begin(Model&) override;
+  void on_epoch_end(Model& model, int epoch, const Logs& logs) override;
+
+ private:
+  ReduceLROnPlateauOptions options_;
+  bool maximize_ = false;
+  double best_ = 0.0;
+  int wait_ = 0, cooldown_left_ = 0;
+};
+
+// Sets the learning rate at the start of each epoch to schedule(epoch, current learning rate).
+class LearningRateScheduler : public Callback {
+ public:
+  using Schedule = std::function<double(int epoch, double learning_rate)>;
+  explicit LearningRateScheduler(Schedule schedule) : schedule_(std::move(schedule)) {}
+  void on_epoch_begin(Model& model, int epoch) override;
+
+ private:
+  Schedule schedule_;
+};
+
+// Writes each epoch's logs to a CSV file: a header "epoch,<keys...>", then one row per epoch.
+class CSVLogger : public Callback {
+ public:
+  explicit CSVLogger(std::string filename, char separator = ',', bool append = false);
+  void on_train_begin(Model&) override;
+  void on_epoch_end(Model& model, int epoch, const Logs& logs) override;
+
+ private:
+  std::string filename_;
+  char separator_;
+  bool append_;
+  bool wrote_header_ = false;
 };
 
 // Stops fit as soon as a batch's loss is NaN or infinite.

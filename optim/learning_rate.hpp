@@ -77,6 +77,7 @@ class LearningRate {
 
   // Checks a schedule's arguments as Keras does; throws InvalidArgument naming where.
   void validate(std::string_view where) const;
+  bool is_constant() const { return std::holds_alternative<double>(spec_); }
   // The learning rate for the update at iteration count `step`.
   double at(std::int64_t step) const;
   // A number for a constant; Keras's serialized schedule otherwise.

@@ -56,6 +56,14 @@ Optimizer::Optimizer(std::string class_name, SharedOptions options)
       throw_invalid_argument(where(), argument, "expected a non-negative finite float", fmt::format("{}={}", argument, *value));
 }
 
+void Optimizer::set_learning_rate(double value) {
+  if (!options_.learning_rate.is_constant())
+    throw StateError(fmt::format("{}: the learning rate is a schedule and cannot be set", where()));
+  if (!(std::isfinite(value) && value >= 0))
+    throw_invalid_argument(where(), "learning_rate", "expected a non-negative finite float", fmt::format("learning_rate={}", value));
+  options_.learning_rate = value;
+}
+
 std::string Optimizer::where() const { return fmt::format("{} '{}'", class_name_, options_.name); }
 
 void Optimizer::build(const Variables& variables) {

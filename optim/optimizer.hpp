@@ -44,6 +44,9 @@ class Optimizer {
   std::int64_t iterations() const { return iterations_; }
   // The learning rate the next step will use (the schedule at iterations()).
   double learning_rate() const { return options_.learning_rate.at(iterations_); }
+  // Replaces a constant learning rate (what ReduceLROnPlateau and LearningRateScheduler do);
+  // a schedule cannot be overwritten, as in Keras.
+  void set_learning_rate(double value);
   const std::string& name() const { return options_.name; }
 
   // The optimizer's state in Keras's order: "iteration", then each variable's slots, named

@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 
 using namespace minidl;
 using namespace minidl::testing;
@@ -167,4 +169,45 @@ TEST_CASE("sliding windows over a series, and a split by time") {
   CHECK(parts[1].to_vector() == std::vector<double>{7, 8});
   CHECK(parts[2].to_vector() == std::vector<double>{9});
   CHECK_THROWS_AS(models::split_by_time(series, {0.5, 0.4}), InvalidArgument);
+}
+
+TEST_CASE("ReduceLROnPlateau, LearningRateScheduler and CSVLogger") {
+  models::Sequential model({.dtype = "float64"});
+  model.add<layers::Dense>({.units = 1, .dtype = "float64"});
+  model.compile(std::make_unique<optim::SGD>(optim::SGDOptions{.learning_rate = 0.1}), "mse");
+  model.build({1, 1});
+  // Flat losses, patience 2, cooldown 1, following Keras's counters: epoch 0 sets the best, epoch 1
+  // waits, epoch 2 reduces (and starts the cooldown); epoch 3 ends the cooldown and counts one
+  // wait in the same epoch, so epoch 4 reduces again.
+  models::ReduceLROnPlateau plateau({.monitor = "loss", .factor = 0.5, .patience = 2, .cooldown = 1, .min_lr = 0.02});
+  plateau.on_train_begin(model);
+  std::vector<double> rates;
+  for (int epoch = 0; epoch < 6; ++epoch) {
+    plateau.on_epoch_end(model, epoch, {{"loss", 1.0}});
+    rates.push_back(model.optimizer().learning_rate());
+  }
+  CHECK(rates == std::vector<double>{0.1, 0.1, 0.05, 0.05, 0.025, 0.025});
+  for (int epoch = 6; epoch < 12; ++epoch) plateau.on_epoch_end(model, epoch, {{"loss", 1.0}});
+  CHECK(model.optimizer().learning_rate() == 0.02);  // floored at min_lr
+
+  models::LearningRateScheduler halve([](int epoch, double rate) { return epoch == 0 ? 0.4 : rate / 2; });
+  models::Sequential fitted({.dtype = "float64"});
+  fitted.add<layers::Dense>({.units = 1, .dtype = "float64"});
+  fitted.compile(std::make_unique<optim::SGD>(), "mse");
+  const auto path = std::filesystem::temp_directory_path() / "minidl_csv_logger_test.csv";
+  models::CSVLogger logger(path.string());
+  fitted.fit(Tensor::ones({4, 2}, DType::float64), Tensor::zeros({4, 1}, DType::float64),
+             {.batch_size = 4, .epochs = 3, .verbose = 0, .callbacks = {&halve, &logger}});
+  CHECK(fitted.optimizer().learning_rate() == 0.1);  // 0.4, 0.2, 0.1
+  std::ifstream csv(path);
+  std::string header, line;
+  std::getline(csv, header);
+  CHECK(header == "epoch,loss");
+  int rows = 0;
+  while (std::getline(csv, line)) ++rows;
+  CHECK(rows == 3);
+  std::filesystem::remove(path);
+
+  optim::SGD scheduled({.learning_rate = optim::ExponentialDecay{.initial_learning_rate = 0.1, .decay_steps = 1, .decay_rate = 0.5}});
+  CHECK_THROWS_AS(scheduled.set_learning_rate(0.01), StateError);
 }
