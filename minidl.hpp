@@ -46,3 +46,4 @@
 #include <minidl/models/progress.hpp>
 #include <minidl/models/sequential.hpp>
 #include <minidl/models/windows.hpp>
+#include <minidl/models/weights_file.hpp>

@@ -1,0 +1,171 @@
+#include <minidl/models/weights_file.hpp>
+
+#include <minidl/core/errors.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace minidl::models {
+
+namespace {
+
+constexpr char magic[8] = {'M', 'I', 'N', 'I', 'D', 'L', 'W', '1'};
+constexpr std::uint32_t largest_name = 4096, largest_rank = 16;
+
+template <class T>
+void put(std::string& out, T value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
+void put_entry(std::string& out, const std::string& name, const Tensor& value) {
+  put(out, std::uint32_t(name.size()));
+  out += name;
+  put(out, std::uint8_t(value.dtype() == DType::float32 ? 0 : 1));
+  put(out, std::uint32_t(value.ndim()));
+  for (auto extent : value.shape()) put(out, std::int64_t(extent));
+  const Tensor packed = value.contiguous();
+  dispatch(packed.dtype(), [&]<class T>() {
+    out.append(reinterpret_cast<const char*>(packed.data<T>()), std::size_t(packed.size()) * sizeof(T));
+  });
+}
+
+// A bounds-checked reader over the file's bytes.
+class Reader {
+ public:
+  Reader(std::string bytes, std::string path) : bytes_(std::move(bytes)), path_(std::move(path)) {}
+  template <class T>
+  T get(const char* what) {
+    require(sizeof(T), what);
+    T value;
+    std::memcpy(&value, bytes_.data() + position_, sizeof(T));
+    position_ += sizeof(T);
+    return value;
+  }
+  std::string text(std::size_t length, const char* what) {
+    require(length, what);
+    std::string value = bytes_.substr(position_, length);
+    position_ += length;
+    return value;
+  }
+  const char* raw(std::size_t length, const char* what) {
+    require(length, what);
+    const char* start = bytes_.data() + position_;
+    position_ += length;
+    return start;
+  }
+  bool at_end() const { return position_ == bytes_.size(); }
+  [[noreturn]] void fail(const std::string& why) const {
+    throw InvalidArgument(fmt::format("load_weights: {} is not a valid minidl weights file: {}", path_, why));
+  }
+
+ private:
+  void require(std::size_t length, const char* what) {
+    if (length > bytes_.size() - position_) fail(fmt::format("truncated while reading {}", what));
+  }
+  std::string bytes_;
+  std::string path_;
+  std::size_t position_ = 0;
+};
+
+struct Entry {
+  std::string name;
+  Tensor value;
+};
+
+Entry read_entry(Reader& reader) {
+  const auto name_length = reader.get<std::uint32_t>("a name length");
+  if (name_length > largest_name) reader.fail(fmt::format("a name of {} bytes", name_length));
+  std::string name = reader.text(name_length, "a name");
+  const auto dtype_code = reader.get<std::uint8_t>("a dtype");
+  if (dtype_code > 1) reader.fail(fmt::format("unknown dtype code {} for '{}'", dtype_code, name));
+  const DType dtype = dtype_code == 0 ? DType::float32 : DType::float64;
+  const auto rank = reader.get<std::uint32_t>("a rank");
+  if (rank > largest_rank) reader.fail(fmt::format("rank {} for '{}'", rank, name));
+  Shape shape;
+  for (std::uint32_t axis = 0; axis < rank; ++axis) {
+    const auto extent = reader.get<std::int64_t>("an extent");
+    if (extent < 0) reader.fail(fmt::format("negative extent {} for '{}'", extent, name));
+    shape.push_back(extent);
+  }
+  std::int64_t count = 1;
+  for (auto extent : shape) {
+    if (extent != 0 && count > (std::int64_t{1} << 40) / extent) reader.fail(fmt::format("absurd shape for '{}'", name));
+    count *= extent;
+  }
+  // The data must be in the file before anything of its size is allocated.
+  const char* data = reader.raw(std::size_t(count) * dtype_size(dtype), "tensor data");
+  Tensor value = Tensor::empty(shape, dtype);
+  dispatch(dtype, [&]<class T>() { std::memcpy(value.data<T>(), data, std::size_t(count) * sizeof(T)); });
+  return {std::move(name), std::move(value)};
+}
+
+void write_atomically(const std::string& path, const std::string& bytes) {
+  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
+  const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (descriptor < 0) throw InvalidArgument(fmt::format("save_weights: cannot create {}: {}", temporary, std::strerror(errno)));
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const auto result = ::write(descriptor, bytes.data() + written, bytes.size() - written);
+    if (result < 0) {
+      ::close(descriptor);
+      ::unlink(temporary.c_str());
+      throw InvalidArgument(fmt::format("save_weights: writing {} failed: {}", temporary, std::strerror(errno)));
+    }
+    written += std::size_t(result);
+  }
+  const bool synced = ::fsync(descriptor) == 0;
+  ::close(descriptor);
+  if (!synced || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    ::unlink(temporary.c_str());
+    throw InvalidArgument(fmt::format("save_weights: could not commit {}: {}", path, std::strerror(errno)));
+  }
+}
+
+}  // namespace
+
+void save_weights(const layers::Layer& model, const std::string& path, const optim::Optimizer* optimizer) {
+  const auto weights = model.weights();
+  std::vector<std::pair<std::string, Tensor>> state;
+  if (optimizer) state = optimizer->variables();
+  std::string bytes(magic, sizeof(magic));
+  put(bytes, std::uint32_t(weights.size() + state.size()));
+  for (const auto& weight : weights) put_entry(bytes, weight->path(), weight->value());
+  for (const auto& [name, value] : state) put_entry(bytes, "optimizer/" + name, value);
+  write_atomically(path, bytes);
+}
+
+void load_weights(layers::Layer& model, const std::string& path, optim::Optimizer* optimizer) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw InvalidArgument(fmt::format("load_weights: cannot open {}", path));
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  Reader reader(contents.str(), path);
+  if (reader.text(sizeof(magic), "the magic") != std::string(magic, sizeof(magic))) reader.fail("wrong magic");
+  const auto count = reader.get<std::uint32_t>("the entry count");
+  std::vector<Entry> entries;
+  for (std::uint32_t i = 0; i < count; ++i) entries.push_back(read_entry(reader));
+  if (!reader.at_end()) reader.fail("trailing bytes after the last entry");
+
+  const auto weights = model.weights();
+  std::vector<Tensor> values;
+  std::vector<std::pair<std::string, Tensor>> state;
+  for (auto& entry : entries) {
+    if (entry.name.rfind("optimizer/", 0) == 0) state.emplace_back(entry.name.substr(10), std::move(entry.value));
+    else values.push_back(std::move(entry.value));
+  }
+  if (values.size() != weights.size())
+    reader.fail(fmt::format("it holds {} weights, the model has {}", values.size(), weights.size()));
+  for (std::size_t i = 0; i < weights.size(); ++i)
+    if (entries[i].name != weights[i]->path())
+      reader.fail(fmt::format("weight {} is '{}', the model's is '{}'", i, entries[i].name, weights[i]->path()));
+  model.set_weights(values);
+  if (optimizer && !state.empty()) optimizer->load_variables(state);
+}
+
+}  // namespace minidl::models

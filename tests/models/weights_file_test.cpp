@@ -1,0 +1,94 @@
+// Saving and loading weights and optimizer state: an exact round trip, a resumed run identical
+// to an uninterrupted one, and clear errors for truncated, corrupted and mismatched files.
+#include "../support/golden.hpp"
+
+#include <doctest/doctest.h>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+using namespace minidl;
+
+namespace {
+
+std::unique_ptr<models::Sequential> small_model() {
+  auto model = std::make_unique<models::Sequential>(models::SequentialOptions{.name = "m", .dtype = "float64"});
+  model->add<layers::Conv1D>({.filters = 3, .kernel_size = 2, .padding = "causal",
+                              .kernel_initializer = initializers::GlorotUniform{.seed = 1}, .name = "conv", .dtype = "float64"});
+  model->add<layers::GlobalAveragePooling1D>({.dtype = "float64"});
+  model->add<layers::Dense>({.units = 1, .kernel_initializer = initializers::GlorotUniform{.seed = 2}, .name = "head",
+                             .dtype = "float64"});
+  model->compile(std::make_unique<optim::Adam>(optim::AdamOptions{.learning_rate = 0.01}), "mse");
+  return model;
+}
+
+std::string temporary(const char* name) { return (std::filesystem::temp_directory_path() / name).string(); }
+
+std::string read_all(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+void write_all(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+
+}  // namespace
+
+TEST_CASE("weights and optimizer state round-trip, and a resumed run equals an uninterrupted one") {
+  Generator generator(3);
+  const Tensor x = Tensor::normal({16, 6, 2}, 0.0, 1.0, DType::float64, &generator);
+  const Tensor y = Tensor::normal({16, 1}, 0.0, 1.0, DType::float64, &generator);
+  const models::FitOptions options{.batch_size = 16, .epochs = 3, .verbose = 0, .shuffle = false};
+
+  auto straight = small_model();
+  straight->fit(x, y, {.batch_size = 16, .epochs = 6, .verbose = 0, .shuffle = false});
+
+  auto first = small_model();
+  first->fit(x, y, options);
+  const std::string path = temporary("minidl_weights_test.bin");
+  models::save_weights(*first, path, &first->optimizer());
+
+  auto resumed = small_model();
+  resumed->build(x.shape());
+  resumed->optimizer().build(resumed->trainable_weights());
+  models::load_weights(*resumed, path, &resumed->optimizer());
+  CHECK(resumed->optimizer().iterations() == 3);
+  resumed->fit(x, y, options);
+  for (std::size_t i = 0; i < straight->weights().size(); ++i)
+    CHECK(resumed->weights()[i]->value().to_vector() == straight->weights()[i]->value().to_vector());
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("damaged and mismatched files give clear errors and change nothing") {
+  auto model = small_model();
+  model->build({2, 6, 2});
+  const std::string path = temporary("minidl_weights_damaged.bin");
+  models::save_weights(*model, path);
+  const std::string good = read_all(path);
+  const auto before = model->get_weights();
+
+  write_all(path, good.substr(0, good.size() - 5));
+  CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("truncated while reading tensor data"), InvalidArgument);
+  write_all(path, "NOTMINIDL" + good.substr(9));
+  CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("wrong magic"), InvalidArgument);
+  std::string huge = good;
+  // The first entry's first extent sits after magic (8), count (4), name length (4), name, dtype (1), rank (4).
+  const std::size_t extent_at = 8 + 4 + 4 + std::string("conv/kernel").size() + 1 + 4;
+  const std::int64_t absurd = std::int64_t{1} << 50;
+  std::memcpy(huge.data() + extent_at, &absurd, sizeof(absurd));
+  write_all(path, huge);
+  CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("absurd shape for 'conv/kernel'"), InvalidArgument);
+  write_all(path, good + "x");
+  CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("trailing bytes"), InvalidArgument);
+
+  models::Sequential other({.dtype = "float64"});
+  other.add<layers::Dense>({.units = 1, .name = "head", .dtype = "float64"});
+  other.build({2, 3});
+  write_all(path, good);
+  CHECK_THROWS_WITH_AS(models::load_weights(other, path), doctest::Contains("it holds 4 weights, the model has 2"), InvalidArgument);
+  for (std::size_t i = 0; i < before.size(); ++i) CHECK(model->get_weights()[i].to_vector() == before[i].to_vector());
+
+  CHECK_THROWS_AS(models::save_weights(*model, "/nonexistent-directory/w.bin"), InvalidArgument);
+  CHECK(read_all(path) == good);  // a failed save elsewhere leaves this file alone
+  std::filesystem::remove(path);
+  CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("cannot open"), InvalidArgument);
+}
