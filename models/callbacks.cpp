@@ -2,6 +2,7 @@
 
 #include <minidl/core/errors.hpp>
 #include <minidl/models/model.hpp>
+#include <minidl/models/weights_file.hpp>
 
 #include <cmath>
 #include <fmt/format.h>
@@ -126,6 +127,30 @@ void CSVLogger::on_epoch_end(Model&, int epoch, const Logs& logs) {
   file << epoch;
   for (const auto& [name, value] : logs) file << separator_ << fmt::format("{}", value);
   file << '\n';
+}
+
+ModelCheckpoint::ModelCheckpoint(std::string filepath, ModelCheckpointOptions options)
+    : filepath_(std::move(filepath)), options_(std::move(options)) {
+  if (options_.mode != "auto" && options_.mode != "min" && options_.mode != "max")
+    throw_invalid_argument("ModelCheckpoint", "mode", "expected one of \"auto\", \"min\", \"max\"",
+                           fmt::format("mode=\"{}\"", options_.mode));
+  maximize_ = options_.mode == "max" || (options_.mode == "auto" && options_.monitor.find("acc") != std::string::npos);
+}
+
+void ModelCheckpoint::on_train_begin(Model&) { best_ = maximize_ ? -INFINITY : INFINITY; }
+
+void ModelCheckpoint::on_epoch_end(Model& model, int epoch, const Logs& logs) {
+  if (options_.save_best_only) {
+    const auto found = logs.find(options_.monitor);
+    if (found == logs.end())
+      throw InvalidArgument(fmt::format("ModelCheckpoint: the monitored value `{}` is not in the logs", options_.monitor));
+    if (!(maximize_ ? found->second > best_ : found->second < best_)) return;
+    best_ = found->second;
+  }
+  std::string path = filepath_;
+  for (auto at = path.find("{epoch}"); at != std::string::npos; at = path.find("{epoch}"))
+    path.replace(at, 7, std::to_string(epoch + 1));
+  save_weights(model, path, options_.save_optimizer ? &model.optimizer() : nullptr);
 }
 
 void TerminateOnNaN::on_train_batch_end(Model& model, int batch, const Logs& logs) {

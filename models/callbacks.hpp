@@ -107,6 +107,30 @@ class CSVLogger : public Callback {
   bool wrote_header_ = false;
 };
 
+struct ModelCheckpointOptions {
+  std::string monitor = "val_loss";
+  // Save only when `monitor` improves on the best so far.
+  bool save_best_only = false;
+  std::string mode = "auto";
+  // Also store the optimizer's state, so that the run can be resumed exactly.
+  bool save_optimizer = true;
+};
+
+// Saves the model's weights (models::save_weights, atomically) at the end of each epoch, or only
+// at improvements. "{epoch}" in the path is replaced by the 1-based epoch number, as Keras does.
+class ModelCheckpoint : public Callback {
+ public:
+  explicit ModelCheckpoint(std::string filepath, ModelCheckpointOptions options = {});
+  void on_train_begin(Model&) override;
+  void on_epoch_end(Model& model, int epoch, const Logs& logs) override;
+
+ private:
+  std::string filepath_;
+  ModelCheckpointOptions options_;
+  bool maximize_ = false;
+  double best_ = 0.0;
+};
+
 // Stops fit as soon as a batch's loss is NaN or infinite.
 class TerminateOnNaN : public Callback {
  public:

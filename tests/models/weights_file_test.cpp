@@ -92,3 +92,27 @@ TEST_CASE("damaged and mismatched files give clear errors and change nothing") {
   std::filesystem::remove(path);
   CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("cannot open"), InvalidArgument);
 }
+
+TEST_CASE("ModelCheckpoint saves every epoch, or only improvements") {
+  auto model = small_model();
+  Generator generator(4);
+  const Tensor x = Tensor::normal({8, 6, 2}, 0.0, 1.0, DType::float64, &generator);
+  const Tensor y = Tensor::normal({8, 1}, 0.0, 1.0, DType::float64, &generator);
+  const std::string every = temporary("minidl_checkpoint_{epoch}.bin");
+  models::ModelCheckpoint each(every, {.save_optimizer = false});
+  models::ModelCheckpoint best(temporary("minidl_checkpoint_best.bin"), {.monitor = "loss", .save_best_only = true});
+  model->fit(x, y, {.batch_size = 8, .epochs = 3, .verbose = 0, .callbacks = {&each, &best}, .shuffle = false});
+  for (int epoch = 1; epoch <= 3; ++epoch) {
+    const std::string path = temporary(("minidl_checkpoint_" + std::to_string(epoch) + ".bin").c_str());
+    CHECK(std::filesystem::exists(path));
+    std::filesystem::remove(path);
+  }
+  // The loss falls every epoch here, so the best checkpoint holds the final weights.
+  auto restored = small_model();
+  restored->build(x.shape());
+  restored->optimizer().build(restored->trainable_weights());
+  models::load_weights(*restored, temporary("minidl_checkpoint_best.bin"), &restored->optimizer());
+  CHECK(restored->optimizer().iterations() == 3);
+  CHECK(restored->weights()[0]->value().to_vector() == model->weights()[0]->value().to_vector());
+  std::filesystem::remove(temporary("minidl_checkpoint_best.bin"));
+}
