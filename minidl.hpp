@@ -3,6 +3,7 @@
 // (include <minidl/core/xtensor_bridge.hpp> to convert to and from xtensor).
 #include <minidl/core/dtype.hpp>
 #include <minidl/core/errors.hpp>
+#include <minidl/core/naming.hpp>
 #include <minidl/core/format.hpp>
 #include <minidl/core/random.hpp>
 #include <minidl/core/shape.hpp>

@@ -2,44 +2,26 @@
 
 #include <minidl/autograd/ops/arithmetic.hpp>
 #include <minidl/core/errors.hpp>
+#include <minidl/core/naming.hpp>
 
-#include <algorithm>
-#include <cctype>
-#include <regex>
 #include <fmt/format.h>
-#include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
 namespace minidl::layers {
 
-namespace {
-
-// Keras's to_snake_case: "Conv1D" -> "conv1d", "GlobalAveragePooling1D" -> "global_average_pooling1d".
-std::string snake_case(const std::string& class_name) {
-  std::string name = std::regex_replace(class_name, std::regex("(.)([A-Z][a-z]+)"), "$1_$2");
-  name = std::regex_replace(name, std::regex("([a-z])([A-Z])"), "$1_$2");
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  return name;
-}
-
-std::string unique_name(const std::string& base) {
-  static std::mutex guard;
-  static std::map<std::string, int> used;
-  std::lock_guard lock(guard);
-  const int count = used[base]++;
-  return count == 0 ? base : fmt::format("{}_{}", base, count);
-}
-
-}  // namespace
-
 Layer::Layer(std::string class_name, std::string name, bool trainable, DType dtype,
              regularizers::Regularizer activity_regularizer)
     : class_name_(std::move(class_name)),
-      name_(name.empty() ? unique_name(snake_case(class_name_)) : std::move(name)),
+      name_(name.empty() ? automatic_name(class_name_) : std::move(name)),
       trainable_(trainable),
       dtype_(dtype) {
   activity_regularizer_ = activity_regularizer.validated(where(), "activity_regularizer");
+}
+
+void Layer::require_rank_3(const Shape& input_shape) const {
+  if (input_shape.size() != 3)
+    throw ShapeError(fmt::format("{}: expected an input of rank 3, received shape {} of rank {}", where(),
+                                 shape_to_string(input_shape), input_shape.size()));
 }
 
 std::string Layer::where() const { return fmt::format("{} '{}'", class_name_, name_); }

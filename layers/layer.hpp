@@ -83,6 +83,8 @@ class Layer {
   // "Conv1D 'conv1d_2'": how messages name this layer.
   std::string where() const;
   const regularizers::Regularizer& activity_regularizer() const { return activity_regularizer_; }
+  // Throws ShapeError naming this layer unless the input has rank 3 (the 1D layers' inputs).
+  void require_rank_3(const Shape& input_shape) const;
   // Whether the call in progress is a training call.
   bool training() const { return training_; }
 

@@ -48,16 +48,13 @@ Shape Pooling1D::compute_output_shape(const Shape& input_shape) const {
 }
 
 void Pooling1D::check_input(const Shape& input_shape) const {
-  if (input_shape.size() != 3)
-    throw ShapeError(fmt::format("{}: expected an input of rank 3, received shape {} of rank {}", where(),
-                                 shape_to_string(input_shape), input_shape.size()));
+  require_rank_3(input_shape);
   if (compute_output_shape(input_shape)[channels_first() ? 2 : 1] <= 0)
     throw ShapeError(fmt::format("{}: the input is too short: {} steps with pool_size={} and padding=\"{}\" leave no output",
                                  where(), input_shape[channels_first() ? 2 : 1], pool_size_, padding_));
 }
 
-Tensor Pooling1D::to_steps_last(const Tensor& x) const { return channels_first() ? permute(x, {0, 2, 1}) : x; }
-Tensor Pooling1D::from_steps_last(const Tensor& x) const { return channels_first() ? permute(x, {0, 2, 1}) : x; }
+Tensor Pooling1D::steps_last_layout(const Tensor& x) const { return channels_first() ? permute(x, {0, 2, 1}) : x; }
 
 Tensor Pooling1D::windows(const Tensor& steps_last, double fill) const {
   const auto [left, right] = padding_for(steps_last.shape()[1]);
@@ -80,18 +77,18 @@ nlohmann::json Pooling1D::get_config() const {
 MaxPooling1D::MaxPooling1D(Pooling1DOptions options) : Pooling1D("MaxPooling1D", std::move(options)) {}
 
 Tensor MaxPooling1D::call(const Tensor& inputs) {
-  return from_steps_last(max(windows(to_steps_last(inputs), -std::numeric_limits<double>::infinity()), {-1}));
+  return steps_last_layout(max(windows(steps_last_layout(inputs), -std::numeric_limits<double>::infinity()), {-1}));
 }
 
 AveragePooling1D::AveragePooling1D(Pooling1DOptions options) : Pooling1D("AveragePooling1D", std::move(options)) {}
 
 Tensor AveragePooling1D::call(const Tensor& inputs) {
-  const Tensor steps_last = to_steps_last(inputs);
+  const Tensor steps_last = steps_last_layout(inputs);
   const Tensor sums = sum(windows(steps_last, 0.0), {-1});
-  if (padding_ == "valid") return from_steps_last(sums / double(pool_size_));
+  if (padding_ == "valid") return steps_last_layout(sums / double(pool_size_));
   // How many real steps each window covers: the same windows over a (1, steps, 1) tensor of ones.
   const Tensor covered = sum(windows(Tensor::ones({1, steps_last.shape()[1], 1}, steps_last.dtype()), 0.0), {-1});
-  return from_steps_last(sums / covered);
+  return steps_last_layout(sums / covered);
 }
 
 }  // namespace minidl::layers

@@ -31,8 +31,8 @@ class Pooling1D : public Layer {
   Tensor windows(const Tensor& steps_last, double fill) const;
   std::pair<std::int64_t, std::int64_t> padding_for(std::int64_t steps) const;
   bool channels_first() const { return data_format_ == "channels_first"; }
-  Tensor to_steps_last(const Tensor& x) const;
-  Tensor from_steps_last(const Tensor& x) const;
+  // Swaps the steps and channels axes for channels_first inputs (its own inverse); else the input.
+  Tensor steps_last_layout(const Tensor& x) const;
 
   std::int64_t pool_size_, strides_;
   std::string padding_, data_format_;

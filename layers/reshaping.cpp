@@ -59,9 +59,7 @@ GlobalPooling1D::GlobalPooling1D(std::string class_name, GlobalPooling1DOptions 
       keepdims_(options.keepdims) {}
 
 void GlobalPooling1D::check_input(const Shape& input_shape) const {
-  if (input_shape.size() != 3)
-    throw ShapeError(fmt::format("{}: expected an input of rank 3, received shape {} of rank {}", where(),
-                                 shape_to_string(input_shape), input_shape.size()));
+  require_rank_3(input_shape);
   if (input_shape[time_axis()] == 0)
     throw ShapeError(fmt::format("{}: cannot pool over zero steps (input shape {})", where(), shape_to_string(input_shape)));
 }

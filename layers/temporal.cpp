@@ -9,16 +9,6 @@
 
 namespace minidl::layers {
 
-namespace {
-
-void require_rank_3(const Shape& input_shape, const std::string& where) {
-  if (input_shape.size() != 3)
-    throw ShapeError(fmt::format("{}: expected an input of rank 3, received shape {} of rank {}", where,
-                                 shape_to_string(input_shape), input_shape.size()));
-}
-
-}  // namespace
-
 ZeroPadding1D::ZeroPadding1D(ZeroPadding1DOptions options)
     : Layer("ZeroPadding1D", options.name, true, parse_dtype(options.dtype, "ZeroPadding1D"), {}),
       padding_(options.padding),
@@ -31,7 +21,7 @@ ZeroPadding1D::ZeroPadding1D(ZeroPadding1DOptions options)
                            fmt::format("data_format=\"{}\"", data_format_));
 }
 
-void ZeroPadding1D::check_input(const Shape& input_shape) const { require_rank_3(input_shape, where()); }
+void ZeroPadding1D::check_input(const Shape& input_shape) const { require_rank_3(input_shape); }
 
 Shape ZeroPadding1D::compute_output_shape(const Shape& input_shape) const {
   Shape output = input_shape;
@@ -59,7 +49,7 @@ Cropping1D::Cropping1D(Cropping1DOptions options)
 }
 
 void Cropping1D::check_input(const Shape& input_shape) const {
-  require_rank_3(input_shape, where());
+  require_rank_3(input_shape);
   if (input_shape[1] <= cropping_.first + cropping_.second)
     throw ShapeError(fmt::format("{}: cropping ({}, {}) removes every step of an input of shape {}", where(), cropping_.first,
                                  cropping_.second, shape_to_string(input_shape)));
@@ -86,7 +76,7 @@ UpSampling1D::UpSampling1D(UpSampling1DOptions options)
   if (size_ <= 0) throw_invalid_argument(where(), "size", "expected a positive integer", fmt::format("size={}", size_));
 }
 
-void UpSampling1D::check_input(const Shape& input_shape) const { require_rank_3(input_shape, where()); }
+void UpSampling1D::check_input(const Shape& input_shape) const { require_rank_3(input_shape); }
 
 Shape UpSampling1D::compute_output_shape(const Shape& input_shape) const {
   return {input_shape[0], input_shape[1] * size_, input_shape[2]};

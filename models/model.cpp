@@ -89,15 +89,16 @@ std::map<std::string, double> Model::run_epoch(const Tensor& x, const Tensor& y,
       for (const auto& weight : weights) weight->value().zero_grad();
     }
     // Keras's running loss is the sample-weighted mean of the batch losses.
-    loss_total += loss.item() * double(end - begin);
+    const double batch_loss = loss.item();
+    loss_total += batch_loss * double(end - begin);
     seen += double(end - begin);
     for (auto& metric : metrics_) metric->update_state(y_batch, prediction);
     logs = {{"loss", loss_total / seen}};
     for (const auto& metric : metrics_) logs[metric->name()] = metric->result();
     if (progress) progress->update(step + 1, logs);
     if (train) {
-      for (auto* callback : callbacks) callback->on_train_batch_end(*this, int(step), {{"loss", loss.item()}});
-      if (stop_training && !std::isfinite(loss.item())) break;
+      for (auto* callback : callbacks) callback->on_train_batch_end(*this, int(step), {{"loss", batch_loss}});
+      if (stop_training && !std::isfinite(batch_loss)) break;
     }
   }
   return logs;

@@ -5,31 +5,18 @@
 #include <minidl/autograd/ops/math.hpp>
 #include <minidl/autograd/ops/reduction.hpp>
 #include <minidl/core/errors.hpp>
+#include <minidl/core/naming.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
-#include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 namespace minidl::optim {
 
 namespace {
 
 using Json = nlohmann::json;
-
-std::string automatic_name(const std::string& class_name) {
-  static std::mutex guard;
-  static std::map<std::string, int> used;
-  std::string base = std::regex_replace(class_name, std::regex("(.)([A-Z][a-z]+)"), "$1_$2");
-  base = std::regex_replace(base, std::regex("([a-z])([A-Z])"), "$1_$2");
-  std::transform(base.begin(), base.end(), base.begin(), [](unsigned char c) { return std::tolower(c); });
-  std::lock_guard lock(guard);
-  const int count = used[base]++;
-  return count == 0 ? base : fmt::format("{}_{}", base, count);
-}
 
 Json optional_json(const std::optional<double>& value) { return value ? Json(*value) : Json(nullptr); }
 
