@@ -28,10 +28,12 @@
 #include <minidl/layers/dense.hpp>
 #include <minidl/layers/initializers/initializers.hpp>
 #include <minidl/layers/layer.hpp>
+#include <minidl/layers/merging.hpp>
 #include <minidl/layers/normalization.hpp>
 #include <minidl/layers/pooling1d.hpp>
 #include <minidl/layers/regularizers/regularizers.hpp>
 #include <minidl/layers/reshaping.hpp>
+#include <minidl/layers/serialization.hpp>
 #include <minidl/layers/temporal.hpp>
 #include <minidl/layers/variable.hpp>
 
@@ -44,6 +46,7 @@
 #include <minidl/metrics/metrics.hpp>
 #include <minidl/models/callbacks.hpp>
 #include <minidl/models/model.hpp>
+#include <minidl/models/model_file.hpp>
 #include <minidl/models/progress.hpp>
 #include <minidl/models/sequential.hpp>
 #include <minidl/models/windows.hpp>

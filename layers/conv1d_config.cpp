@@ -2,6 +2,7 @@
 #include <minidl/layers/conv1d.hpp>
 
 #include <minidl/core/errors.hpp>
+#include <minidl/layers/config_fields.hpp>
 #include <minidl/layers/kernel_bias_options.hpp>
 
 #include <fmt/format.h>
@@ -9,22 +10,7 @@
 
 namespace minidl::layers {
 
-namespace {
-
 using Json = nlohmann::json;
-
-// Keras writes kernel_size, strides and dilation_rate as one-element lists; accept a bare integer too.
-std::int64_t single_integer(const Json& value, const char* key) {
-  if (value.is_array()) {
-    if (value.size() != 1)
-      throw_invalid_argument("Conv1D.from_config", key, "expected an integer or a list of one integer", value.dump());
-    return value.at(0).get<std::int64_t>();
-  }
-  return value.get<std::int64_t>();
-}
-
-
-}  // namespace
 
 Json Conv1D::get_config() const {
   Json config = Layer::get_config();
@@ -43,12 +29,12 @@ std::unique_ptr<Conv1D> Conv1D::from_config(const Json& config) {
   if (!config.is_object()) throw InvalidArgument(fmt::format("Conv1D.from_config: expected a JSON object, received {}", config.dump()));
   Conv1DOptions options;
   options.filters = config.at("filters").get<std::int64_t>();
-  options.kernel_size = single_integer(config.at("kernel_size"), "kernel_size");
-  if (config.contains("strides")) options.strides = single_integer(config.at("strides"), "strides");
+  options.kernel_size = single_integer(config.at("kernel_size"), "Conv1D.from_config", "kernel_size");
+  if (config.contains("strides")) options.strides = single_integer(config.at("strides"), "Conv1D.from_config", "strides");
   options.padding = config.value("padding", std::string("valid"));
   if (config.contains("data_format") && !config.at("data_format").is_null())
     options.data_format = config.at("data_format").get<std::string>();
-  if (config.contains("dilation_rate")) options.dilation_rate = single_integer(config.at("dilation_rate"), "dilation_rate");
+  if (config.contains("dilation_rate")) options.dilation_rate = single_integer(config.at("dilation_rate"), "Conv1D.from_config", "dilation_rate");
   options.groups = config.value("groups", std::int64_t{1});
   read_kernel_and_bias(config, options);
   return std::make_unique<Conv1D>(std::move(options));

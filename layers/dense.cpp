@@ -73,6 +73,7 @@ nlohmann::json Dense::get_config() const {
   write_kernel_and_bias(options_, activity_regularizer(), config);
   // Keras's Dense, unlike its convolutions, names activity_regularizer only when one is set.
   if (!activity_regularizer()) config.erase("activity_regularizer");
+  config["quantization_config"] = nullptr;  // Keras 3.15's quantization: not offered, so always none
   return config;
 }
 
@@ -83,6 +84,9 @@ namespace minidl::layers {
 std::unique_ptr<Dense> Dense::from_config(const nlohmann::json& config) {
   DenseOptions options;
   options.units = config.at("units").get<std::int64_t>();
+  if (config.contains("quantization_config") && !config.at("quantization_config").is_null())
+    throw_invalid_argument("Dense.from_config", "quantization_config", "quantization is not supported; expected null",
+                           config.at("quantization_config").dump());
   read_kernel_and_bias(config, options);
   return std::make_unique<Dense>(std::move(options));
 }

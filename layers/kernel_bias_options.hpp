@@ -3,6 +3,7 @@
 // initializer, regularizer and constraint (plus activity_regularizer, name, trainable, dtype) — validated,
 // written and read once, for any options struct that has them. Internal: include from layer sources.
 #include <minidl/layers/activation.hpp>
+#include <minidl/layers/config_fields.hpp>
 #include <minidl/layers/constraints/constraints.hpp>
 #include <minidl/layers/initializers/initializers.hpp>
 #include <minidl/layers/regularizers/regularizers.hpp>
@@ -38,7 +39,7 @@ void write_kernel_and_bias(const Options& options, const regularizers::Regulariz
   config["bias_constraint"] = options.bias_constraint.get_config();
 }
 
-// Reads these arguments and name, trainable and dtype (a string or Keras's DTypePolicy) from a config.
+// Reads these arguments, and name, trainable and dtype, from a config.
 template <class Options>
 void read_kernel_and_bias(const nlohmann::json& config, Options& options) {
   using Json = nlohmann::json;
@@ -54,12 +55,7 @@ void read_kernel_and_bias(const nlohmann::json& config, Options& options) {
   options.activity_regularizer = regularizers::Regularizer::from_config(config.value("activity_regularizer", Json()));
   options.kernel_constraint = constraints::Constraint::from_config(config.value("kernel_constraint", Json()));
   options.bias_constraint = constraints::Constraint::from_config(config.value("bias_constraint", Json()));
-  options.name = config.value("name", std::string());
-  options.trainable = config.value("trainable", true);
-  if (config.contains("dtype")) {
-    const Json& dtype = config.at("dtype");
-    options.dtype = dtype.is_string() ? dtype.get<std::string>() : dtype.at("config").at("name").get<std::string>();
-  }
+  read_common_fields(config, options);
 }
 
 }  // namespace minidl::layers

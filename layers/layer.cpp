@@ -30,6 +30,7 @@ void Layer::build(const Shape& input_shape) {
   if (built_) return;
   check_input(input_shape);
   build_weights(input_shape);
+  build_input_shape_ = input_shape;
   built_ = true;
 }
 
@@ -42,6 +43,7 @@ Tensor Layer::operator()(const Tensor& inputs, bool training) {
   build(inputs.shape());
   training_ = training;
   Tensor outputs = call(inputs);
+  last_output_shape_ = outputs.shape();
   activity_losses_.clear();
   if (activity_regularizer_) {
     Tensor loss = activity_regularizer_(outputs);

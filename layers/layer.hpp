@@ -8,6 +8,7 @@
 #include <minidl/layers/variable.hpp>
 
 #include <memory>
+#include <optional>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
@@ -38,6 +39,10 @@ class Layer {
   const std::string& class_name() const { return class_name_; }
   DType dtype() const { return dtype_; }
   bool built() const { return built_; }
+  // The input shape the layer was built for (Keras's build_config), once built.
+  const std::optional<Shape>& build_input_shape() const { return build_input_shape_; }
+  // The output shape of the latest call, for summary(); unset before the first call.
+  const std::optional<Shape>& last_output_shape() const { return last_output_shape_; }
   bool trainable() const { return trainable_; }
   void set_trainable(bool trainable);
 
@@ -87,6 +92,7 @@ class Layer {
   void require_rank_3(const Shape& input_shape) const;
   // Whether the call in progress is a training call.
   bool training() const { return training_; }
+  void set_last_output_shape(Shape shape) { last_output_shape_ = std::move(shape); }
 
  private:
   std::string class_name_;
@@ -95,6 +101,8 @@ class Layer {
   DType dtype_;
   bool built_ = false;
   bool training_ = false;
+  std::optional<Shape> build_input_shape_;
+  std::optional<Shape> last_output_shape_;
   regularizers::Regularizer activity_regularizer_;
   std::vector<std::shared_ptr<Variable>> weights_;
   std::vector<Layer*> sublayers_;

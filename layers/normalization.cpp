@@ -70,7 +70,8 @@ Tensor LayerNormalization::call(const Tensor& inputs) {
 
 nlohmann::json LayerNormalization::get_config() const {
   auto config = Layer::get_config();
-  config["axis"] = options_.axis;
+  // Keras keeps the axis as given: an integer (the default) or a list.
+  config["axis"] = options_.axis.size() == 1 ? nlohmann::json(options_.axis[0]) : nlohmann::json(options_.axis);
   config["epsilon"] = options_.epsilon;
   config["center"] = options_.center;
   config["scale"] = options_.scale;
@@ -154,6 +155,11 @@ nlohmann::json BatchNormalization::get_config() const {
   config["gamma_regularizer"] = options_.gamma_regularizer.get_config();
   config["beta_constraint"] = options_.beta_constraint.get_config();
   config["gamma_constraint"] = options_.gamma_constraint.get_config();
+  // Batch renormalization and cross-device synchronization are not offered.
+  config["synchronized"] = false;
+  config["renorm"] = false;
+  config["renorm_clipping"] = nullptr;
+  config["renorm_momentum"] = 0.99;
   return config;
 }
 

@@ -111,6 +111,11 @@ class Loss {
   Tensor operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight = Tensor()) const;
   // Keras's get_config() of the loss object (Keras leaves Huber's delta out of it; so does this).
   nlohmann::json get_config() const;
+  // {"module", "class_name", "config", "registered_name"} as Keras serializes a loss object (with
+  // Huber's delta kept); null for a function, which cannot be saved.
+  nlohmann::json serialize() const;
+  // Reads serialize()'s output, or a loss name.
+  static Loss deserialize(const nlohmann::json& serialized);
 
   using Spec = std::variant<std::string, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, Huber, LogCosh,
                             BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Function>;

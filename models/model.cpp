@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <numeric>
 
 namespace minidl::models {
@@ -47,9 +48,25 @@ void Model::compile(std::unique_ptr<optim::Optimizer> optimizer, losses::Loss lo
   loss_ = loss.validated(where(), "loss");
   metrics_.clear();
   for (const auto& name : metrics) metrics_.push_back(metrics::get(name));
+  metric_names_ = std::move(metrics);
+}
+
+nlohmann::json Model::compile_config() const {
+  if (!compiled()) return nullptr;
+  return {{"optimizer", {{"module", "keras.optimizers"},
+                         {"class_name", optimizer_->class_name()},
+                         {"config", optimizer_->get_config()},
+                         {"registered_name", nullptr}}},
+          {"loss", loss_->serialize()},
+          {"metrics", metric_names_}};
 }
 
 optim::Optimizer& Model::optimizer() {
+  require_compiled("optimizer");
+  return *optimizer_;
+}
+
+const optim::Optimizer& Model::optimizer() const {
   require_compiled("optimizer");
   return *optimizer_;
 }

@@ -45,12 +45,29 @@ class Model : public layers::Layer {
   std::map<std::string, double> evaluate(const Tensor& x, const Tensor& y, std::int64_t batch_size = 32);
   Tensor predict(const Tensor& x, std::int64_t batch_size = 32);
 
+  // Keras's summary table (as Keras prints it 76 columns wide): each layer's name and class, output
+  // shape and parameter count, then the totals with their size in memory. The model must be built
+  // (for a model class: called once).
+  std::string summary() const;
+
   // Set by callbacks to end fit after the current epoch (or batch, for TerminateOnNaN).
   bool stop_training = false;
   optim::Optimizer& optimizer();
+  const optim::Optimizer& optimizer() const;
+  bool compiled() const { return optimizer_ && loss_; }
+  // Keras's compile_config: the optimizer and loss serialized, the metric names; null before
+  // compile(). A loss given as a function serializes as null.
+  nlohmann::json compile_config() const;
 
  protected:
   using Layer::Layer;
+  struct SummaryRow {
+    const layers::Layer* layer;
+    std::optional<Shape> output_shape;
+  };
+  // The layers summary() lists: by default the tracked sublayers with the output shapes of their
+  // latest calls.
+  virtual std::vector<SummaryRow> summary_rows() const;
 
  private:
   void require_compiled(const char* call) const;
@@ -61,6 +78,7 @@ class Model : public layers::Layer {
   std::unique_ptr<optim::Optimizer> optimizer_;
   std::optional<losses::Loss> loss_;
   std::vector<std::unique_ptr<metrics::Metric>> metrics_;
+  std::vector<std::string> metric_names_;
   bool shuffle_ = true;
 };
 

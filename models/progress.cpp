@@ -18,27 +18,43 @@ std::string ProgressBar::values_text(const std::map<std::string, double>& values
   return text;
 }
 
+namespace {
+
+// Keras 3's bar: 20 heavy rules, the done part green and the rest grey.
+std::string bar(std::int64_t step, std::int64_t steps) {
+  constexpr std::int64_t width = 20;
+  const std::int64_t done = steps > 0 ? width * step / steps : width;
+  std::string text = "\x1b[32m";
+  for (std::int64_t i = 0; i < done; ++i) text += "━";
+  text += "\x1b[0m\x1b[37m";
+  for (std::int64_t i = done; i < width; ++i) text += "━";
+  return text + "\x1b[0m";
+}
+
+std::string per_step(double seconds) {
+  return seconds >= 1 ? fmt::format("{:.0f}s/step", seconds) : fmt::format("{:.0f}ms/step", 1000 * seconds);
+}
+
+}  // namespace
+
 void ProgressBar::update(std::int64_t step, const std::map<std::string, double>& values) {
   if (verbose_ != 1 || !interactive_) return;
-  constexpr int width = 30;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double remaining = step > 0 ? elapsed / double(step) * double(steps_ - step) : 0.0;
-  const int done = steps_ > 0 ? int(width * step / steps_) : width;
-  std::string bar(std::size_t(done), '=');
-  if (done < width) bar += '>' + std::string(std::size_t(width - done - 1), '.');
-  fmt::print(stream_, "\r{}/{} [{}] - ETA: {:.0f}s{}\x1b[K", step, steps_, bar, remaining, values_text(values));
+  fmt::print(stream_, "\r{}/{} {} {:.0f}s {}{}\x1b[K", step, steps_, bar(step, steps_), remaining,
+             per_step(step > 0 ? elapsed / double(step) : 0.0), values_text(values));
   std::fflush(stream_);
 }
 
 void ProgressBar::finish(const std::map<std::string, double>& values) {
   if (verbose_ == 0) return;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const std::string timing = fmt::format("{:.0f}ms/step", steps_ > 0 ? 1000.0 * elapsed / double(steps_) : 0.0);
+  const std::string timing = per_step(steps_ > 0 ? elapsed / double(steps_) : 0.0);
   if (verbose_ == 1 && interactive_)
-    fmt::print(stream_, "\r{}/{} [{}] - {:.1f}s {}{}\x1b[K\n", steps_, steps_, std::string(30, '='), elapsed, timing,
+    fmt::print(stream_, "\r{}/{} {} {:.0f}s {}{}\x1b[K\n", steps_, steps_, bar(steps_, steps_), elapsed, timing,
                values_text(values));
   else
-    fmt::print(stream_, "{}/{} - {:.1f}s - {}{}\n", steps_, steps_, elapsed, timing, values_text(values));
+    fmt::print(stream_, "{}/{} - {:.0f}s - {}{}\n", steps_, steps_, elapsed, timing, values_text(values));
   std::fflush(stream_);
 }
 

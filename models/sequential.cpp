@@ -1,6 +1,8 @@
 #include <minidl/models/sequential.hpp>
 
 #include <minidl/core/errors.hpp>
+#include <minidl/layers/config_fields.hpp>
+#include <minidl/layers/serialization.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -47,50 +49,55 @@ Tensor Sequential::call(const Tensor& inputs) {
   return outputs;
 }
 
-nlohmann::json Sequential::get_config() const {
-  auto config = Layer::get_config();
-  config["layers"] = nlohmann::json::array();
-  for (const auto& layer : layers_)
-    config["layers"].push_back({{"module", "keras.layers"}, {"class_name", layer->class_name()}, {"config", layer->get_config()},
-                                {"registered_name", nullptr}});
-  return config;
-}
-
-}  // namespace minidl::models
-
-namespace minidl::models {
-
-namespace {
-
-std::string without_batch(Shape shape) {
-  std::string text = "(None";
-  for (std::size_t i = 1; i < shape.size(); ++i) text += fmt::format(", {}", shape[i]);
-  return text + ")";
-}
-
-std::int64_t parameters(const std::vector<std::shared_ptr<layers::Variable>>& weights) {
-  std::int64_t count = 0;
-  for (const auto& weight : weights) count += element_count(weight->shape());
-  return count;
-}
-
-}  // namespace
-
-std::string Sequential::summary() const {
-  if (!built()) throw StateError(fmt::format("{}: summary() needs a built model (call it or build() it first)", where()));
-  std::string text = fmt::format("Model: \"{}\"\n", name());
-  const std::string rule(80, '-');
-  text += rule + "\n" + fmt::format("{:<40}{:<26}{:>14}\n", "Layer (type)", "Output Shape", "Param #") + rule + "\n";
+std::vector<Model::SummaryRow> Sequential::summary_rows() const {
+  std::vector<SummaryRow> rows;
   Shape shape = input_shape_;
   for (const auto& layer : layers_) {
     shape = layer->compute_output_shape(shape);
-    text += fmt::format("{:<40}{:<26}{:>14}\n", fmt::format("{} ({})", layer->name(), layer->class_name()),
-                        without_batch(shape), parameters(layer->weights()));
+    rows.push_back({layer.get(), shape});
   }
-  text += rule + "\n";
-  text += fmt::format(" Total params: {}\n Trainable params: {}\n Non-trainable params: {}\n", parameters(weights()),
-                      parameters(trainable_weights()), parameters(non_trainable_weights()));
-  return text;
+  return rows;
+}
+
+// Keras's layout: an InputLayer entry first and build_input_shape once the input is known.
+nlohmann::json Sequential::get_config() const {
+  auto config = Layer::get_config();
+  config["layers"] = nlohmann::json::array();
+  if (built())
+    config["layers"].push_back({{"module", "keras.layers"},
+                                {"class_name", "InputLayer"},
+                                {"config",
+                                 {{"batch_shape", layers::shape_to_json(input_shape_)},
+                                  {"dtype", dtype_name(dtype())},
+                                  {"sparse", false},
+                                  {"ragged", false},
+                                  {"name", "input_layer"},
+                                  {"optional", false}}},
+                                {"registered_name", nullptr}});
+  for (const auto& layer : layers_) config["layers"].push_back(layers::serialize(*layer));
+  if (built()) config["build_input_shape"] = layers::shape_to_json(input_shape_);
+  return config;
+}
+
+std::unique_ptr<Sequential> Sequential::from_config(const nlohmann::json& config) {
+  SequentialOptions options;
+  layers::read_common_fields(config, options);
+  auto model = std::make_unique<Sequential>(options);
+  std::optional<Shape> input_shape;
+  if (config.contains("build_input_shape") && !config.at("build_input_shape").is_null())
+    input_shape = layers::shape_from_json(config.at("build_input_shape"));
+  for (const auto& entry : config.value("layers", nlohmann::json::array())) {
+    if (entry.value("class_name", "") == "InputLayer") {
+      if (!input_shape) input_shape = layers::shape_from_json(entry.at("config").at("batch_shape"));
+      continue;
+    }
+    auto layer_entry = entry;
+    layer_entry.erase("build_config");  // the model builds its layers in order from its own input shape
+    model->add(layers::deserialize(layer_entry));
+  }
+  if (input_shape) model->build(*input_shape);
+  return model;
 }
 
 }  // namespace minidl::models
+

@@ -33,14 +33,14 @@ class Sequential : public Model {
   const std::vector<std::unique_ptr<layers::Layer>>& layers() const { return layers_; }
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;
-  // Keras's summary table: each layer's name and class, output shape and parameter count, then the
-  // totals. The model must be built.
-  std::string summary() const;
+  // Reads Keras's Sequential config (ours or Keras's own); built when it names an input shape.
+  static std::unique_ptr<Sequential> from_config(const nlohmann::json& config);
 
  protected:
   void check_input(const Shape& input_shape) const override;
   void build_weights(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs) override;
+  std::vector<SummaryRow> summary_rows() const override;
 
  private:
   std::vector<std::unique_ptr<layers::Layer>> layers_;

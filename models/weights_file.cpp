@@ -61,7 +61,7 @@ class Reader {
   }
   bool at_end() const { return position_ == bytes_.size(); }
   [[noreturn]] void fail(const std::string& why) const {
-    throw InvalidArgument(fmt::format("load_weights: {} is not a valid minidl weights file: {}", path_, why));
+    throw InvalidArgument(fmt::format("{} is not a valid minidl weights file: {}", path_, why));
   }
 
  private:
@@ -105,17 +105,19 @@ Entry read_entry(Reader& reader) {
   return {std::move(name), std::move(value)};
 }
 
-void write_atomically(const std::string& path, const std::string& bytes) {
+}  // namespace
+
+void write_atomically(const std::string& path, const std::string& bytes, const char* caller) {
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
   const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (descriptor < 0) throw InvalidArgument(fmt::format("save_weights: cannot create {}: {}", temporary, std::strerror(errno)));
+  if (descriptor < 0) throw InvalidArgument(fmt::format("{}: cannot create {}: {}", caller, temporary, std::strerror(errno)));
   std::size_t written = 0;
   while (written < bytes.size()) {
     const auto result = ::write(descriptor, bytes.data() + written, bytes.size() - written);
     if (result < 0) {
       ::close(descriptor);
       ::unlink(temporary.c_str());
-      throw InvalidArgument(fmt::format("save_weights: writing {} failed: {}", temporary, std::strerror(errno)));
+      throw InvalidArgument(fmt::format("{}: writing {} failed: {}", caller, temporary, std::strerror(errno)));
     }
     written += std::size_t(result);
   }
@@ -123,13 +125,20 @@ void write_atomically(const std::string& path, const std::string& bytes) {
   ::close(descriptor);
   if (!synced || std::rename(temporary.c_str(), path.c_str()) != 0) {
     ::unlink(temporary.c_str());
-    throw InvalidArgument(fmt::format("save_weights: could not commit {}: {}", path, std::strerror(errno)));
+    throw InvalidArgument(fmt::format("{}: could not commit {}: {}", caller, path, std::strerror(errno)));
   }
 }
 
-}  // namespace
 
-void save_weights(const layers::Layer& model, const std::string& path, const optim::Optimizer* optimizer) {
+std::string read_whole_file(const std::string& path, const char* caller) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw InvalidArgument(fmt::format("{}: cannot open {}", caller, path));
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  return contents.str();
+}
+
+std::string encode_weights(const layers::Layer& model, const optim::Optimizer* optimizer) {
   const auto weights = model.weights();
   std::vector<std::pair<std::string, Tensor>> state;
   if (optimizer) state = optimizer->variables();
@@ -137,15 +146,11 @@ void save_weights(const layers::Layer& model, const std::string& path, const opt
   put(bytes, std::uint32_t(weights.size() + state.size()));
   for (const auto& weight : weights) put_entry(bytes, weight->path(), weight->value());
   for (const auto& [name, value] : state) put_entry(bytes, "optimizer/" + name, value);
-  write_atomically(path, bytes);
+  return bytes;
 }
 
-void load_weights(layers::Layer& model, const std::string& path, optim::Optimizer* optimizer) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw InvalidArgument(fmt::format("load_weights: cannot open {}", path));
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  Reader reader(contents.str(), path);
+void decode_weights(layers::Layer& model, std::string bytes, const std::string& source, optim::Optimizer* optimizer) {
+  Reader reader(std::move(bytes), source);
   if (reader.text(sizeof(magic), "the magic") != std::string(magic, sizeof(magic))) reader.fail("wrong magic");
   const auto count = reader.get<std::uint32_t>("the entry count");
   std::vector<Entry> entries;
@@ -161,11 +166,30 @@ void load_weights(layers::Layer& model, const std::string& path, optim::Optimize
   }
   if (values.size() != weights.size())
     reader.fail(fmt::format("it holds {} weights, the model has {}", values.size(), weights.size()));
-  for (std::size_t i = 0; i < weights.size(); ++i)
-    if (entries[i].name != weights[i]->path())
-      reader.fail(fmt::format("weight {} is '{}', the model's is '{}'", i, entries[i].name, weights[i]->path()));
+  // Layer names are not compared: a model class rebuilt in another process numbers its layers anew.
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    const std::string& saved = entries[i].name;
+    const std::string saved_name = saved.substr(saved.rfind('/') + 1);
+    if (saved_name != weights[i]->name())
+      reader.fail(fmt::format("weight {} is '{}', the model's is '{}'", i, saved, weights[i]->path()));
+  }
   model.set_weights(values);
   if (optimizer && !state.empty()) optimizer->load_variables(state);
+}
+
+void save_weights(const layers::Layer& model, const std::string& path, const optim::Optimizer* optimizer) {
+  write_atomically(path, encode_weights(model, optimizer), "save_weights");
+}
+
+void load_weights(layers::Layer& model, const std::string& path, optim::Optimizer* optimizer) {
+  std::string bytes = read_whole_file(path, "load_weights");
+  try {
+    decode_weights(model, std::move(bytes), path, optimizer);
+  } catch (const ShapeError&) {
+    throw;
+  } catch (const InvalidArgument& error) {
+    throw InvalidArgument(fmt::format("load_weights: {}", error.what()));
+  }
 }
 
 }  // namespace minidl::models

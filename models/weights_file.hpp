@@ -18,7 +18,18 @@ namespace minidl::models {
 
 void save_weights(const layers::Layer& model, const std::string& path, const optim::Optimizer* optimizer = nullptr);
 // Restores the weights (and the optimizer's state, when given and present in the file; build the
-// optimizer on the model's weights first). Names, shapes and dtypes must match the model's.
+// optimizer on the model's weights first). Weight names (not layer names, which a rebuilt
+// model class numbers anew), shapes and dtypes must match the model's, in order.
 void load_weights(layers::Layer& model, const std::string& path, optim::Optimizer* optimizer = nullptr);
+
+// The bytes of a weights file, and reading them back; `source` names them in errors (what
+// save_model and load_model embed).
+std::string encode_weights(const layers::Layer& model, const optim::Optimizer* optimizer);
+void decode_weights(layers::Layer& model, std::string bytes, const std::string& source, optim::Optimizer* optimizer);
+
+// Replaces `path` atomically and durably (temporary file, fsync, rename); `caller` names the
+// operation in errors.
+void write_atomically(const std::string& path, const std::string& bytes, const char* caller);
+std::string read_whole_file(const std::string& path, const char* caller);
 
 }  // namespace minidl::models

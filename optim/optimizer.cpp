@@ -149,9 +149,10 @@ void Optimizer::load_variables(const std::vector<std::pair<std::string, Tensor>>
   if (state.size() != expected.size())
     throw_invalid_argument(where(), "state", fmt::format("expected {} variables (as variables() lists them)", expected.size()),
                            fmt::format("{} variables", state.size()));
+  // Entries are matched by position, shape and dtype, not by name: the names carry layer names,
+  // which a model class rebuilt in another process numbers anew.
   for (std::size_t i = 0; i < state.size(); ++i)
-    if (state[i].first != expected[i].first || state[i].second.shape() != expected[i].second.shape() ||
-        state[i].second.dtype() != expected[i].second.dtype())
+    if (state[i].second.shape() != expected[i].second.shape() || state[i].second.dtype() != expected[i].second.dtype())
       throw ShapeError(fmt::format("{}: state entry {} is '{}' {} {}, expected '{}' {} {}", where(), i, state[i].first,
                                    shape_to_string(state[i].second.shape()), dtype_name(state[i].second.dtype()),
                                    expected[i].first, shape_to_string(expected[i].second.shape()),

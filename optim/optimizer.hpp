@@ -48,15 +48,18 @@ class Optimizer {
   // a schedule cannot be overwritten, as in Keras.
   void set_learning_rate(double value);
   const std::string& name() const { return options_.name; }
+  // Keras's class name ("Adam").
+  const std::string& class_name() const { return class_name_; }
 
   // The optimizer's state in Keras's order: "iteration", then each variable's slots, named
   // "<variable path with / as _>_<slot>" as Keras names them.
   std::vector<std::pair<std::string, Tensor>> variables() const;
   // Restores a state from variables() of an optimizer of the same kind built on the same
-  // variables; checks names and shapes before writing anything.
+  // variables; checks count, shapes and dtypes, in order, before writing anything.
   void load_variables(const std::vector<std::pair<std::string, Tensor>>& state);
   // Builds the state for `variables` without updating them.
   void build(const Variables& variables);
+  bool built() const { return built_; }
 
   // Keras's get_config(): name, learning_rate, the shared options, then the optimizer's own.
   virtual nlohmann::json get_config() const;
@@ -78,7 +81,6 @@ class Optimizer {
   virtual void load_shared_state(const std::vector<std::pair<std::string, Tensor>>&) {}
 
   std::string where() const;
-  const std::string& class_name() const { return class_name_; }
 
  private:
   struct Tracked {

@@ -1,0 +1,214 @@
+#include <minidl/layers/serialization.hpp>
+
+#include <minidl/core/errors.hpp>
+#include <minidl/layers/basic.hpp>
+#include <minidl/layers/config_fields.hpp>
+#include <minidl/layers/conv1d.hpp>
+#include <minidl/layers/dense.hpp>
+#include <minidl/layers/merging.hpp>
+#include <minidl/layers/normalization.hpp>
+#include <minidl/layers/pooling1d.hpp>
+#include <minidl/layers/reshaping.hpp>
+#include <minidl/layers/temporal.hpp>
+
+#include <fmt/format.h>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace minidl::layers {
+
+namespace {
+
+using Json = nlohmann::json;
+
+std::optional<std::string> optional_string(const Json& config, const char* key) {
+  if (!config.contains(key) || config.at(key).is_null()) return std::nullopt;
+  return config.at(key).get<std::string>();
+}
+
+std::pair<std::int64_t, std::int64_t> integer_pair(const Json& value) {
+  if (value.is_array()) return {value.at(0).get<std::int64_t>(), value.at(1).get<std::int64_t>()};
+  const auto both = value.get<std::int64_t>();
+  return {both, both};
+}
+
+template <class SomeLayer>
+std::unique_ptr<Layer> make(typename SomeLayer::Options options, const Json& config) {
+  read_common_fields(config, options);
+  return std::make_unique<SomeLayer>(std::move(options));
+}
+
+Pooling1DOptions pooling_options(const Json& config) {
+  Pooling1DOptions options;
+  if (config.contains("pool_size")) options.pool_size = single_integer(config.at("pool_size"), "Pooling1D.from_config", "pool_size");
+  if (config.contains("strides") && !config.at("strides").is_null())
+    options.strides = single_integer(config.at("strides"), "Pooling1D.from_config", "strides");
+  options.padding = config.value("padding", std::string("valid"));
+  options.data_format = optional_string(config, "data_format");
+  return options;
+}
+
+GlobalPooling1DOptions global_pooling_options(const Json& config) {
+  return {.data_format = optional_string(config, "data_format"), .keepdims = config.value("keepdims", false)};
+}
+
+// The weight rules the two normalization layers share.
+template <class Options>
+void read_normalization(const Json& config, Options& options) {
+  options.epsilon = config.value("epsilon", options.epsilon);
+  options.center = config.value("center", true);
+  options.scale = config.value("scale", true);
+  if (config.contains("beta_initializer"))
+    options.beta_initializer = initializers::Initializer::from_config(config.at("beta_initializer"));
+  if (config.contains("gamma_initializer"))
+    options.gamma_initializer = initializers::Initializer::from_config(config.at("gamma_initializer"));
+  options.beta_regularizer = regularizers::Regularizer::from_config(config.value("beta_regularizer", Json()));
+  options.gamma_regularizer = regularizers::Regularizer::from_config(config.value("gamma_regularizer", Json()));
+  options.beta_constraint = constraints::Constraint::from_config(config.value("beta_constraint", Json()));
+  options.gamma_constraint = constraints::Constraint::from_config(config.value("gamma_constraint", Json()));
+}
+
+std::map<std::string, LayerFactory> built_in_layers() {
+  std::map<std::string, LayerFactory> factories;
+  factories["Conv1D"] = [](const Json& config) -> std::unique_ptr<Layer> { return Conv1D::from_config(config); };
+  factories["Dense"] = [](const Json& config) -> std::unique_ptr<Layer> { return Dense::from_config(config); };
+  factories["Flatten"] = [](const Json& config) {
+    return make<Flatten>({.data_format = optional_string(config, "data_format")}, config);
+  };
+  factories["Reshape"] = [](const Json& config) {
+    return make<Reshape>({.target_shape = config.at("target_shape").get<Shape>()}, config);
+  };
+  factories["Activation"] = [](const Json& config) {
+    return make<Activation>({.activation = config.at("activation").get<std::string>()}, config);
+  };
+  factories["Dropout"] = [](const Json& config) {
+    DropoutOptions options{.rate = config.at("rate").get<double>()};
+    if (config.contains("seed") && !config.at("seed").is_null()) options.seed = config.at("seed").get<std::uint64_t>();
+    return make<Dropout>(options, config);
+  };
+  factories["GlobalAveragePooling1D"] = [](const Json& config) {
+    return make<GlobalAveragePooling1D>(global_pooling_options(config), config);
+  };
+  factories["GlobalMaxPooling1D"] = [](const Json& config) {
+    return make<GlobalMaxPooling1D>(global_pooling_options(config), config);
+  };
+  factories["MaxPooling1D"] = [](const Json& config) { return make<MaxPooling1D>(pooling_options(config), config); };
+  factories["AveragePooling1D"] = [](const Json& config) { return make<AveragePooling1D>(pooling_options(config), config); };
+  factories["ZeroPadding1D"] = [](const Json& config) {
+    return make<ZeroPadding1D>({.padding = integer_pair(config.value("padding", Json(1))),
+                                .data_format = optional_string(config, "data_format")},
+                               config);
+  };
+  factories["Cropping1D"] = [](const Json& config) {
+    return make<Cropping1D>({.cropping = integer_pair(config.value("cropping", Json(1)))}, config);
+  };
+  factories["UpSampling1D"] = [](const Json& config) {
+    return make<UpSampling1D>({.size = config.value("size", std::int64_t{2})}, config);
+  };
+  factories["LayerNormalization"] = [](const Json& config) {
+    LayerNormalizationOptions options;
+    const Json axis = config.value("axis", Json(-1));
+    options.axis = axis.is_array() ? axis.get<std::vector<std::int64_t>>() : std::vector<std::int64_t>{axis.get<std::int64_t>()};
+    if (config.value("rms_scaling", false))
+      throw_invalid_argument("LayerNormalization.from_config", "rms_scaling", "not supported; expected false", "true");
+    read_normalization(config, options);
+    return make<LayerNormalization>(std::move(options), config);
+  };
+  factories["BatchNormalization"] = [](const Json& config) {
+    BatchNormalizationOptions options;
+    options.axis = config.value("axis", std::int64_t{-1});
+    options.momentum = config.value("momentum", options.momentum);
+    if (config.value("renorm", false))
+      throw_invalid_argument("BatchNormalization.from_config", "renorm", "batch renormalization is not supported; expected false",
+                             "true");
+    read_normalization(config, options);
+    if (config.contains("moving_mean_initializer"))
+      options.moving_mean_initializer = initializers::Initializer::from_config(config.at("moving_mean_initializer"));
+    if (config.contains("moving_variance_initializer"))
+      options.moving_variance_initializer = initializers::Initializer::from_config(config.at("moving_variance_initializer"));
+    return make<BatchNormalization>(std::move(options), config);
+  };
+  factories["Add"] = [](const Json& config) { return make<Add>({}, config); };
+  factories["Concatenate"] = [](const Json& config) {
+    return make<Concatenate>({.axis = config.value("axis", std::int64_t{-1})}, config);
+  };
+  return factories;
+}
+
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, LayerFactory> factories = built_in_layers();
+};
+
+Registry& registry() {
+  static Registry instance;
+  return instance;
+}
+
+}  // namespace
+
+void register_layer(const std::string& class_name, LayerFactory factory) {
+  auto& known = registry();
+  std::lock_guard lock(known.mutex);
+  known.factories[class_name] = std::move(factory);
+}
+
+Json shape_to_json(const Shape& shape) {
+  Json result = Json::array();
+  for (std::size_t axis = 0; axis < shape.size(); ++axis) result.push_back(axis == 0 ? Json(nullptr) : Json(shape[axis]));
+  return result;
+}
+
+Shape shape_from_json(const Json& shape, std::int64_t batch) {
+  if (!shape.is_array()) throw InvalidArgument(fmt::format("expected a shape (a list of integers), received {}", shape.dump()));
+  Shape result;
+  for (const auto& extent : shape) {
+    const auto value = extent.is_null() ? batch : extent.get<std::int64_t>();
+    if (value < 0) throw InvalidArgument(fmt::format("expected a shape of non-negative extents, received {}", shape.dump()));
+    result.push_back(value);
+  }
+  return result;
+}
+
+Json serialize(const Layer& layer) {
+  Json entry = {{"module", "keras.layers"},
+                {"class_name", layer.class_name()},
+                {"config", layer.get_config()},
+                {"registered_name", nullptr}};
+  // Keras records a build_config for the layers with a build step of their own: those with weights.
+  if (layer.build_input_shape() && !layer.weights().empty()) entry["build_config"] = {{"input_shape", shape_to_json(*layer.build_input_shape())}};
+  return entry;
+}
+
+std::unique_ptr<Layer> deserialize(const Json& serialized) {
+  if (!serialized.is_object() || !serialized.contains("class_name") || !serialized.at("class_name").is_string())
+    throw InvalidArgument(fmt::format("layers::deserialize: expected an object with a \"class_name\", received {:.200}",
+                                      serialized.dump()));
+  const auto class_name = serialized.at("class_name").get<std::string>();
+  LayerFactory factory;
+  {
+    auto& known = registry();
+    std::lock_guard lock(known.mutex);
+    const auto found = known.factories.find(class_name);
+    if (found == known.factories.end())
+      throw InvalidArgument(fmt::format("layers::deserialize: unknown layer class '{}'; register it with "
+                                        "layers::register_layer",
+                                        class_name));
+    factory = found->second;
+  }
+  const Json config = serialized.value("config", Json::object());
+  try {
+    auto layer = factory(config);
+    layer->set_trainable(config.value("trainable", true));
+    if (serialized.contains("build_config") && serialized.at("build_config").contains("input_shape"))
+      layer->build(shape_from_json(serialized.at("build_config").at("input_shape")));
+    return layer;
+  } catch (const nlohmann::json::exception& error) {
+    throw InvalidArgument(fmt::format("layers::deserialize: the config of {} is malformed: {}", class_name, error.what()));
+  } catch (const InvalidArgument& error) {
+    throw InvalidArgument(fmt::format("layers::deserialize: {}: {}", class_name, error.what()));
+  }
+}
+
+}  // namespace minidl::layers

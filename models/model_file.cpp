@@ -1,0 +1,91 @@
+#include <minidl/models/model_file.hpp>
+
+#include <minidl/autograd/grad_mode.hpp>
+#include <minidl/core/errors.hpp>
+#include <minidl/layers/serialization.hpp>
+#include <minidl/models/sequential.hpp>
+#include <minidl/models/weights_file.hpp>
+#include <minidl/optim/serialization.hpp>
+
+#include <cstring>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace minidl::models {
+
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr char magic[8] = {'M', 'I', 'N', 'I', 'D', 'L', 'M', '1'};
+
+[[noreturn]] void fail(const std::string& path, const std::string& why) {
+  throw InvalidArgument(fmt::format("load_model: {} is not a valid minidl model file: {}", path, why));
+}
+
+std::unique_ptr<Model> model_from(const Json& serialized) {
+  const auto class_name = serialized.value("class_name", std::string());
+  std::unique_ptr<layers::Layer> layer;
+  if (class_name == "Sequential") layer = Sequential::from_config(serialized.value("config", Json::object()));
+  else layer = layers::deserialize(serialized);
+  auto* model = dynamic_cast<Model*>(layer.get());
+  if (!model) throw InvalidArgument(fmt::format("load_model: '{}' is a layer, not a Model", class_name));
+  layer.release();
+  return std::unique_ptr<Model>(model);
+}
+
+}  // namespace
+
+void save_model(const Model& model, const std::string& path) {
+  if (!model.built())
+    throw StateError(fmt::format("save_model: {} '{}' is not built; call it or build() it first", model.class_name(), model.name()));
+  Json serialized = layers::serialize(model);
+  serialized["module"] = "keras";
+  serialized["compile_config"] = model.compile_config();
+  const std::string config = serialized.dump();
+  std::string bytes(magic, sizeof(magic));
+  const auto length = std::uint64_t(config.size());
+  bytes.append(reinterpret_cast<const char*>(&length), sizeof(length));
+  bytes += config;
+  const optim::Optimizer* optimizer = model.compiled() && model.optimizer().built() ? &model.optimizer() : nullptr;
+  bytes += encode_weights(model, optimizer);
+  write_atomically(path, bytes, "save_model");
+}
+
+std::unique_ptr<Model> load_model(const std::string& path) {
+  const std::string bytes = read_whole_file(path, "load_model");
+  if (bytes.size() < sizeof(magic) + sizeof(std::uint64_t)) fail(path, "truncated before the config");
+  if (bytes.compare(0, sizeof(magic), magic, sizeof(magic)) != 0) fail(path, "wrong magic");
+  std::uint64_t length = 0;
+  std::memcpy(&length, bytes.data() + sizeof(magic), sizeof(length));
+  const std::size_t config_start = sizeof(magic) + sizeof(length);
+  if (length > bytes.size() - config_start) fail(path, fmt::format("a config of {} bytes, the file has {} left", length, bytes.size() - config_start));
+  Json serialized;
+  try {
+    serialized = Json::parse(bytes.begin() + std::ptrdiff_t(config_start), bytes.begin() + std::ptrdiff_t(config_start + length));
+  } catch (const Json::exception& error) {
+    fail(path, fmt::format("the config is not valid JSON: {}", error.what()));
+  }
+  std::unique_ptr<Model> model;
+  try {
+    model = model_from(serialized);
+    // A model class creates its sublayers' weights on its first call; Sequential already has them.
+    if (serialized.contains("build_config") && !model->weights().size()) {
+      const Shape input_shape = layers::shape_from_json(serialized.at("build_config").at("input_shape"));
+      NoGradGuard no_grad;
+      (*model)(Tensor::zeros(input_shape, model->dtype()));
+    }
+    const Json compile = serialized.value("compile_config", Json());
+    if (compile.is_object() && !compile.value("loss", Json()).is_null()) {
+      model->compile(optim::from_config(compile.at("optimizer")), losses::Loss::deserialize(compile.at("loss")),
+                     compile.value("metrics", std::vector<std::string>{}));
+      model->optimizer().build(model->trainable_weights());
+    }
+  } catch (const Json::exception& error) {
+    fail(path, fmt::format("the config is malformed: {}", error.what()));
+  }
+  decode_weights(*model, bytes.substr(config_start + length), path, model->compiled() ? &model->optimizer() : nullptr);
+  return model;
+}
+
+}  // namespace minidl::models
