@@ -12,6 +12,11 @@ What it writes (models.json)
               Dense "head" 1, on input (None, 16, 2)), printed without colours.
     sequential_config: the Sequential's get_config(), with its InputLayer entry, and the
               layer configs of every built-in class minidl can rebuild from a config.
+    layer_cases: single-input layers the conformance run's layers.json leaves out or covers only
+              with default options (Activation, Dropout, Reshape, normalization options, Dense
+              without bias), in layers.json's format: weights set to random values first, then
+              y = layer(x, **call_kwargs) and the gradients of sum(g * y) for the input and every
+              trainable weight; moving statistics after a training call.
 
 Run (Debian 12, see setup_keras_env.sh for the Keras 3.15.1 source and the stubs):
     KERAS_BACKEND=torch PYTHONPATH=<keras-src>:<stubs> /usr/bin/python3 generate_models.py out.json
@@ -126,6 +131,49 @@ def layer_configs():
     return [{"class_name": layer.__class__.__name__, "config": layer.get_config()} for layer in layers]
 
 
+def layer_case(case_id, layer, shape, call_kwargs=None):
+    call_kwargs = call_kwargs or {}
+    x = torch.tensor(sample(shape), dtype=torch.float64, requires_grad=True)
+    layer.build(tuple(shape))
+    if layer.weights:
+        layer.set_weights([sample(tuple(w.shape)) + (1.0 if "variance" in w.path else 0.0) for w in layer.weights])
+    weights = {w.name: tensor(w.numpy()) for w in layer.weights}
+    y = layer(x, **call_kwargs)
+    g = torch.tensor(sample(tuple(y.shape)), dtype=torch.float64)
+    (y * g).sum().backward()
+    expected = {"y": tensor(y.detach().numpy()), "dinputs": [tensor(x.grad.numpy())],
+                "dweights": {w.name: tensor(w.value.grad.numpy()) for w in layer.trainable_weights}}
+    if call_kwargs.get("training") and layer.non_trainable_weights:
+        expected["non_trainable_weights_after_call"] = {w.name: tensor(w.numpy()) for w in layer.non_trainable_weights}
+    config = layer.get_config()
+    config.pop("dtype")
+    return {"id": case_id, "class_name": layer.__class__.__name__, "config": config, "inputs": [tensor(x.detach().numpy())],
+            "weights": weights, "weight_order": [w.name for w in layer.weights],
+            "trainable_weights": [w.name for w in layer.trainable_weights], "call_kwargs": call_kwargs,
+            "g": tensor(g.numpy()), "expected": expected}
+
+
+def layer_cases():
+    L = keras.layers
+    f64 = {"dtype": "float64"}
+    return [
+        layer_case("activation_tanh", L.Activation("tanh", **f64), (2, 5, 3)),
+        layer_case("activation_softmax", L.Activation("softmax", **f64), (2, 5, 3)),
+        layer_case("dropout_inference", L.Dropout(0.5, **f64), (2, 5, 3)),
+        layer_case("reshape_4_3", L.Reshape((3, 5), **f64), (2, 5, 3)),
+        layer_case("reshape_inferred", L.Reshape((-1, 1), **f64), (2, 5, 3)),
+        layer_case("dense_no_bias_rank3", L.Dense(4, use_bias=False, activation="sigmoid", **f64), (2, 5, 3)),
+        layer_case("layernorm_axes_1_2_no_center", L.LayerNormalization(axis=[1, 2], center=False, epsilon=1e-5, **f64),
+                   (2, 5, 3)),
+        layer_case("layernorm_no_scale", L.LayerNormalization(scale=False, **f64), (2, 5, 3)),
+        layer_case("batchnorm_axis1_training", L.BatchNormalization(axis=1, momentum=0.9, epsilon=1e-2, **f64), (4, 3, 5),
+                   {"training": True}),
+        layer_case("batchnorm_no_center_inference", L.BatchNormalization(center=False, **f64), (4, 5, 3)),
+        layer_case("batchnorm_no_scale_training", L.BatchNormalization(scale=False, momentum=0.5, **f64), (4, 5, 3),
+                   {"training": True}),
+    ]
+
+
 def main():
     model = summary_model()
     record = {
@@ -138,6 +186,7 @@ def main():
                     "text": summary_text(model)},
         "sequential_config": model.get_config(),
         "layer_configs": layer_configs(),
+        "layer_cases": layer_cases(),
     }
     with open(sys.argv[1], "w") as out:
         json.dump(record, out, indent=1)

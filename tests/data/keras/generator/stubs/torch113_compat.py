@@ -288,3 +288,23 @@ if "remove_duplicate" not in _inspect.signature(_orig_named_parameters).paramete
 
     torch.nn.Module.named_parameters = _named_parameters
     PATCHED.append("torch.nn.Module.named_parameters (accepts remove_duplicate=True)")
+
+
+# torch.squeeze(x, dim=(a, b)): several dims at once is torch >= 2.0; Keras' squeeze (used by
+# BatchNormalization with a non-last axis) passes a list. Squeezing them one by one, from the
+# highest, is the same operation.
+_orig_squeeze = torch.squeeze
+
+
+def _squeeze(input, dim=None):
+    if dim is None:
+        return _orig_squeeze(input)
+    if isinstance(dim, (list, tuple)):
+        for axis in sorted((d % input.dim() for d in dim), reverse=True):
+            input = _orig_squeeze(input, axis)
+        return input
+    return _orig_squeeze(input, dim)
+
+
+torch.squeeze = _squeeze
+PATCHED.append("torch.squeeze (a list or tuple of dims)")
