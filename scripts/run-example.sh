@@ -3,4 +3,4 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$root/scripts/build.sh"
-"$root/build/examples/train_tiny" "$@"
+"$root/build/examples/forecast_sunspots" "$@"

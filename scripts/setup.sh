@@ -7,6 +7,7 @@ minidl_packages=(
   cmake g++ make
   libxtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev
   libfmt-dev doctest-dev nlohmann-json3-dev
+  libcli11-dev gnuplot-nox
 )
 
 missing=()
