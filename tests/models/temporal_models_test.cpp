@@ -72,7 +72,7 @@ TEST_CASE("a TCN model class trains with fit and callbacks, and with a custom lo
   TinyTcn model(8);
   model.compile(std::make_unique<optim::Adam>(optim::AdamOptions{.learning_rate = 0.01}), "mse", {"mae"});
   models::EarlyStopping early_stopping({.patience = 3, .restore_best_weights = true});
-  const auto history = model.fit(x, y, {.batch_size = 32, .epochs = 15, .verbose = 0, .callbacks = {&early_stopping},
+  const auto history = model.fit(x, y, {.batch_size = 32, .epochs = 15, .verbose = 1, .callbacks = {&early_stopping},
                                         .validation_split = 0.2, .shuffle = false});
   CHECK(history.history.count("val_mean_absolute_error") == 1);
   CHECK(history.history.at("val_loss").back() < 0.5 * history.history.at("val_loss").front());
