@@ -1,6 +1,7 @@
 #pragma once
 // The umbrella header: everything a minidl user needs, without xtensor's templates
 // (include <minidl/core/xtensor_bridge.hpp> to convert to and from xtensor).
+#include <minidl/core/allocator.hpp>
 #include <minidl/core/dtype.hpp>
 #include <minidl/core/errors.hpp>
 #include <minidl/core/naming.hpp>
@@ -8,6 +9,7 @@
 #include <minidl/core/random.hpp>
 #include <minidl/core/shape.hpp>
 #include <minidl/core/tensor.hpp>
+#include <minidl/core/threads.hpp>
 
 #include <minidl/autograd/activations/activations.hpp>
 #include <minidl/autograd/engine.hpp>

@@ -1,5 +1,6 @@
 #include <minidl/core/tensor.hpp>
 
+#include <minidl/core/allocator.hpp>
 #include <minidl/core/errors.hpp>
 #include <minidl/core/kernels/strided.hpp>
 
@@ -18,18 +19,6 @@ struct Tensor::Impl {
   std::shared_ptr<AutogradMeta> autograd;
 };
 
-namespace {
-
-// 64-byte aligned, uninitialised: kernels overwrite every element, and SIMD loads like alignment.
-std::shared_ptr<void> allocate(std::int64_t count, DType dtype) {
-  const std::size_t bytes = static_cast<std::size_t>(std::max<std::int64_t>(count, 1)) * dtype_size(dtype);
-  constexpr std::align_val_t alignment{64};
-  void* memory = ::operator new(bytes, alignment);
-  return std::shared_ptr<void>(memory, [](void* pointer) { ::operator delete(pointer, alignment); });
-}
-
-}  // namespace
-
 DType parse_dtype(std::string_view name, std::string_view where) {
   if (name == "float32") return DType::float32;
   if (name == "float64") return DType::float64;
@@ -38,7 +27,7 @@ DType parse_dtype(std::string_view name, std::string_view where) {
 
 Tensor Tensor::empty(Shape shape, DType dtype) {
   auto impl = std::make_shared<Impl>();
-  impl->storage = allocate(checked_element_count(shape, "Tensor"), dtype);
+  impl->storage = allocate_storage(std::size_t(checked_element_count(shape, "Tensor")) * dtype_size(dtype));
   impl->dtype = dtype;
   impl->strides = contiguous_strides(shape);
   impl->shape = std::move(shape);

@@ -1,5 +1,13 @@
-// im2col turns the convolution into one gemm per group: every output step becomes a row holding
-// the kernel_size · Cg input values it sees (zeros where padding), grouped by group.
+// Channels-last 1-D convolution as BLAS gemms, one batch element at a time, so that operands stay
+// in cache and no whole-batch im2col matrix is ever built.
+//
+// Tap j of output step t reads input step p = t·s + j·d − pad_left. For a fixed tap, the input
+// rows of consecutive output steps are s·C floats apart: a matrix with leading dimension s·C lying
+// in x itself. So when a group has enough channels to make a gemm worthwhile, the forward pass,
+// the input gradient and the kernel gradient are per-tap gemms straight on x, y and their
+// gradients, accumulated; a tap skips the steps that would read padding (they multiply zeros).
+// With few channels per group (one input channel, say), per-tap gemms would be rank-1 updates, so
+// the taps are gathered into an im2col matrix of one batch element instead.
 #include <minidl/core/kernels/conv1d.hpp>
 
 #include <minidl/core/kernels/blas.hpp>
@@ -12,122 +20,179 @@ namespace minidl::kernels {
 
 namespace {
 
-// A 1×1 convolution with stride 1 and no padding reads x as it is: no im2col needed.
-bool reads_input_directly(const Conv1dGeometry& g) {
-  return g.kernel_size == 1 && g.stride == 1 && g.pad_left == 0 && g.pad_right == 0 && g.groups == 1;
+// Per-tap gemms need this depth (channels per group) to run near BLAS's peak.
+constexpr std::int64_t smallest_direct_depth = 32;
+
+bool direct(const Conv1dGeometry& g) { return g.channels / g.groups >= smallest_direct_depth; }
+
+// The output steps [first, last) at which tap j reads inside the input.
+struct Steps {
+  std::int64_t first, last;
+  std::int64_t count() const { return std::max<std::int64_t>(last - first, 0); }
+};
+
+Steps tap_steps(const Conv1dGeometry& g, std::int64_t tap) {
+  // 0 <= t·s + offset <= length − 1, with offset = j·d − pad_left.
+  const std::int64_t offset = tap * g.dilation - g.pad_left;
+  const std::int64_t first = offset >= 0 ? 0 : (-offset + g.stride - 1) / g.stride;
+  const std::int64_t reach = g.length - 1 - offset;
+  const std::int64_t last = reach < 0 ? 0 : std::min(reach / g.stride + 1, g.output_length());
+  return {first, last};
 }
 
-// Row (b, t) of the result holds, for each group, the taps j and group channels c at column
-// group·K·Cg + j·Cg + c.
+std::int64_t input_step(const Conv1dGeometry& g, std::int64_t tap, std::int64_t step) {
+  return step * g.stride + tap * g.dilation - g.pad_left;
+}
+
+// Row t of `columns` holds, for each group, the taps j and group channels c at column
+// group·K·Cg + j·Cg + c, read from batch element `x` (zeros where padding).
 template <class T>
 void im2col(const T* x, const Conv1dGeometry& g, T* columns) {
-  const std::int64_t group_channels = g.channels / g.groups, out_length = g.output_length();
-  const std::int64_t width = g.kernel_size * g.channels;
-  for (std::int64_t b = 0; b < g.batch; ++b)
-    for (std::int64_t t = 0; t < out_length; ++t) {
-      T* row = columns + (b * out_length + t) * width;
-      for (std::int64_t j = 0; j < g.kernel_size; ++j) {
-        const std::int64_t position = t * g.stride + j * g.dilation - g.pad_left;
-        const bool inside = position >= 0 && position < g.length;
-        const T* source = x + (b * g.length + position) * g.channels;
-        for (std::int64_t group = 0; group < g.groups; ++group) {
-          T* target = row + group * g.kernel_size * group_channels + j * group_channels;
-          if (inside) std::memcpy(target, source + group * group_channels, group_channels * sizeof(T));
-          else std::fill(target, target + group_channels, T(0));
-        }
+  const std::int64_t group_channels = g.channels / g.groups, width = g.kernel_size * g.channels;
+  for (std::int64_t t = 0; t < g.output_length(); ++t) {
+    T* row = columns + t * width;
+    for (std::int64_t j = 0; j < g.kernel_size; ++j) {
+      const std::int64_t position = input_step(g, j, t);
+      const bool inside = position >= 0 && position < g.length;
+      const T* source = x + position * g.channels;
+      for (std::int64_t group = 0; group < g.groups; ++group) {
+        T* target = row + group * g.kernel_size * group_channels + j * group_channels;
+        if (!inside) std::fill(target, target + group_channels, T(0));
+        else if (group_channels == 1) *target = source[group];
+        else std::memcpy(target, source + group * group_channels, std::size_t(group_channels) * sizeof(T));
       }
     }
+  }
 }
 
-// The adjoint of im2col: adds each column entry back into the input position it was read from.
+// The adjoint of im2col: adds each column entry back into the input step it was read from.
 template <class T>
-void col2im(const T* columns, const Conv1dGeometry& g, T* x) {
-  const std::int64_t group_channels = g.channels / g.groups, out_length = g.output_length();
-  const std::int64_t width = g.kernel_size * g.channels;
-  std::fill(x, x + g.batch * g.length * g.channels, T(0));
-  for (std::int64_t b = 0; b < g.batch; ++b)
-    for (std::int64_t t = 0; t < out_length; ++t) {
-      const T* row = columns + (b * out_length + t) * width;
-      for (std::int64_t j = 0; j < g.kernel_size; ++j) {
-        const std::int64_t position = t * g.stride + j * g.dilation - g.pad_left;
-        if (position < 0 || position >= g.length) continue;
-        T* target = x + (b * g.length + position) * g.channels;
-        for (std::int64_t group = 0; group < g.groups; ++group) {
-          const T* source = row + group * g.kernel_size * group_channels + j * group_channels;
-          T* destination = target + group * group_channels;
-          for (std::int64_t c = 0; c < group_channels; ++c) destination[c] += source[c];
-        }
+void col2im_add(const T* columns, const Conv1dGeometry& g, T* x) {
+  const std::int64_t group_channels = g.channels / g.groups, width = g.kernel_size * g.channels;
+  for (std::int64_t t = 0; t < g.output_length(); ++t) {
+    const T* row = columns + t * width;
+    for (std::int64_t j = 0; j < g.kernel_size; ++j) {
+      const std::int64_t position = input_step(g, j, t);
+      if (position < 0 || position >= g.length) continue;
+      T* target = x + position * g.channels;
+      for (std::int64_t group = 0; group < g.groups; ++group) {
+        const T* source = row + group * g.kernel_size * group_channels + j * group_channels;
+        T* destination = target + group * group_channels;
+        for (std::int64_t c = 0; c < group_channels; ++c) destination[c] += source[c];
       }
     }
-}
-
-// The im2col matrix of x, or x itself when the convolution reads it directly.
-template <class T>
-Tensor columns_of(const Tensor& x, const Conv1dGeometry& g) {
-  if (reads_input_directly(g)) return x;
-  Tensor columns = Tensor::empty({g.batch * g.output_length(), g.kernel_size * g.channels}, x.dtype());
-  im2col(x.data<T>(), g, columns.data<T>());
-  return columns;
+  }
 }
 
 }  // namespace
 
 Tensor conv1d_forward(const Tensor& x_in, const Tensor& kernel_in, const Tensor& bias, const Conv1dGeometry& g) {
   const Tensor x = x_in.contiguous(), kernel = kernel_in.contiguous();
-  const std::int64_t out_length = g.output_length(), rows = g.batch * out_length;
+  const std::int64_t out_length = g.output_length();
   const std::int64_t group_channels = g.channels / g.groups, group_filters = g.filters / g.groups;
   Tensor y = Tensor::empty({g.batch, out_length, g.filters}, x.dtype());
   dispatch(x.dtype(), [&]<class T>() {
     T* out = y.data<T>();
+    const T* w = kernel.data<T>();
     if (bias.defined()) {
       const Tensor packed_bias = bias.contiguous();
-      const T* b = packed_bias.data<T>();
-      for (std::int64_t row = 0; row < rows; ++row) std::memcpy(out + row * g.filters, b, g.filters * sizeof(T));
+      for (std::int64_t row = 0; row < g.batch * out_length; ++row)
+        std::memcpy(out + row * g.filters, packed_bias.data<T>(), std::size_t(g.filters) * sizeof(T));
+    } else {
+      std::fill(out, out + y.size(), T(0));
     }
-    if (rows == 0) return;
-    const Tensor columns = columns_of<T>(x, g);
-    const T* a = columns.data<T>();
-    const T* w = kernel.data<T>();
-    const std::int64_t width = g.kernel_size * g.channels, depth = g.kernel_size * group_channels;
-    for (std::int64_t group = 0; group < g.groups; ++group)
-      gemm(false, false, rows, group_filters, depth, T(1), a + group * depth, width, w + group * group_filters,
-           g.filters, bias.defined() ? T(1) : T(0), out + group * group_filters, g.filters);
+    const Tensor columns = direct(g) ? Tensor() : Tensor::empty({out_length, g.kernel_size * g.channels}, x.dtype());
+    const std::int64_t depth = g.kernel_size * group_channels, width = g.kernel_size * g.channels;
+    for (std::int64_t b = 0; b < g.batch; ++b) {
+      const T* xb = x.data<T>() + b * g.length * g.channels;
+      T* yb = out + b * out_length * g.filters;
+      if (direct(g)) {
+        for (std::int64_t j = 0; j < g.kernel_size; ++j) {
+          const Steps steps = tap_steps(g, j);
+          if (steps.count() == 0) continue;
+          for (std::int64_t group = 0; group < g.groups; ++group)
+            gemm(false, false, steps.count(), group_filters, group_channels, T(1),
+                 xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels,
+                 w + j * group_channels * g.filters + group * group_filters, g.filters, T(1),
+                 yb + steps.first * g.filters + group * group_filters, g.filters);
+        }
+      } else {
+        T* column_data = columns.data<T>();
+        im2col(xb, g, column_data);
+        for (std::int64_t group = 0; group < g.groups; ++group)
+          gemm(false, false, out_length, group_filters, depth, T(1), column_data + group * depth, width, w + group * group_filters,
+               g.filters, T(1), yb + group * group_filters, g.filters);
+      }
+    }
   });
   return y;
 }
 
 Tensor conv1d_backward_input(const Tensor& grad_in, const Tensor& kernel_in, const Conv1dGeometry& g) {
   const Tensor grad = grad_in.contiguous(), kernel = kernel_in.contiguous();
-  const std::int64_t rows = g.batch * g.output_length();
+  const std::int64_t out_length = g.output_length();
   const std::int64_t group_channels = g.channels / g.groups, group_filters = g.filters / g.groups;
-  const std::int64_t width = g.kernel_size * g.channels, depth = g.kernel_size * group_channels;
-  Tensor grad_x = Tensor::empty({g.batch, g.length, g.channels}, grad.dtype());
+  const std::int64_t depth = g.kernel_size * group_channels, width = g.kernel_size * g.channels;
+  Tensor grad_x = Tensor::zeros({g.batch, g.length, g.channels}, grad.dtype());
   dispatch(grad.dtype(), [&]<class T>() {
-    const bool direct = reads_input_directly(g);
-    Tensor grad_columns = direct ? grad_x : Tensor::empty({rows, width}, grad.dtype());
-    T* columns = grad_columns.data<T>();
-    if (rows == 0) std::fill(columns, columns + grad_columns.size(), T(0));
-    for (std::int64_t group = 0; group < g.groups && rows > 0; ++group)
-      gemm(false, true, rows, depth, group_filters, T(1), grad.data<T>() + group * group_filters, g.filters,
-           kernel.data<T>() + group * group_filters, g.filters, T(0), columns + group * depth, width);
-    if (!direct) col2im(columns, g, grad_x.data<T>());
+    const T* w = kernel.data<T>();
+    const Tensor columns = direct(g) ? Tensor() : Tensor::empty({out_length, width}, grad.dtype());
+    for (std::int64_t b = 0; b < g.batch; ++b) {
+      const T* gb = grad.data<T>() + b * out_length * g.filters;
+      T* xb = grad_x.data<T>() + b * g.length * g.channels;
+      if (direct(g)) {
+        // Tap j sends step t's gradient to input step t·s + j·d − pad_left: rows s·C apart, never
+        // overlapping within one gemm.
+        for (std::int64_t j = 0; j < g.kernel_size; ++j) {
+          const Steps steps = tap_steps(g, j);
+          if (steps.count() == 0) continue;
+          for (std::int64_t group = 0; group < g.groups; ++group)
+            gemm(false, true, steps.count(), group_channels, group_filters, T(1), gb + steps.first * g.filters + group * group_filters,
+                 g.filters, w + j * group_channels * g.filters + group * group_filters, g.filters, T(1),
+                 xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels);
+        }
+      } else {
+        T* column_data = columns.data<T>();
+        for (std::int64_t group = 0; group < g.groups; ++group)
+          gemm(false, true, out_length, depth, group_filters, T(1), gb + group * group_filters, g.filters, w + group * group_filters,
+               g.filters, T(0), column_data + group * depth, width);
+        col2im_add(column_data, g, xb);
+      }
+    }
   });
   return grad_x;
 }
 
 Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const Conv1dGeometry& g) {
   const Tensor grad = grad_in.contiguous(), x = x_in.contiguous();
-  const std::int64_t rows = g.batch * g.output_length();
+  const std::int64_t out_length = g.output_length();
   const std::int64_t group_channels = g.channels / g.groups, group_filters = g.filters / g.groups;
-  const std::int64_t width = g.kernel_size * g.channels, depth = g.kernel_size * group_channels;
+  const std::int64_t depth = g.kernel_size * group_channels, width = g.kernel_size * g.channels;
   Tensor grad_kernel = Tensor::zeros({g.kernel_size, group_channels, g.filters}, grad.dtype());
-  if (rows == 0) return grad_kernel;
   dispatch(grad.dtype(), [&]<class T>() {
-    const Tensor columns = columns_of<T>(x, g);
-    for (std::int64_t group = 0; group < g.groups; ++group)
-      gemm(true, false, depth, group_filters, rows, T(1), columns.data<T>() + group * depth, width,
-           grad.data<T>() + group * group_filters, g.filters, T(0), grad_kernel.data<T>() + group * group_filters,
-           g.filters);
+    T* dk = grad_kernel.data<T>();
+    const Tensor columns = direct(g) ? Tensor() : Tensor::empty({out_length, width}, grad.dtype());
+    for (std::int64_t b = 0; b < g.batch; ++b) {
+      const T* gb = grad.data<T>() + b * out_length * g.filters;
+      const T* xb = x.data<T>() + b * g.length * g.channels;
+      if (direct(g)) {
+        for (std::int64_t j = 0; j < g.kernel_size; ++j) {
+          const Steps steps = tap_steps(g, j);
+          if (steps.count() == 0) continue;
+          for (std::int64_t group = 0; group < g.groups; ++group)
+            gemm(true, false, group_channels, group_filters, steps.count(), T(1),
+                 xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels,
+                 gb + steps.first * g.filters + group * group_filters, g.filters, T(1),
+                 dk + j * group_channels * g.filters + group * group_filters, g.filters);
+        }
+      } else {
+        T* column_data = columns.data<T>();
+        im2col(xb, g, column_data);
+        for (std::int64_t group = 0; group < g.groups; ++group)
+          gemm(true, false, depth, group_filters, out_length, T(1), column_data + group * depth, width, gb + group * group_filters,
+               g.filters, T(1), dk + group * group_filters, g.filters);
+      }
+    }
   });
   return grad_kernel;
 }

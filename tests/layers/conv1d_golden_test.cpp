@@ -1,5 +1,6 @@
 // Conv1D against real Keras 3.15.1: 652 recorded configurations (forward output and the gradients
-// for input, kernel and bias) and the Keras docs example, in float64 and float32.
+// for input, kernel and bias) and the Keras docs example, in float64 and float32; and PyTorch cases
+// with many channels per group.
 #include "../support/golden.hpp"
 
 #include <doctest/doctest.h>
@@ -79,4 +80,17 @@ TEST_CASE("Conv1D matches Keras: the docs example (4, 10, 128) -> Conv1D(32, 3, 
     SUBCASE("float64") { check_case(item, DType::float64); }
     SUBCASE("float32") { check_case(item, DType::float32); }
   }
+}
+
+TEST_CASE("Conv1D with 32 to 96 channels per group matches PyTorch (the per-tap gemm path)") {
+  const auto golden = load_test_data("pytorch/conv1d_wide.json");
+  for (const auto& source : golden.at("cases"))
+    for (const DType dtype : {DType::float64, DType::float32}) {
+      auto item = source;
+      item["config"]["data_format"] = "channels_last";
+      item["config"]["activation"] = "linear";
+      item["config"]["use_bias"] = true;
+      check_case(item, dtype);
+    }
+  CHECK(golden.at("cases").size() == 12);
 }

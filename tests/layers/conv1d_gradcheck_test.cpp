@@ -16,6 +16,7 @@ struct GridPoint {
   std::string data_format;
   bool use_bias;
   std::string activation;
+  std::int64_t channels = 4;
 };
 
 std::string describe(const GridPoint& p) {
@@ -25,7 +26,8 @@ std::string describe(const GridPoint& p) {
 
 void check_gradients(const GridPoint& p, Generator& generator) {
   CAPTURE(describe(p));
-  constexpr std::int64_t batch = 2, channels = 4, filters = 4;
+  constexpr std::int64_t batch = 2, filters = 4;
+  const std::int64_t channels = p.channels;
   layers::Conv1D conv({.filters = filters, .kernel_size = p.kernel_size, .strides = p.strides, .padding = p.padding,
                        .data_format = p.data_format, .dilation_rate = p.dilation_rate, .groups = p.groups,
                        .activation = p.activation, .use_bias = p.use_bias, .dtype = "float64"});
@@ -83,4 +85,12 @@ TEST_CASE("Conv1D gradcheck with relu and even kernels, inputs off the kink") {
   Generator generator(13);
   for (const std::string padding : {"valid", "same", "causal"})
     check_gradients({padding, 1, 1, 4, 2, 8, "channels_last", true, "relu"}, generator);
+}
+
+TEST_CASE("Conv1D gradcheck with 32 and 64 channels per group (per-tap gemms on the input)") {
+  Generator generator(13);
+  check_gradients({"same", 1, 1, 3, 1, 5, "channels_last", true, "tanh", 32}, generator);
+  check_gradients({"causal", 1, 2, 3, 2, 6, "channels_last", true, "linear", 64}, generator);
+  check_gradients({"valid", 2, 1, 3, 1, 7, "channels_first", false, "linear", 32}, generator);
+  check_gradients({"same", 2, 1, 5, 1, 3, "channels_last", true, "linear", 32}, generator);  // taps wholly in padding
 }
