@@ -12,9 +12,11 @@
 
 #include <minidl/core/kernels/blas.hpp>
 #include <minidl/core/kernels/kernels.hpp>
+#include <minidl/core/kernels/parallel.hpp>
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace minidl::kernels {
 
@@ -44,13 +46,20 @@ std::int64_t input_step(const Conv1dGeometry& g, std::int64_t tap, std::int64_t 
   return step * g.stride + tap * g.dilation - g.pad_left;
 }
 
-// Row t of `columns` holds, for each group, the taps j and group channels c at column
-// group·K·Cg + j·Cg + c, read from batch element `x` (zeros where padding).
+// Row t − first of `columns` holds, for output step t in [first, last) and each group, the taps j
+// and group channels c at column group·K·Cg + j·Cg + c, read from batch element `x` (zeros where
+// padding).
 template <class T>
-void im2col(const T* x, const Conv1dGeometry& g, T* columns) {
+void im2col(const T* x, const Conv1dGeometry& g, std::int64_t first, std::int64_t last, T* columns) {
   const std::int64_t group_channels = g.channels / g.groups, width = g.kernel_size * g.channels;
-  for (std::int64_t t = 0; t < g.output_length(); ++t) {
-    T* row = columns + t * width;
+  const bool windows_contiguous = g.dilation == 1 && g.groups == 1;
+  for (std::int64_t t = first; t < last; ++t) {
+    T* row = columns + (t - first) * width;
+    const std::int64_t start = input_step(g, 0, t);
+    if (windows_contiguous && start >= 0 && start + g.kernel_size <= g.length) {
+      std::memcpy(row, x + start * g.channels, std::size_t(width) * sizeof(T));  // the whole window at once
+      continue;
+    }
     for (std::int64_t j = 0; j < g.kernel_size; ++j) {
       const std::int64_t position = input_step(g, j, t);
       const bool inside = position >= 0 && position < g.length;
@@ -67,10 +76,17 @@ void im2col(const T* x, const Conv1dGeometry& g, T* columns) {
 
 // The adjoint of im2col: adds each column entry back into the input step it was read from.
 template <class T>
-void col2im_add(const T* columns, const Conv1dGeometry& g, T* x) {
+void col2im_add(const T* columns, const Conv1dGeometry& g, std::int64_t first, std::int64_t last, T* x) {
   const std::int64_t group_channels = g.channels / g.groups, width = g.kernel_size * g.channels;
-  for (std::int64_t t = 0; t < g.output_length(); ++t) {
-    const T* row = columns + t * width;
+  const bool windows_contiguous = g.dilation == 1 && g.groups == 1;
+  for (std::int64_t t = first; t < last; ++t) {
+    const T* row = columns + (t - first) * width;
+    const std::int64_t start = input_step(g, 0, t);
+    if (windows_contiguous && start >= 0 && start + g.kernel_size <= g.length) {
+      T* target = x + start * g.channels;
+      for (std::int64_t i = 0; i < width; ++i) target[i] += row[i];
+      continue;
+    }
     for (std::int64_t j = 0; j < g.kernel_size; ++j) {
       const std::int64_t position = input_step(g, j, t);
       if (position < 0 || position >= g.length) continue;
@@ -84,46 +100,63 @@ void col2im_add(const T* columns, const Conv1dGeometry& g, T* x) {
   }
 }
 
+// Output steps per im2col chunk: the chunk stays in cache between its gather and its gemm.
+std::int64_t chunk_steps(const Conv1dGeometry& g, std::size_t element_size) {
+  constexpr std::size_t chunk_bytes = std::size_t{96} << 10;
+  const auto row_bytes = std::size_t(g.kernel_size * g.channels) * element_size;
+  return std::clamp<std::int64_t>(std::int64_t(chunk_bytes / row_bytes), 16, std::max<std::int64_t>(g.output_length(), 16));
+}
+
+// 2·batch·steps·filters·taps·channels per group: the work of one pass, to decide on threads.
+double pass_flops(const Conv1dGeometry& g) {
+  return 2.0 * double(g.batch) * double(g.output_length()) * double(g.filters) * double(g.kernel_size) *
+         double(g.channels / g.groups);
+}
+
 }  // namespace
 
 Tensor conv1d_forward(const Tensor& x_in, const Tensor& kernel_in, const Tensor& bias, const Conv1dGeometry& g) {
   const Tensor x = x_in.contiguous(), kernel = kernel_in.contiguous();
   const std::int64_t out_length = g.output_length();
   const std::int64_t group_channels = g.channels / g.groups, group_filters = g.filters / g.groups;
+  const std::int64_t depth = g.kernel_size * group_channels, width = g.kernel_size * g.channels;
   Tensor y = Tensor::empty({g.batch, out_length, g.filters}, x.dtype());
+  const Tensor packed_bias = bias.defined() ? bias.contiguous() : Tensor();
   dispatch(x.dtype(), [&]<class T>() {
-    T* out = y.data<T>();
     const T* w = kernel.data<T>();
-    if (bias.defined()) {
-      const Tensor packed_bias = bias.contiguous();
-      for (std::int64_t row = 0; row < g.batch * out_length; ++row)
-        std::memcpy(out + row * g.filters, packed_bias.data<T>(), std::size_t(g.filters) * sizeof(T));
-    } else {
-      std::fill(out, out + y.size(), T(0));
-    }
-    const Tensor columns = direct(g) ? Tensor() : Tensor::empty({out_length, g.kernel_size * g.channels}, x.dtype());
-    const std::int64_t depth = g.kernel_size * group_channels, width = g.kernel_size * g.channels;
-    for (std::int64_t b = 0; b < g.batch; ++b) {
-      const T* xb = x.data<T>() + b * g.length * g.channels;
-      T* yb = out + b * out_length * g.filters;
-      if (direct(g)) {
-        for (std::int64_t j = 0; j < g.kernel_size; ++j) {
-          const Steps steps = tap_steps(g, j);
-          if (steps.count() == 0) continue;
-          for (std::int64_t group = 0; group < g.groups; ++group)
-            gemm(false, false, steps.count(), group_filters, group_channels, T(1),
-                 xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels,
-                 w + j * group_channels * g.filters + group * group_filters, g.filters, T(1),
-                 yb + steps.first * g.filters + group * group_filters, g.filters);
+    parallel_for(g.batch, worthwhile_parts(g.batch, pass_flops(g)), [&](std::int64_t first, std::int64_t last, int) {
+      const std::int64_t chunk = chunk_steps(g, sizeof(T));
+      const Tensor columns = direct(g) ? Tensor() : Tensor::empty({chunk, width}, x.dtype());
+      for (std::int64_t b = first; b < last; ++b) {
+        const T* xb = x.data<T>() + b * g.length * g.channels;
+        T* yb = y.data<T>() + b * out_length * g.filters;
+        if (packed_bias.defined())
+          for (std::int64_t t = 0; t < out_length; ++t)
+            std::memcpy(yb + t * g.filters, packed_bias.data<T>(), std::size_t(g.filters) * sizeof(T));
+        else
+          std::fill(yb, yb + out_length * g.filters, T(0));
+        if (direct(g)) {
+          for (std::int64_t j = 0; j < g.kernel_size; ++j) {
+            const Steps steps = tap_steps(g, j);
+            if (steps.count() == 0) continue;
+            for (std::int64_t group = 0; group < g.groups; ++group)
+              gemm(false, false, steps.count(), group_filters, group_channels, T(1),
+                   xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels,
+                   w + j * group_channels * g.filters + group * group_filters, g.filters, T(1),
+                   yb + steps.first * g.filters + group * group_filters, g.filters);
+          }
+        } else {
+          T* column_data = columns.data<T>();
+          for (std::int64_t t0 = 0; t0 < out_length; t0 += chunk) {
+            const std::int64_t t1 = std::min(t0 + chunk, out_length);
+            im2col(xb, g, t0, t1, column_data);
+            for (std::int64_t group = 0; group < g.groups; ++group)
+              gemm(false, false, t1 - t0, group_filters, depth, T(1), column_data + group * depth, width, w + group * group_filters,
+                   g.filters, T(1), yb + t0 * g.filters + group * group_filters, g.filters);
+          }
         }
-      } else {
-        T* column_data = columns.data<T>();
-        im2col(xb, g, column_data);
-        for (std::int64_t group = 0; group < g.groups; ++group)
-          gemm(false, false, out_length, group_filters, depth, T(1), column_data + group * depth, width, w + group * group_filters,
-               g.filters, T(1), yb + group * group_filters, g.filters);
       }
-    }
+    });
   });
   return y;
 }
@@ -133,32 +166,40 @@ Tensor conv1d_backward_input(const Tensor& grad_in, const Tensor& kernel_in, con
   const std::int64_t out_length = g.output_length();
   const std::int64_t group_channels = g.channels / g.groups, group_filters = g.filters / g.groups;
   const std::int64_t depth = g.kernel_size * group_channels, width = g.kernel_size * g.channels;
-  Tensor grad_x = Tensor::zeros({g.batch, g.length, g.channels}, grad.dtype());
+  Tensor grad_x = Tensor::empty({g.batch, g.length, g.channels}, grad.dtype());
   dispatch(grad.dtype(), [&]<class T>() {
     const T* w = kernel.data<T>();
-    const Tensor columns = direct(g) ? Tensor() : Tensor::empty({out_length, width}, grad.dtype());
-    for (std::int64_t b = 0; b < g.batch; ++b) {
-      const T* gb = grad.data<T>() + b * out_length * g.filters;
-      T* xb = grad_x.data<T>() + b * g.length * g.channels;
-      if (direct(g)) {
-        // Tap j sends step t's gradient to input step t·s + j·d − pad_left: rows s·C apart, never
-        // overlapping within one gemm.
-        for (std::int64_t j = 0; j < g.kernel_size; ++j) {
-          const Steps steps = tap_steps(g, j);
-          if (steps.count() == 0) continue;
-          for (std::int64_t group = 0; group < g.groups; ++group)
-            gemm(false, true, steps.count(), group_channels, group_filters, T(1), gb + steps.first * g.filters + group * group_filters,
-                 g.filters, w + j * group_channels * g.filters + group * group_filters, g.filters, T(1),
-                 xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels);
+    parallel_for(g.batch, worthwhile_parts(g.batch, pass_flops(g)), [&](std::int64_t first, std::int64_t last, int) {
+      const std::int64_t chunk = chunk_steps(g, sizeof(T));
+      const Tensor columns = direct(g) ? Tensor() : Tensor::empty({chunk, width}, grad.dtype());
+      for (std::int64_t b = first; b < last; ++b) {
+        const T* gb = grad.data<T>() + b * out_length * g.filters;
+        T* xb = grad_x.data<T>() + b * g.length * g.channels;
+        std::fill(xb, xb + g.length * g.channels, T(0));
+        if (direct(g)) {
+          // Tap j sends step t's gradient to input step t·s + j·d − pad_left: rows s·C apart, never
+          // overlapping within one gemm.
+          for (std::int64_t j = 0; j < g.kernel_size; ++j) {
+            const Steps steps = tap_steps(g, j);
+            if (steps.count() == 0) continue;
+            for (std::int64_t group = 0; group < g.groups; ++group)
+              gemm(false, true, steps.count(), group_channels, group_filters, T(1),
+                   gb + steps.first * g.filters + group * group_filters, g.filters,
+                   w + j * group_channels * g.filters + group * group_filters, g.filters, T(1),
+                   xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels);
+          }
+        } else {
+          T* column_data = columns.data<T>();
+          for (std::int64_t t0 = 0; t0 < out_length; t0 += chunk) {
+            const std::int64_t t1 = std::min(t0 + chunk, out_length);
+            for (std::int64_t group = 0; group < g.groups; ++group)
+              gemm(false, true, t1 - t0, depth, group_filters, T(1), gb + t0 * g.filters + group * group_filters, g.filters,
+                   w + group * group_filters, g.filters, T(0), column_data + group * depth, width);
+            col2im_add(column_data, g, t0, t1, xb);
+          }
         }
-      } else {
-        T* column_data = columns.data<T>();
-        for (std::int64_t group = 0; group < g.groups; ++group)
-          gemm(false, true, out_length, depth, group_filters, T(1), gb + group * group_filters, g.filters, w + group * group_filters,
-               g.filters, T(0), column_data + group * depth, width);
-        col2im_add(column_data, g, xb);
       }
-    }
+    });
   });
   return grad_x;
 }
@@ -168,33 +209,49 @@ Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const C
   const std::int64_t out_length = g.output_length();
   const std::int64_t group_channels = g.channels / g.groups, group_filters = g.filters / g.groups;
   const std::int64_t depth = g.kernel_size * group_channels, width = g.kernel_size * g.channels;
-  Tensor grad_kernel = Tensor::zeros({g.kernel_size, group_channels, g.filters}, grad.dtype());
+  const Shape kernel_shape = {g.kernel_size, group_channels, g.filters};
+  const int parts = worthwhile_parts(g.batch, pass_flops(g));
+  // Each thread sums its own batch elements' kernel gradient; the parts are added at the end.
+  std::vector<Tensor> partial;
+  for (int part = 0; part < std::min<std::int64_t>(parts, g.batch); ++part) partial.push_back(Tensor::zeros(kernel_shape, grad.dtype()));
+  if (partial.empty()) return Tensor::zeros(kernel_shape, grad.dtype());
   dispatch(grad.dtype(), [&]<class T>() {
-    T* dk = grad_kernel.data<T>();
-    const Tensor columns = direct(g) ? Tensor() : Tensor::empty({out_length, width}, grad.dtype());
-    for (std::int64_t b = 0; b < g.batch; ++b) {
-      const T* gb = grad.data<T>() + b * out_length * g.filters;
-      const T* xb = x.data<T>() + b * g.length * g.channels;
-      if (direct(g)) {
-        for (std::int64_t j = 0; j < g.kernel_size; ++j) {
-          const Steps steps = tap_steps(g, j);
-          if (steps.count() == 0) continue;
-          for (std::int64_t group = 0; group < g.groups; ++group)
-            gemm(true, false, group_channels, group_filters, steps.count(), T(1),
-                 xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels,
-                 gb + steps.first * g.filters + group * group_filters, g.filters, T(1),
-                 dk + j * group_channels * g.filters + group * group_filters, g.filters);
+    parallel_for(g.batch, parts, [&](std::int64_t first, std::int64_t last, int part) {
+      T* dk = partial[std::size_t(part)].data<T>();
+      const std::int64_t chunk = chunk_steps(g, sizeof(T));
+      const Tensor columns = direct(g) ? Tensor() : Tensor::empty({chunk, width}, grad.dtype());
+      for (std::int64_t b = first; b < last; ++b) {
+        const T* gb = grad.data<T>() + b * out_length * g.filters;
+        const T* xb = x.data<T>() + b * g.length * g.channels;
+        if (direct(g)) {
+          for (std::int64_t j = 0; j < g.kernel_size; ++j) {
+            const Steps steps = tap_steps(g, j);
+            if (steps.count() == 0) continue;
+            for (std::int64_t group = 0; group < g.groups; ++group)
+              gemm(true, false, group_channels, group_filters, steps.count(), T(1),
+                   xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels,
+                   gb + steps.first * g.filters + group * group_filters, g.filters, T(1),
+                   dk + j * group_channels * g.filters + group * group_filters, g.filters);
+          }
+        } else {
+          T* column_data = columns.data<T>();
+          for (std::int64_t t0 = 0; t0 < out_length; t0 += chunk) {
+            const std::int64_t t1 = std::min(t0 + chunk, out_length);
+            im2col(xb, g, t0, t1, column_data);
+            for (std::int64_t group = 0; group < g.groups; ++group)
+              gemm(true, false, depth, group_filters, t1 - t0, T(1), column_data + group * depth, width,
+                   gb + t0 * g.filters + group * group_filters, g.filters, T(1), dk + group * group_filters, g.filters);
+          }
         }
-      } else {
-        T* column_data = columns.data<T>();
-        im2col(xb, g, column_data);
-        for (std::int64_t group = 0; group < g.groups; ++group)
-          gemm(true, false, depth, group_filters, out_length, T(1), column_data + group * depth, width, gb + group * group_filters,
-               g.filters, T(1), dk + group * group_filters, g.filters);
       }
+    });
+    T* total = partial[0].data<T>();
+    for (std::size_t part = 1; part < partial.size(); ++part) {
+      const T* addend = partial[part].data<T>();
+      for (std::int64_t i = 0; i < partial[0].size(); ++i) total[i] += addend[i];
     }
   });
-  return grad_kernel;
+  return partial[0];
 }
 
 }  // namespace minidl::kernels

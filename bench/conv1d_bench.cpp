@@ -1,0 +1,269 @@
+// minidl's half of the side-by-side benchmark against libtorch (bench/torch/ is the other half;
+// bench/run.sh runs both and prints the table with this program's --report).
+//   conv1d_bench --threads N [--case all|B1..B6|tcn] [--min-repetitions R] [--min-seconds S]
+//   conv1d_bench --threads N --fma-peak
+//   conv1d_bench --report results.jsonl
+// Each measurement is one JSON line: framework, threads, case, pass, median/p10/p90 in ms.
+#include <minidl/minidl.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fmt/core.h>
+#include <fstream>
+#include <functional>
+#include <immintrin.h>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/resource.h>
+#include <thread>
+#include <vector>
+
+using namespace minidl;
+
+namespace {
+
+struct Shape1d {
+  const char* name;
+  std::int64_t batch, steps, channels, filters, kernel, dilation, strides, groups;
+  const char* padding;
+};
+
+constexpr std::array<Shape1d, 6> shapes = {{
+    {"B1", 32, 1024, 64, 64, 3, 1, 1, 1, "same"},
+    {"B2", 32, 1024, 64, 64, 3, 8, 1, 1, "causal"},
+    {"B3", 8, 16000, 1, 32, 80, 1, 4, 1, "valid"},
+    {"B4", 32, 512, 128, 128, 5, 1, 1, 4, "same"},
+    {"B5", 64, 128, 16, 32, 7, 1, 2, 1, "same"},
+    {"B6", 4, 10, 128, 32, 3, 1, 1, 1, "valid"},
+}};
+
+struct Timing {
+  double median, p10, p90;
+  std::size_t repetitions;
+};
+
+// Three warm-up calls, then calls until both at least `repetitions` and `seconds` are reached.
+Timing measure(const std::function<void()>& work, std::size_t repetitions, double seconds) {
+  for (int i = 0; i < 3; ++i) work();
+  std::vector<double> times;
+  double total = 0;
+  while (times.size() < repetitions || total < seconds) {
+    const auto start = std::chrono::steady_clock::now();
+    work();
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    times.push_back(elapsed * 1e3);
+    total += elapsed;
+  }
+  std::sort(times.begin(), times.end());
+  const auto at = [&](double q) { return times[std::size_t(q * double(times.size() - 1))]; };
+  return {at(0.5), at(0.1), at(0.9), times.size()};
+}
+
+void print(int threads, const std::string& name, const char* pass, const Timing& timing,
+           const nlohmann::json& extra = nlohmann::json::object()) {
+  nlohmann::json line = {{"framework", "minidl"}, {"threads", threads}, {"case", name}, {"pass", pass},
+                         {"median_ms", timing.median}, {"p10_ms", timing.p10}, {"p90_ms", timing.p90},
+                         {"repetitions", timing.repetitions}};
+  line.update(extra);
+  fmt::print("{}\n", line.dump());
+  std::fflush(stdout);
+}
+
+void run_shape(const Shape1d& shape, int threads, std::size_t repetitions, double seconds) {
+  layers::Conv1D conv({.filters = shape.filters, .kernel_size = shape.kernel, .strides = shape.strides, .padding = shape.padding,
+                       .dilation_rate = shape.dilation, .groups = shape.groups});
+  Generator generator(0);
+  const Tensor x = Tensor::normal({shape.batch, shape.steps, shape.channels}, 0.0, 1.0, DType::float32, &generator);
+  conv.build(x.shape());
+  const Tensor upstream = Tensor::normal(conv.compute_output_shape(x.shape()), 0.0, 1.0, DType::float32, &generator);
+  print(threads, shape.name, "forward", measure([&] {
+          NoGradGuard no_grad;
+          conv(x);
+        }, repetitions, seconds));
+  const Tensor x_leaf = x.clone().set_requires_grad();
+  const auto weights = conv.trainable_weights();
+  print(threads, shape.name, "forward_backward", measure([&] {
+          x_leaf.zero_grad();
+          for (const auto& weight : weights) weight->value().zero_grad();
+          conv(x_leaf).backward(upstream);
+        }, repetitions, seconds));
+}
+
+// The TCN step of the issue: (32, 1024, 1) → four causal Conv1D (32 filters, kernel 3, dilations
+// 1, 2, 4, 8, relu) → Conv1D(1, 1) → MSE → Adam.
+void run_tcn(int threads, std::size_t repetitions, double seconds) {
+  models::Sequential model;
+  for (std::int64_t dilation : {1, 2, 4, 8})
+    model.add<layers::Conv1D>({.filters = 32, .kernel_size = 3, .padding = "causal", .dilation_rate = dilation, .activation = "relu"});
+  model.add<layers::Conv1D>({.filters = 1, .kernel_size = 1});
+  Generator generator(0);
+  const Tensor x = Tensor::normal({32, 1024, 1}, 0.0, 1.0, DType::float32, &generator);
+  const Tensor y = Tensor::normal({32, 1024, 1}, 0.0, 1.0, DType::float32, &generator);
+  model.build(x.shape());
+  optim::Adam adam({.learning_rate = 1e-3});
+  const losses::Loss mse = "mse";
+  const auto weights = model.trainable_weights();
+  const auto timing = measure([&] {
+    mse(y, model(x, true)).backward();
+    adam.step(weights);
+    for (const auto& weight : weights) weight->value().zero_grad();
+  }, repetitions, seconds);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  print(threads, "tcn", "train_step", timing, {{"peak_rss_mb", double(usage.ru_maxrss) / 1024.0}});
+}
+
+// Independent FMA chains, enough to hide the latency, each thread on its own: the machine's
+// single-precision peak in GFLOP/s, with the widest vectors it has (AVX-512, else AVX2).
+constexpr int fma_chains = 12;
+
+double gflops(std::int64_t iterations, int lanes, std::chrono::steady_clock::time_point start, float sink) {
+  if (sink == 12345.0f) std::puts("");  // keeps the loop from being optimized away
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return double(iterations) * fma_chains * lanes * 2 / elapsed / 1e9;
+}
+
+__attribute__((target("avx512f"))) double fma_gflops_avx512(std::int64_t iterations) {
+  __m512 accumulators[fma_chains];
+  for (auto& a : accumulators) a = _mm512_set1_ps(1.0f);
+  const __m512 scale = _mm512_set1_ps(0.999999f), shift = _mm512_set1_ps(1e-7f);
+  const auto start = std::chrono::steady_clock::now();
+  for (std::int64_t i = 0; i < iterations; ++i)
+    for (auto& a : accumulators) a = _mm512_fmadd_ps(a, scale, shift);
+  float sink = 0;
+  for (auto& a : accumulators) sink += _mm512_cvtss_f32(a);
+  return gflops(iterations, 16, start, sink);
+}
+
+__attribute__((target("avx2,fma"))) double fma_gflops_avx2(std::int64_t iterations) {
+  __m256 accumulators[fma_chains];
+  for (auto& a : accumulators) a = _mm256_set1_ps(1.0f);
+  const __m256 scale = _mm256_set1_ps(0.999999f), shift = _mm256_set1_ps(1e-7f);
+  const auto start = std::chrono::steady_clock::now();
+  for (std::int64_t i = 0; i < iterations; ++i)
+    for (auto& a : accumulators) a = _mm256_fmadd_ps(a, scale, shift);
+  float sink = 0;
+  for (auto& a : accumulators) sink += _mm256_cvtss_f32(a);
+  return gflops(iterations, 8, start, sink);
+}
+
+double fma_gflops_one_thread(std::int64_t iterations) {
+  return __builtin_cpu_supports("avx512f") ? fma_gflops_avx512(iterations) : fma_gflops_avx2(iterations);
+}
+
+void run_fma_peak(int threads) {
+  std::vector<double> per_thread(std::size_t(threads), 0.0);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      double best = 0;
+      for (int trial = 0; trial < 5; ++trial) best = std::max(best, fma_gflops_one_thread(50'000'000));
+      per_thread[std::size_t(t)] = best;
+    });
+  for (auto& worker : workers) worker.join();
+  double total = 0;
+  for (double gflops : per_thread) total += gflops;
+  fmt::print("{}\n", nlohmann::json({{"framework", "machine"}, {"threads", threads}, {"case", "fma_peak"}, {"gflops", total}}).dump());
+}
+
+double forward_flops(const Shape1d& s) {
+  const std::int64_t padded = std::string(s.padding) == "valid" ? s.steps : s.steps + s.dilation * (s.kernel - 1);
+  const std::int64_t output = std::string(s.padding) == "same" ? (s.steps + s.strides - 1) / s.strides
+                              : std::string(s.padding) == "causal" ? (s.steps + s.strides - 1) / s.strides
+                                                                   : (padded - s.dilation * (s.kernel - 1) - 1) / s.strides + 1;
+  return 2.0 * double(s.batch * output * s.filters * s.kernel * (s.channels / s.groups));
+}
+
+int report(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) {
+    fmt::print(stderr, "cannot open {}\n", path);
+    return 2;
+  }
+  std::vector<nlohmann::json> lines;
+  for (std::string text; std::getline(file, text);)
+    if (!text.empty() && text.front() == '{') lines.push_back(nlohmann::json::parse(text));
+  std::map<int, double> peak;
+  for (const auto& line : lines)
+    if (line.at("case") == "fma_peak") peak[line.at("threads").get<int>()] = line.at("gflops");
+  const auto find = [&](const std::string& framework, int threads, const std::string& name, const std::string& pass) {
+    const nlohmann::json* best = nullptr;
+    for (const auto& line : lines)
+      if (line.at("framework") == framework && line.at("threads") == threads && line.at("case") == name && line.at("pass") == pass &&
+          (!best || line.at("median_ms").get<double>() < best->at("median_ms").get<double>()))
+        best = &line;
+    return best;
+  };
+  for (const auto& [threads, gflops] : peak) fmt::print("FMA peak at {} thread(s): {:.1f} GFLOP/s\n", threads, gflops);
+  fmt::print("\n| case | pass | threads | minidl ms | libtorch ms (best of oneDNN on/off) | minidl / libtorch | minidl GFLOP/s (% of peak) | libtorch GFLOP/s |\n");
+  fmt::print("|---|---|---|---|---|---|---|---|\n");
+  for (int threads : {1, 2})
+    for (const auto& shape : shapes)
+      for (const char* pass : {"forward", "forward_backward"}) {
+        const auto* ours = find("minidl", threads, shape.name, pass);
+        const auto* theirs = find("libtorch", threads, shape.name, pass);
+        if (!ours || !theirs) continue;
+        const double flops = forward_flops(shape) * (std::string(pass) == "forward" ? 1 : 3);
+        const double mine = ours->at("median_ms"), other = theirs->at("median_ms");
+        const double my_gflops = flops / mine / 1e6, their_gflops = flops / other / 1e6;
+        fmt::print("| {} | {} | {} | {:.3f} | {:.3f} ({}) | {:.2f} | {:.1f} ({:.0f}%) | {:.1f} |\n", shape.name, pass, threads, mine, other,
+                   theirs->value("onednn", true) ? "oneDNN on" : "oneDNN off", mine / other, my_gflops,
+                   peak.count(threads) ? 100 * my_gflops / peak[threads] : 0.0, their_gflops);
+      }
+  fmt::print("\n| TCN training step | threads | minidl ms | libtorch ms | ratio | minidl peak RSS MB | libtorch peak RSS MB |\n|---|---|---|---|---|---|---|\n");
+  for (int threads : {1, 2}) {
+    const auto* ours = find("minidl", threads, "tcn", "train_step");
+    const auto* theirs = find("libtorch", threads, "tcn", "train_step");
+    if (!ours || !theirs) continue;
+    fmt::print("| (32, 1024, 1), 4 causal Conv1D + 1×1, Adam | {} | {:.2f} | {:.2f} | {:.2f} | {:.0f} | {:.0f} |\n", threads,
+               ours->at("median_ms").get<double>(), theirs->at("median_ms").get<double>(),
+               ours->at("median_ms").get<double>() / theirs->at("median_ms").get<double>(), ours->at("peak_rss_mb").get<double>(),
+               theirs->at("peak_rss_mb").get<double>());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 1;
+  std::string which = "all", report_path;
+  std::size_t repetitions = 20;
+  double seconds = 1.0;
+  bool fma_peak = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string argument = argv[i];
+    const auto value = [&] {
+      if (i + 1 >= argc) throw InvalidArgument(fmt::format("{} needs a value", argument));
+      return std::string(argv[++i]);
+    };
+    if (argument == "--threads") threads = std::stoi(value());
+    else if (argument == "--case") which = value();
+    else if (argument == "--min-repetitions") repetitions = std::stoul(value());
+    else if (argument == "--min-seconds") seconds = std::stod(value());
+    else if (argument == "--fma-peak") fma_peak = true;
+    else if (argument == "--report") report_path = value();
+    else {
+      fmt::print(stderr, "usage: conv1d_bench [--threads N] [--case all|B1..B6|tcn] [--min-repetitions R] [--min-seconds S] "
+                         "| --fma-peak | --report results.jsonl\n");
+      return 2;
+    }
+  }
+  if (!report_path.empty()) return report(report_path);
+  set_num_threads(threads);
+  if (fma_peak) {
+    run_fma_peak(threads);
+    return 0;
+  }
+  if (which == "tcn") {
+    run_tcn(threads, repetitions, seconds);
+    return 0;
+  }
+  for (const auto& shape : shapes)
+    if (which == "all" || which == shape.name) run_shape(shape, threads, repetitions, seconds);
+  return 0;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The benchmark: minidl's Conv1D and a TCN training step against libtorch's, side by side in one run,
+# at 1 and 2 threads, with the machine's FMA peak; prints the table (ratios: this machine is shared).
+#   bash bench/run.sh [--quick]
+# libtorch is needed only here: this script installs libtorch-dev and builds bench/torch/ apart
+# from minidl. libtorch runs at its best: the better of oneDNN on and off, and with glibc's malloc
+# kept from returning large buffers to the system on every call.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+seconds=2
+[[ ${1:-} == --quick ]] && seconds=0.3
+
+bash "$root/scripts/build.sh" >/dev/null
+if ! dpkg-query -W -f='${Status}' libtorch-dev 2>/dev/null | grep -q "install ok installed"; then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "bench: libtorch-dev is missing (run as root, or: sudo apt-get install libtorch-dev)" >&2
+    exit 1
+  fi
+  echo "bench: installing libtorch-dev"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libtorch-dev >/dev/null
+fi
+cmake -S "$root/bench/torch" -B "$root/build-bench-torch" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$root/build-bench-torch" -j2 >/dev/null
+
+# Debian 12's OpenBLAS (0.3.21) does not recognise AMD Zen 4 and falls back to its AVX2 (Haswell)
+# kernels even where AVX-512 is available; both frameworks get its AVX-512 kernels here (libtorch
+# uses OpenBLAS when oneDNN is off).
+if [[ -z ${OPENBLAS_CORETYPE:-} ]] && grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo; then
+  export OPENBLAS_CORETYPE=SkylakeX
+fi
+
+minidl_bench="$root/build/bench/conv1d_bench"
+torch_bench="$root/build-bench-torch/conv1d_bench_torch"
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+export GLIBC_TUNABLES_FOR_TORCH=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296
+for threads in 1 2; do
+  echo "bench: $threads thread(s)" >&2
+  "$minidl_bench" --threads "$threads" --fma-peak >>"$results"
+  for which in all tcn; do
+    # Each framework in its own process, so that peak memory is its own.
+    "$minidl_bench" --threads "$threads" --case "$which" --min-seconds "$seconds" >>"$results"
+    for onednn in on off; do
+      GLIBC_TUNABLES=$GLIBC_TUNABLES_FOR_TORCH "$torch_bench" --threads "$threads" --onednn "$onednn" --case "$which" \
+        --min-seconds "$seconds" >>"$results"
+    done
+  done
+done
+echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(date -u +%Y-%m-%d); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
+"$minidl_bench" --report "$results"

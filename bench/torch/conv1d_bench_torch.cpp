@@ -1,0 +1,342 @@
+// The libtorch half of the side-by-side Conv1D benchmark: the same shapes and
+// the same Keras padding rules as minidl's Conv1D, so that each JSON line here
+// can be set against the minidl line with the same case and pass.
+//
+// minidl is channels_last (batch, steps, channels); libtorch is (N, C, L). The
+// maths is the same, so each case is built directly in libtorch's own layout
+// rather than paying for a transpose that a libtorch user would never do.
+
+#include <torch/torch.h>
+
+#include <dlfcn.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+enum class Padding { valid, same, causal };
+
+struct Case {
+  const char* name;
+  int64_t batch, steps, in_channels, filters, kernel, dilation, stride, groups;
+  Padding padding;
+  // The output length Keras gives; checked so that a padding mistake cannot
+  // silently turn the comparison into one of different amounts of work.
+  int64_t expected_steps;
+};
+
+const Case kCases[] = {
+    {"B1", 32, 1024, 64, 64, 3, 1, 1, 1, Padding::same, 1024},
+    {"B2", 32, 1024, 64, 64, 3, 8, 1, 1, Padding::causal, 1024},
+    {"B3", 8, 16000, 1, 32, 80, 1, 4, 1, Padding::valid, 3981},
+    {"B4", 32, 512, 128, 128, 5, 1, 1, 4, Padding::same, 512},
+    {"B5", 64, 128, 16, 32, 7, 1, 2, 1, Padding::same, 64},
+    {"B6", 4, 10, 128, 32, 3, 1, 1, 1, Padding::valid, 8},
+};
+
+struct Options {
+  int threads = 1;
+  bool onednn = true;
+  std::string case_name = "all";
+  long min_repetitions = 20;
+  double min_seconds = 1.0;
+};
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::fprintf(stderr,
+               "conv1d_bench_torch: %s\n"
+               "usage: conv1d_bench_torch [--threads N] [--onednn on|off]\n"
+               "         [--case all|B1|B2|B3|B4|B5|B6|tcn]\n"
+               "         [--min-repetitions R] [--min-seconds S]\n",
+               message.c_str());
+  std::exit(2);
+}
+
+long parse_positive_long(const std::string& flag, const char* text) {
+  char* end = nullptr;
+  errno = 0;
+  const long value = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || errno != 0 || value < 1)
+    usage_error(flag + " wants a positive integer, not '" + text + "'");
+  return value;
+}
+
+double parse_non_negative_double(const std::string& flag, const char* text) {
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(text, &end);
+  if (end == text || *end != '\0' || errno != 0 || !std::isfinite(value) || value < 0)
+    usage_error(flag + " wants a non-negative number, not '" + text + "'");
+  return value;
+}
+
+bool is_known_case(const std::string& name) {
+  if (name == "all" || name == "tcn") return true;
+  return std::any_of(std::begin(kCases), std::end(kCases),
+                     [&](const Case& c) { return name == c.name; });
+}
+
+Options parse_options(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag != "--threads" && flag != "--onednn" && flag != "--case" &&
+        flag != "--min-repetitions" && flag != "--min-seconds")
+      usage_error("unknown argument '" + flag + "'");
+    if (i + 1 >= argc) usage_error(flag + " needs a value");
+    const char* value = argv[i + 1];
+    if (flag == "--threads") {
+      const long threads = parse_positive_long(flag, value);
+      if (threads > 1024) usage_error("--threads is implausibly large");
+      options.threads = static_cast<int>(threads);
+    } else if (flag == "--onednn") {
+      const std::string v = value;
+      if (v != "on" && v != "off") usage_error("--onednn wants on or off, not '" + v + "'");
+      options.onednn = v == "on";
+    } else if (flag == "--case") {
+      if (!is_known_case(value)) usage_error(std::string("unknown case '") + value + "'");
+      options.case_name = value;
+    } else if (flag == "--min-repetitions") {
+      options.min_repetitions = parse_positive_long(flag, value);
+    } else {
+      options.min_seconds = parse_non_negative_double(flag, value);
+    }
+  }
+  return options;
+}
+
+struct Stats {
+  double median_ms, p10_ms, p90_ms;
+  size_t repetitions;
+};
+
+// The lower of the two closest ranks, the rule the minidl half
+// (bench/conv1d_bench.cpp) uses, so that both sides read their samples alike.
+double percentile(const std::vector<double>& sorted, double q) {
+  return sorted[static_cast<size_t>(q * static_cast<double>(sorted.size() - 1))];
+}
+
+// `prepare` runs untimed before every call, warm-up included, so each timed
+// call starts from the same state.
+template <class Prepare, class Work>
+Stats time_calls(const Options& options, Prepare prepare, Work work) {
+  constexpr int kWarmupCalls = 3;
+  for (int i = 0; i < kWarmupCalls; ++i) {
+    prepare();
+    work();
+  }
+  std::vector<double> samples_ms;
+  double total_ms = 0.0;
+  while (static_cast<long>(samples_ms.size()) < options.min_repetitions ||
+         total_ms < options.min_seconds * 1e3) {
+    prepare();
+    const auto start = std::chrono::steady_clock::now();
+    work();
+    const auto stop = std::chrono::steady_clock::now();
+    const double ms = std::chrono::duration<double, std::milli>(stop - start).count();
+    samples_ms.push_back(ms);
+    total_ms += ms;
+  }
+  std::sort(samples_ms.begin(), samples_ms.end());
+  return {percentile(samples_ms, 0.5), percentile(samples_ms, 0.1),
+          percentile(samples_ms, 0.9), samples_ms.size()};
+}
+
+void print_line(const Options& options, const char* case_name, const char* pass,
+                const Stats& stats, const double* peak_rss_mb = nullptr) {
+  std::printf(
+      "{\"framework\":\"libtorch\",\"onednn\":%s,\"threads\":%d,\"case\":\"%s\","
+      "\"pass\":\"%s\",\"median_ms\":%.6g,\"p10_ms\":%.6g,\"p90_ms\":%.6g,"
+      "\"repetitions\":%zu",
+      options.onednn ? "true" : "false", options.threads, case_name, pass,
+      stats.median_ms, stats.p10_ms, stats.p90_ms, stats.repetitions);
+  if (peak_rss_mb) std::printf(",\"peak_rss_mb\":%.6g", *peak_rss_mb);
+  std::printf("}\n");
+  // Lines appear as each case finishes, even when stdout is a pipe.
+  std::fflush(stdout);
+}
+
+struct SidePadding {
+  int64_t left, right;
+};
+
+SidePadding keras_padding(const Case& c) {
+  switch (c.padding) {
+    case Padding::valid:
+      return {0, 0};
+    case Padding::causal:
+      return {c.dilation * (c.kernel - 1), 0};
+    case Padding::same: {
+      const int64_t out = (c.steps + c.stride - 1) / c.stride;
+      const int64_t total =
+          std::max<int64_t>((out - 1) * c.stride + c.dilation * (c.kernel - 1) + 1 - c.steps, 0);
+      return {total / 2, total - total / 2};
+    }
+  }
+  throw std::logic_error("unhandled padding kind");
+}
+
+// Symmetric padding goes to conv1d itself, which is libtorch at its best;
+// lopsided padding cannot, so it is an explicit pad that counts as timed work,
+// as it is for a libtorch user who wants Keras' output.
+torch::Tensor keras_conv1d(const Case& c, const SidePadding& pad, const torch::Tensor& x,
+                           const torch::Tensor& weight, const torch::Tensor& bias) {
+  if (pad.left == pad.right)
+    return torch::conv1d(x, weight, bias, c.stride, pad.left, c.dilation, c.groups);
+  const int64_t no_padding = 0;
+  return torch::conv1d(torch::constant_pad_nd(x, {pad.left, pad.right}), weight, bias, c.stride,
+                       no_padding, c.dilation, c.groups);
+}
+
+void require_sizes(const torch::Tensor& t, torch::IntArrayRef expected, const std::string& what) {
+  if (!t.defined() || t.sizes() != expected) {
+    throw std::runtime_error(what + " has sizes " +
+                             (t.defined() ? c10::str(t.sizes()) : std::string("(undefined)")) +
+                             ", expected " + c10::str(expected));
+  }
+}
+
+void run_conv_case(const Options& options, const Case& c) {
+  const SidePadding pad = keras_padding(c);
+  // Seeding per case gives `--case Bn` the same tensors as `--case all`.
+  torch::manual_seed(0);
+  const std::vector<int64_t> y_sizes{c.batch, c.filters, c.expected_steps};
+
+  {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor x = torch::randn({c.batch, c.in_channels, c.steps});
+    const torch::Tensor weight = torch::randn({c.filters, c.in_channels / c.groups, c.kernel});
+    const torch::Tensor bias = torch::randn({c.filters});
+    require_sizes(keras_conv1d(c, pad, x, weight, bias), y_sizes,
+                  std::string(c.name) + " forward output");
+    const Stats stats = time_calls(
+        options, [] {}, [&] { keras_conv1d(c, pad, x, weight, bias); });
+    print_line(options, c.name, "forward", stats);
+  }
+
+  torch::Tensor x = torch::randn({c.batch, c.in_channels, c.steps}).requires_grad_();
+  torch::Tensor weight =
+      torch::randn({c.filters, c.in_channels / c.groups, c.kernel}).requires_grad_();
+  torch::Tensor bias = torch::randn({c.filters}).requires_grad_();
+  const torch::Tensor g = torch::randn(y_sizes);
+  // Undefined grads make autograd store fresh gradients rather than add into
+  // the previous ones, so every call does the same work.
+  const auto reset_grads = [&] {
+    x.mutable_grad().reset();
+    weight.mutable_grad().reset();
+    bias.mutable_grad().reset();
+  };
+  const Stats stats = time_calls(options, reset_grads,
+                                 [&] { keras_conv1d(c, pad, x, weight, bias).backward(g); });
+  require_sizes(x.grad(), x.sizes(), std::string(c.name) + " input gradient");
+  require_sizes(weight.grad(), weight.sizes(), std::string(c.name) + " kernel gradient");
+  require_sizes(bias.grad(), bias.sizes(), std::string(c.name) + " bias gradient");
+  print_line(options, c.name, "forward_backward", stats);
+}
+
+// A small TCN, so that Conv1D is also measured inside a whole training step,
+// where relu, the loss and Adam are paid for too, not only in isolation.
+struct TcnImpl : torch::nn::Module {
+  TcnImpl() {
+    int64_t in_channels = 1;
+    for (const int64_t dilation : {1, 2, 4, 8}) {
+      hidden.push_back(register_module(
+          "conv" + std::to_string(hidden.size()),
+          torch::nn::Conv1d(torch::nn::Conv1dOptions(in_channels, 32, 3).dilation(dilation))));
+      in_channels = 32;
+    }
+    head = register_module("head", torch::nn::Conv1d(torch::nn::Conv1dOptions(32, 1, 1)));
+  }
+
+  torch::Tensor forward(torch::Tensor x) {
+    for (auto& conv : hidden) {
+      const int64_t causal_left =
+          (*conv->options.dilation())[0] * ((*conv->options.kernel_size())[0] - 1);
+      x = torch::relu(conv->forward(torch::constant_pad_nd(x, {causal_left, 0})));
+    }
+    return head->forward(x);
+  }
+
+  std::vector<torch::nn::Conv1d> hidden;
+  torch::nn::Conv1d head{nullptr};
+};
+TORCH_MODULE(Tcn);
+
+void run_tcn(const Options& options) {
+  torch::manual_seed(0);
+  Tcn model;
+  const torch::Tensor x = torch::randn({32, 1, 1024});
+  const torch::Tensor target = torch::randn({32, 1, 1024});
+  // eps 1e-7 is Keras' Adam default, which minidl follows.
+  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3).eps(1e-7));
+
+  require_sizes(model->forward(x), target.sizes(), "tcn output");
+  const Stats stats = time_calls(
+      options, [] {},
+      [&] {
+        optimizer.zero_grad();
+        const torch::Tensor loss = torch::mse_loss(model->forward(x), target);
+        loss.backward();
+        optimizer.step();
+      });
+
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  // ru_maxrss is in KiB on Linux.
+  const double peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  print_line(options, "tcn", "train_step", stats, &peak_rss_mb);
+}
+
+// Debian's libtorch calls OpenBLAS for its GEMMs (the convolutions when oneDNN
+// is off), and libtorch 1.13's set_num_threads sizes OpenMP but not OpenBLAS's
+// pthread pool, which by default takes every core whatever --threads says.
+// One OpenBLAS thread is right for any --threads: libtorch already spreads
+// these convolutions over the batch with its own OpenMP pool and calls GEMM
+// inside it, so a second pool only oversubscribes the cores (at --threads 2 on
+// two cores, B1 forward took 6-7 ms with one OpenBLAS thread, 9-18 ms with two).
+// Looked up at run time because libblas.so.3 is a Debian alternative that need
+// not be OpenBLAS.
+void use_one_openblas_thread() {
+  using SetThreads = void (*)(int);
+  if (const auto set =
+          reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    set(1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = parse_options(argc, argv);
+  try {
+    // Before any tensor work: the inter-op pool can only be sized before it
+    // starts, and the intra-op count must hold from the first warm-up call.
+    at::set_num_interop_threads(1);
+    torch::set_num_threads(options.threads);
+    use_one_openblas_thread();
+    if (options.onednn && !at::hasMKLDNN())
+      throw std::runtime_error("--onednn on, but this libtorch was built without oneDNN");
+    at::globalContext().setUserEnabledMkldnn(options.onednn);
+
+    if (options.case_name == "tcn") {
+      run_tcn(options);
+    } else {
+      for (const Case& c : kCases) {
+        if (options.case_name == "all" || options.case_name == c.name) run_conv_case(options, c);
+      }
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "conv1d_bench_torch: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
