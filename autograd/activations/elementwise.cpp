@@ -38,6 +38,10 @@ Tensor relu(const Tensor& x, const ReluOptions& options) {
   const double slope = options.negative_slope, threshold = options.threshold;
   const bool clipped = options.max_value.has_value();
   const double max_value = options.max_value.value_or(0.0);
+  if (slope == 0 && threshold == 0 && !clipped)  // the plain relu: a loop the compiler vectorizes
+    return unary_op(
+        "relu", x, [](auto v) { return std::max(v, decltype(v)(0)); },
+        [](auto v, auto) { return decltype(v)(v > decltype(v)(0)); });
   auto thresholded = [=](auto v) {
     using T = decltype(v);
     return threshold != 0 ? (v > T(threshold) ? v : T(0)) : std::max(v, T(0));

@@ -66,7 +66,7 @@ Tensor conv1d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const C
            return std::vector<Tensor>{
                need_x ? kernels::conv1d_backward_input(g, kernel, geometry) : Tensor(),
                need_kernel ? kernels::conv1d_backward_kernel(g, x, geometry) : Tensor(),
-               need_bias ? kernels::sum(g, {0, 1}, false) : Tensor(),
+               need_bias ? kernels::conv1d_backward_bias(g, geometry) : Tensor(),
            };
          });
   return y;

@@ -254,4 +254,16 @@ Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const C
   return partial[0];
 }
 
+Tensor conv1d_backward_bias(const Tensor& grad_in, const Conv1dGeometry& g) {
+  const Tensor grad = grad_in.contiguous();
+  Tensor grad_bias = Tensor::zeros({g.filters}, grad.dtype());
+  dispatch(grad.dtype(), [&]<class T>() {
+    T* total = grad_bias.data<T>();
+    const T* rows = grad.data<T>();
+    for (std::int64_t row = 0, count = g.batch * g.output_length(); row < count; ++row)
+      for (std::int64_t f = 0; f < g.filters; ++f) total[f] += rows[row * g.filters + f];
+  });
+  return grad_bias;
+}
+
 }  // namespace minidl::kernels
