@@ -22,10 +22,11 @@ fi
 cmake -S "$root/bench/torch" -B "$root/build-bench-torch" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$root/build-bench-torch" -j2 >/dev/null
 
-# Debian 12's OpenBLAS (0.3.21) does not recognise AMD Zen 4 and falls back to its AVX2 (Haswell)
-# kernels even where AVX-512 is available; both frameworks get its AVX-512 kernels here (libtorch
-# uses OpenBLAS when oneDNN is off).
-if [[ -z ${OPENBLAS_CORETYPE:-} ]] && grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo; then
+# Where the CPU has AVX-512, both frameworks get OpenBLAS's AVX-512 kernels (libtorch uses OpenBLAS
+# when oneDNN is off; oneDNN picks AVX-512 by itself). Debian 12's OpenBLAS (0.3.21) does not
+# recognise AMD Zen 4 and falls back to its AVX2 kernels, and some machines pin OPENBLAS_CORETYPE
+# to an older core in their environment; the kernels used are printed with the table.
+if grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo; then
   export OPENBLAS_CORETYPE=SkylakeX
 fi
 
