@@ -3,6 +3,7 @@
 
 #include <minidl/autograd/ops/math.hpp>
 #include <minidl/autograd/ops/unary_op.hpp>
+#include <minidl/core/kernels/relu.hpp>
 
 #include <cmath>
 #include <numbers>
@@ -38,10 +39,11 @@ Tensor relu(const Tensor& x, const ReluOptions& options) {
   const double slope = options.negative_slope, threshold = options.threshold;
   const bool clipped = options.max_value.has_value();
   const double max_value = options.max_value.value_or(0.0);
-  if (slope == 0 && threshold == 0 && !clipped)  // the plain relu: a loop the compiler vectorizes
-    return unary_op(
-        "relu", x, [](auto v) { return std::max(v, decltype(v)(0)); },
-        [](auto v, auto) { return decltype(v)(v > decltype(v)(0)); });
+  if (slope == 0 && threshold == 0 && !clipped) {  // the plain relu: SIMD loops of its own
+    Tensor out = kernels::relu_forward(x);
+    record(out, "relu", {x}, [y = saved(out)](const Tensor& g) { return std::vector<Tensor>{kernels::relu_backward(g, y)}; });
+    return out;
+  }
   auto thresholded = [=](auto v) {
     using T = decltype(v);
     return threshold != 0 ? (v > T(threshold) ? v : T(0)) : std::max(v, T(0));
@@ -133,7 +135,7 @@ Tensor sigmoid(const Tensor& x) { return minidl::sigmoid(x); }
 Tensor hard_sigmoid(const Tensor& x) {
   return unary_op(
       "hard_sigmoid", x, [](auto v) { return std::clamp(v + 3, decltype(v)(0), decltype(v)(6)) / 6; },
-      [](auto v, auto) { return decltype(v)(v > -3 && v < 3) / 6; });
+      [](auto v, auto) { return v > -3 && v < 3 ? decltype(v)(1) / 6 : decltype(v)(0); });
 }
 
 Tensor hard_silu(const Tensor& x) {
@@ -185,7 +187,7 @@ Tensor log_sigmoid(const Tensor& x) {
 Tensor hard_tanh(const Tensor& x) {
   return unary_op(
       "hard_tanh", x, [](auto v) { return std::clamp(v, decltype(v)(-1), decltype(v)(1)); },
-      [](auto v, auto) { return decltype(v)(v > -1 && v < 1); });
+      [](auto v, auto) { return v > -1 && v < 1 ? decltype(v)(1) : decltype(v)(0); });
 }
 
 Tensor tanh_shrink(const Tensor& x) {
@@ -233,7 +235,7 @@ Tensor sparse_sigmoid(const Tensor& x) {
         using T = decltype(v);
         return v <= -1 ? T(0) : v >= 1 ? T(1) : (v + 1) / 2;
       },
-      [](auto v, auto) { return decltype(v)(v > -1 && v < 1) / 2; });
+      [](auto v, auto) { return v > -1 && v < 1 ? decltype(v)(0.5) : decltype(v)(0); });
 }
 
 Tensor squareplus(const Tensor& x, double b) {

@@ -72,7 +72,7 @@ Tensor clip(const Tensor& x, double min_value, double max_value) {
       },
       [min_value, max_value](auto v, auto) {
         using T = decltype(v);
-        return T(v >= T(min_value) && v <= T(max_value));
+        return v >= T(min_value) && v <= T(max_value) ? T(1) : T(0);
       });
 }
 

@@ -2,6 +2,7 @@
 #include "../support/golden.hpp"
 
 #include <doctest/doctest.h>
+#include <cmath>
 
 using namespace minidl;
 using namespace minidl::testing;
@@ -77,4 +78,24 @@ TEST_CASE("activation formulas at hand-checkable points") {
   const Tensor big(std::vector<double>{1000.0, 0.0}, {1, 2});
   CHECK_CLOSE(activations::softmax(big), Tensor(std::vector<double>{1.0, 0.0}, {1, 2}), 1e-15, 1e-300);
   CHECK_CLOSE(activations::log_softmax(big), Tensor(std::vector<double>{0.0, -1000.0}, {1, 2}), 1e-15, 0);
+}
+
+TEST_CASE("relu's SIMD loops: NaN comes through, the tail past the last full vector, relu'(0) = 0") {
+  std::vector<float> values(19, -1.0f);
+  values[3] = std::nanf("");
+  values[17] = std::nanf("");  // in the scalar tail
+  values[5] = 2.0f;
+  values[18] = 0.0f;
+  const Tensor x = Tensor(values, {19}).set_requires_grad();
+  const Tensor y = activations::relu(x);
+  const auto out = y.to_vector<float>();
+  CHECK(std::isnan(out[3]));
+  CHECK(std::isnan(out[17]));
+  CHECK(out[5] == 2.0f);
+  CHECK(out[0] == 0.0f);
+  y.backward(Tensor::ones({19}));
+  const auto grad = x.grad().to_vector<float>();
+  CHECK(grad[5] == 1.0f);
+  CHECK(grad[0] == 0.0f);
+  CHECK(grad[18] == 0.0f);
 }
