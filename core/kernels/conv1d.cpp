@@ -100,6 +100,17 @@ void col2im_add(const T* columns, const Conv1dGeometry& g, std::int64_t first, s
   }
 }
 
+// Calls visit(tap, group, steps) for every group and every tap that reads inside the input at some
+// output step: one per-tap gemm each.
+template <class Visit>
+void for_each_tap_and_group(const Conv1dGeometry& g, Visit visit) {
+  for (std::int64_t j = 0; j < g.kernel_size; ++j) {
+    const Steps steps = tap_steps(g, j);
+    if (steps.count() == 0) continue;
+    for (std::int64_t group = 0; group < g.groups; ++group) visit(j, group, steps);
+  }
+}
+
 // Output steps per im2col chunk: the chunk stays in cache between its gather and its gemm.
 std::int64_t chunk_steps(const Conv1dGeometry& g, std::size_t element_size) {
   constexpr std::size_t chunk_bytes = std::size_t{96} << 10;
@@ -136,15 +147,12 @@ Tensor conv1d_forward(const Tensor& x_in, const Tensor& kernel_in, const Tensor&
         else
           std::fill(yb, yb + out_length * g.filters, T(0));
         if (direct(g)) {
-          for (std::int64_t j = 0; j < g.kernel_size; ++j) {
-            const Steps steps = tap_steps(g, j);
-            if (steps.count() == 0) continue;
-            for (std::int64_t group = 0; group < g.groups; ++group)
-              gemm(false, false, steps.count(), group_filters, group_channels, T(1),
-                   xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels,
-                   w + j * group_channels * g.filters + group * group_filters, g.filters, T(1),
-                   yb + steps.first * g.filters + group * group_filters, g.filters);
-          }
+          for_each_tap_and_group(g, [&](std::int64_t j, std::int64_t group, const Steps& steps) {
+            gemm(false, false, steps.count(), group_filters, group_channels, T(1),
+                 xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels,
+                 w + j * group_channels * g.filters + group * group_filters, g.filters, T(1),
+                 yb + steps.first * g.filters + group * group_filters, g.filters);
+          });
         } else {
           T* column_data = columns.data<T>();
           for (std::int64_t t0 = 0; t0 < out_length; t0 += chunk) {
@@ -179,15 +187,12 @@ Tensor conv1d_backward_input(const Tensor& grad_in, const Tensor& kernel_in, con
         if (direct(g)) {
           // Tap j sends step t's gradient to input step t·s + j·d − pad_left: rows s·C apart, never
           // overlapping within one gemm.
-          for (std::int64_t j = 0; j < g.kernel_size; ++j) {
-            const Steps steps = tap_steps(g, j);
-            if (steps.count() == 0) continue;
-            for (std::int64_t group = 0; group < g.groups; ++group)
-              gemm(false, true, steps.count(), group_channels, group_filters, T(1),
-                   gb + steps.first * g.filters + group * group_filters, g.filters,
-                   w + j * group_channels * g.filters + group * group_filters, g.filters, T(1),
-                   xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels);
-          }
+          for_each_tap_and_group(g, [&](std::int64_t j, std::int64_t group, const Steps& steps) {
+            gemm(false, true, steps.count(), group_channels, group_filters, T(1),
+                 gb + steps.first * g.filters + group * group_filters, g.filters,
+                 w + j * group_channels * g.filters + group * group_filters, g.filters, T(1),
+                 xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels);
+          });
         } else {
           T* column_data = columns.data<T>();
           for (std::int64_t t0 = 0; t0 < out_length; t0 += chunk) {
@@ -224,15 +229,12 @@ Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const C
         const T* gb = grad.data<T>() + b * out_length * g.filters;
         const T* xb = x.data<T>() + b * g.length * g.channels;
         if (direct(g)) {
-          for (std::int64_t j = 0; j < g.kernel_size; ++j) {
-            const Steps steps = tap_steps(g, j);
-            if (steps.count() == 0) continue;
-            for (std::int64_t group = 0; group < g.groups; ++group)
-              gemm(true, false, group_channels, group_filters, steps.count(), T(1),
-                   xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels,
-                   gb + steps.first * g.filters + group * group_filters, g.filters, T(1),
-                   dk + j * group_channels * g.filters + group * group_filters, g.filters);
-          }
+          for_each_tap_and_group(g, [&](std::int64_t j, std::int64_t group, const Steps& steps) {
+            gemm(true, false, group_channels, group_filters, steps.count(), T(1),
+                 xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels,
+                 gb + steps.first * g.filters + group * group_filters, g.filters, T(1),
+                 dk + j * group_channels * g.filters + group * group_filters, g.filters);
+          });
         } else {
           T* column_data = columns.data<T>();
           for (std::int64_t t0 = 0; t0 < out_length; t0 += chunk) {
