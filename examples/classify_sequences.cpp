@@ -46,9 +46,9 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 3;
   double noise = 0.4;
   CLI::App app{"Classify noisy waveforms with Conv1D + pooling + Dense"};
-  app.add_option("--epochs", epochs, "Passes over the training sequences")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--epochs", epochs, "Passes over the training sequences")->capture_default_str()->check(CLI::Range(1, 100000));
   app.add_option("--seed", seed, "Seed of the data and the initial weights")->capture_default_str();
-  app.add_option("--noise", noise, "Standard deviation of the added noise")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--noise", noise, "Standard deviation of the added noise")->capture_default_str()->check(CLI::Range(0.0, 100.0));
   CLI11_PARSE(app, argc, argv);
 
   seed_global_generator(seed);

@@ -95,8 +95,8 @@ int main(int argc, char** argv) {
   std::int64_t batch_size = 32;
   std::uint64_t seed = 7;
   CLI::App app{"A custom training loop with a user-defined gated layer, clipping, a schedule and a gradcheck"};
-  app.add_option("--epochs", epochs, "Passes over the training windows")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--batch-size", batch_size, "Windows per step")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--epochs", epochs, "Passes over the training windows")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--batch-size", batch_size, "Windows per step")->capture_default_str()->check(CLI::Range(1, 1 << 20));
   app.add_option("--seed", seed, "Seed of the initial weights")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 

@@ -103,14 +103,14 @@ plot "{0}/forecast.dat" using 1:2 with lines lw 2 lc rgb "black" title "observed
 int main(int argc, char** argv) {
   Settings settings;
   CLI::App app{"Train a TCN on the monthly sunspot numbers and forecast the next 12 months"};
-  app.add_option("--epochs", settings.epochs, "Maximum epochs (EarlyStopping may end sooner)")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--batch-size", settings.batch_size, "Windows per batch")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--learning-rate", settings.learning_rate, "Adam's learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--epochs", settings.epochs, "Maximum epochs (EarlyStopping may end sooner)")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--batch-size", settings.batch_size, "Windows per batch")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+  app.add_option("--learning-rate", settings.learning_rate, "Adam's learning rate")->capture_default_str()->check(CLI::Range(1e-9, 10.0));
   app.add_option("--seed", settings.seed, "Seed of the initial weights and the shuffling")->capture_default_str();
   app.add_option("--output", settings.output, "Folder for the pictures, tables and the saved model")->capture_default_str();
   app.add_option("--data", settings.data, "The sunspot CSV (year,month,sunspots)")->capture_default_str()->check(CLI::ExistingFile);
-  app.add_option("--filters", settings.filters, "Channels of each Conv1D")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--patience", settings.patience, "EarlyStopping's patience, in epochs")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--filters", settings.filters, "Channels of each Conv1D")->capture_default_str()->check(CLI::Range(1, 4096));
+  app.add_option("--patience", settings.patience, "EarlyStopping's patience, in epochs")->capture_default_str()->check(CLI::Range(0, 100000));
   app.add_option("--verbose", settings.verbose, "fit's verbose: 0 silent, 1 progress bar, 2 a line per epoch")->capture_default_str()->check(CLI::Range(0, 2));
   CLI11_PARSE(app, argc, argv);
 
