@@ -37,7 +37,10 @@ Tensor reshape(const Tensor& x, Shape shape) {
     if (shape[i] == -1 && inferred < 0) inferred = static_cast<int>(i);
     else if (shape[i] < 0)
       throw_invalid_argument("reshape", "shape", "expected non-negative extents and at most one -1", shape_to_string(shape));
-    else known *= shape[i];
+    else if (__builtin_mul_overflow(known, shape[i], &known))
+      throw ShapeError(fmt::format("reshape: cannot reshape a tensor of shape {} ({} elements) into shape {}: its element "
+                                   "count overflows",
+                                   shape_to_string(x.shape()), x.size(), shape_to_string(shape)));
   }
   if (inferred >= 0 && known > 0 && x.size() % known == 0) shape[inferred] = x.size() / known;
   if ((inferred >= 0 && shape[inferred] < 0) || checked_element_count(shape, "reshape") != x.size())
