@@ -118,6 +118,17 @@ std::int64_t chunk_steps(const Conv1dGeometry& g, std::size_t element_size) {
   return std::clamp<std::int64_t>(std::int64_t(chunk_bytes / row_bytes), 16, std::max<std::int64_t>(g.output_length(), 16));
 }
 
+// Gathers the im2col rows of batch element `x` a chunk of output steps at a time into `columns`,
+// and calls visit(first, last) on each chunk while it is in cache.
+template <class T, class Visit>
+void for_each_gathered_chunk(const T* x, const Conv1dGeometry& g, std::int64_t chunk, T* columns, Visit visit) {
+  for (std::int64_t first = 0; first < g.output_length(); first += chunk) {
+    const std::int64_t last = std::min(first + chunk, g.output_length());
+    im2col(x, g, first, last, columns);
+    visit(first, last);
+  }
+}
+
 // 2·batch·steps·filters·taps·channels per group: the work of one pass, to decide on threads.
 double pass_flops(const Conv1dGeometry& g) {
   return 2.0 * double(g.batch) * double(g.output_length()) * double(g.filters) * double(g.kernel_size) *
@@ -155,13 +166,11 @@ Tensor conv1d_forward(const Tensor& x_in, const Tensor& kernel_in, const Tensor&
           });
         } else {
           T* column_data = columns.data<T>();
-          for (std::int64_t t0 = 0; t0 < out_length; t0 += chunk) {
-            const std::int64_t t1 = std::min(t0 + chunk, out_length);
-            im2col(xb, g, t0, t1, column_data);
+          for_each_gathered_chunk(xb, g, chunk, column_data, [&](std::int64_t t0, std::int64_t t1) {
             for (std::int64_t group = 0; group < g.groups; ++group)
               gemm(false, false, t1 - t0, group_filters, depth, T(1), column_data + group * depth, width, w + group * group_filters,
                    g.filters, T(1), yb + t0 * g.filters + group * group_filters, g.filters);
-          }
+          });
         }
       }
     });
@@ -237,13 +246,11 @@ Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const C
           });
         } else {
           T* column_data = columns.data<T>();
-          for (std::int64_t t0 = 0; t0 < out_length; t0 += chunk) {
-            const std::int64_t t1 = std::min(t0 + chunk, out_length);
-            im2col(xb, g, t0, t1, column_data);
+          for_each_gathered_chunk(xb, g, chunk, column_data, [&](std::int64_t t0, std::int64_t t1) {
             for (std::int64_t group = 0; group < g.groups; ++group)
               gemm(true, false, depth, group_filters, t1 - t0, T(1), column_data + group * depth, width,
                    gb + t0 * g.filters + group * group_filters, g.filters, T(1), dk + group * group_filters, g.filters);
-          }
+          });
         }
       }
     });
