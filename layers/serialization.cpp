@@ -200,6 +200,7 @@ std::unique_ptr<Layer> deserialize(const Json& serialized) {
   const Json config = serialized.value("config", Json::object());
   try {
     auto layer = factory(config);
+    if (!layer) throw InvalidArgument(fmt::format("layers::deserialize: the factory registered for '{}' returned no layer", class_name));
     layer->set_trainable(config.value("trainable", true));
     if (serialized.contains("build_config") && serialized.at("build_config").contains("input_shape"))
       layer->build(shape_from_json(serialized.at("build_config").at("input_shape")));

@@ -9,7 +9,8 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <cctype>
+#include <algorithm>
+#include <array>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -168,13 +169,19 @@ Json Loss::get_config() const {
       spec);
 }
 
+namespace {
+
+// Keras's class name of each alternative of Loss::Spec, in its order ("" for a name or a function).
+constexpr std::array<const char*, std::variant_size_v<Loss::Spec>> keras_class_names = {
+    "", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "Huber", "LogCosh",
+    "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", ""};
+
+}  // namespace
+
 Json Loss::serialize() const {
   const Spec spec = std::holds_alternative<std::string>(spec_) ? validated().spec_ : spec_;
   if (std::holds_alternative<Function>(spec)) return nullptr;
-  // The class name is the table's CamelCase key for this alternative.
-  std::string class_name;
-  for (const auto& [name, candidate] : by_name())
-    if (candidate.index() == spec.index() && std::isupper(static_cast<unsigned char>(name[0]))) class_name = name;
+  const std::string class_name = keras_class_names[spec.index()];
   Json config = get_config();
   if (const auto* huber = std::get_if<Huber>(&spec)) config["delta"] = huber->delta;
   return {{"module", "keras.losses"}, {"class_name", class_name}, {"config", config}, {"registered_name", nullptr}};
@@ -186,9 +193,10 @@ Loss Loss::deserialize(const Json& serialized) {
     throw InvalidArgument(fmt::format("Loss.deserialize: expected a loss name or an object with a \"class_name\", received {:.200}",
                                       serialized.dump()));
   const auto class_name = serialized.at("class_name").get<std::string>();
-  const auto found = by_name().find(class_name);
-  if (found == by_name().end() || !std::isupper(static_cast<unsigned char>(class_name[0])))
+  const auto known = std::find(keras_class_names.begin(), keras_class_names.end(), class_name);
+  if (class_name.empty() || known == keras_class_names.end())
     throw_invalid_argument("Loss.deserialize", "class_name", "expected a Keras loss class", class_name);
+  const auto found = by_name().find(class_name);
   const Json config = serialized.value("config", Json::object());
   Spec spec = found->second;
   std::visit(
@@ -198,9 +206,9 @@ Loss Loss::deserialize(const Json& serialized) {
           loss.name = config.value("name", loss.name);
           loss.reduction = config.value("reduction", loss.reduction);
           if constexpr (requires { loss.from_logits; }) loss.from_logits = config.value("from_logits", false);
-          if constexpr (requires { loss.label_smoothing; }) loss.label_smoothing = config.value("label_smoothing", 0.0);
-          if constexpr (requires { loss.axis; }) loss.axis = config.value("axis", std::int64_t{-1});
-          if constexpr (requires { loss.delta; }) loss.delta = config.value("delta", 1.0);
+          if constexpr (requires { loss.label_smoothing; }) loss.label_smoothing = config.value("label_smoothing", loss.label_smoothing);
+          if constexpr (requires { loss.axis; }) loss.axis = config.value("axis", loss.axis);
+          if constexpr (requires { loss.delta; }) loss.delta = config.value("delta", loss.delta);
           if constexpr (requires { loss.ignore_class; })
             if (config.contains("ignore_class") && !config.at("ignore_class").is_null())
               loss.ignore_class = config.at("ignore_class").get<std::int64_t>();

@@ -7,7 +7,10 @@
 #include <minidl/models/weights_file.hpp>
 #include <minidl/optim/serialization.hpp>
 
+#include <climits>
+#include <cmath>
 #include <cstring>
+#include <new>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -21,6 +24,22 @@ constexpr char magic[8] = {'M', 'I', 'N', 'I', 'D', 'L', 'M', '1'};
 
 [[noreturn]] void fail(const std::string& path, const std::string& why) {
   throw InvalidArgument(fmt::format("load_model: {} is not a valid minidl model file: {}", path, why));
+}
+
+// Deep enough for any model's config; deeper nesting only serves to exhaust the stack.
+constexpr int deepest_config = 64;
+// Integers in a config are extents and counts; a float beyond this (or an unsigned beyond
+// int64) would overflow when read as one.
+constexpr double largest_config_number = 9007199254740992.0;  // 2^53
+
+// Refuses numbers that cannot be read as the integers or finite values a config holds.
+void check_numbers(const Json& value, const std::string& path) {
+  if (value.is_number_float() && !(std::abs(value.get<double>()) <= largest_config_number))
+    fail(path, fmt::format("the config holds the number {}, beyond what any argument takes", value.dump()));
+  if (value.is_number_unsigned() && value.get<std::uint64_t>() > std::uint64_t(INT64_MAX))
+    fail(path, fmt::format("the config holds the number {}, beyond what any argument takes", value.dump()));
+  if (value.is_structured())
+    for (const auto& item : value) check_numbers(item, path);
 }
 
 std::unique_ptr<Model> model_from(const Json& serialized) {
@@ -62,15 +81,20 @@ std::unique_ptr<Model> load_model(const std::string& path) {
   if (length > bytes.size() - config_start) fail(path, fmt::format("a config of {} bytes, the file has {} left", length, bytes.size() - config_start));
   Json serialized;
   try {
-    serialized = Json::parse(bytes.begin() + std::ptrdiff_t(config_start), bytes.begin() + std::ptrdiff_t(config_start + length));
+    serialized = Json::parse(bytes.begin() + std::ptrdiff_t(config_start), bytes.begin() + std::ptrdiff_t(config_start + length),
+                             [&](int depth, Json::parse_event_t, Json&) {
+                               if (depth > deepest_config) fail(path, fmt::format("the config nests deeper than {} levels", deepest_config));
+                               return true;
+                             });
   } catch (const Json::exception& error) {
     fail(path, fmt::format("the config is not valid JSON: {}", error.what()));
   }
+  check_numbers(serialized, path);
   std::unique_ptr<Model> model;
   try {
     model = model_from(serialized);
     // A model class creates its sublayers' weights on its first call; Sequential already has them.
-    if (serialized.contains("build_config") && !model->weights().size()) {
+    if (serialized.contains("build_config") && model->weights().empty()) {
       const Shape input_shape = layers::shape_from_json(serialized.at("build_config").at("input_shape"));
       NoGradGuard no_grad;
       (*model)(Tensor::zeros(input_shape, model->dtype()));
@@ -83,8 +107,16 @@ std::unique_ptr<Model> load_model(const std::string& path) {
     }
   } catch (const Json::exception& error) {
     fail(path, fmt::format("the config is malformed: {}", error.what()));
+  } catch (const std::bad_alloc&) {
+    fail(path, "the config asks for layers larger than this machine's memory");
   }
-  decode_weights(*model, bytes.substr(config_start + length), path, model->compiled() ? &model->optimizer() : nullptr);
+  try {
+    decode_weights(*model, bytes.substr(config_start + length), path, model->compiled() ? &model->optimizer() : nullptr);
+  } catch (const ShapeError&) {
+    throw;
+  } catch (const InvalidArgument& error) {
+    throw InvalidArgument(fmt::format("load_model: the weights section of {}", error.what()));
+  }
   return model;
 }
 

@@ -20,6 +20,8 @@ kernels::Conv1dGeometry checked_geometry(const Tensor& x, const Tensor& kernel, 
     throw ShapeError(fmt::format("conv1d: kernel must have rank 3 (kernel_size, channels / groups, filters), received shape {}",
                                  shape_to_string(kernel.shape())));
   kernels::require_same_dtype(x, kernel, "conv1d");
+  if (x.shape()[2] == 0)
+    throw ShapeError(fmt::format("conv1d: x must have at least one channel, received shape {}", shape_to_string(x.shape())));
   for (auto [name, value] : {std::pair{"strides", options.strides}, std::pair{"dilation_rate", options.dilation_rate},
                              std::pair{"groups", options.groups}})
     if (value <= 0) throw_invalid_argument("conv1d", name, "expected a positive integer", fmt::format("{}={}", name, value));

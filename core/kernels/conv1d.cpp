@@ -114,7 +114,7 @@ void for_each_tap_and_group(const Conv1dGeometry& g, Visit visit) {
 // Output steps per im2col chunk: the chunk stays in cache between its gather and its gemm.
 std::int64_t chunk_steps(const Conv1dGeometry& g, std::size_t element_size) {
   constexpr std::size_t chunk_bytes = std::size_t{96} << 10;
-  const auto row_bytes = std::size_t(g.kernel_size * g.channels) * element_size;
+  const auto row_bytes = std::max<std::size_t>(std::size_t(g.kernel_size * g.channels) * element_size, 1);
   return std::clamp<std::int64_t>(std::int64_t(chunk_bytes / row_bytes), 16, std::max<std::int64_t>(g.output_length(), 16));
 }
 

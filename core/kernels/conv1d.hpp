@@ -1,5 +1,6 @@
 #pragma once
-// 1-D convolution (cross-correlation) kernels in channels_last layout, through im2col and BLAS gemm:
+// 1-D convolution (cross-correlation) kernels in channels_last layout, through BLAS gemms (per tap
+// on the input, or over im2col chunks when a group has few channels):
 //   y[b, t, f] = bias[f] + Σ_j Σ_c x[b, t·stride + j·dilation − pad_left, g·Cg + c] · kernel[j, c, f]
 // with g = f / (filters / groups), Cg = channels / groups, and x zero outside [0, length).
 // Shapes are validated by the caller.

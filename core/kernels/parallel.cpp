@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cblas.h>
 #include <exception>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -16,8 +17,14 @@ void parallel_for(std::int64_t count, int parts, const std::function<void(std::i
     body(0, count, 0);
     return;
   }
-  const int blas_threads = openblas_get_num_threads();
-  openblas_set_num_threads(1);
+  // OpenBLAS's thread count is process-wide: one parallel region at a time sets and restores it.
+  static std::mutex region;
+  const std::lock_guard lock(region);
+  struct BlasThreads {
+    int saved = openblas_get_num_threads();
+    BlasThreads() { openblas_set_num_threads(1); }
+    ~BlasThreads() { openblas_set_num_threads(saved); }
+  } single_threaded_blas;
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
   const auto slice = [&](int part) {
     try {
@@ -26,11 +33,11 @@ void parallel_for(std::int64_t count, int parts, const std::function<void(std::i
       errors[std::size_t(part)] = std::current_exception();
     }
   };
-  std::vector<std::thread> workers;
-  for (int part = 1; part < parts; ++part) workers.emplace_back(slice, part);
-  slice(0);
-  for (auto& worker : workers) worker.join();
-  openblas_set_num_threads(blas_threads);
+  {
+    std::vector<std::jthread> workers;  // joined on every way out of this scope
+    for (int part = 1; part < parts; ++part) workers.emplace_back(slice, part);
+    slice(0);
+  }
   for (const auto& error : errors)
     if (error) std::rethrow_exception(error);
 }

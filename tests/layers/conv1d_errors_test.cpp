@@ -115,6 +115,7 @@ TEST_CASE("Conv1D constructor errors name the layer, the argument and the value"
 }
 
 TEST_CASE("Conv1D input errors at build and call") {
+  CHECK_THROWS_AS(Conv1D({.filters = 4, .kernel_size = 3})(Tensor::zeros({2, 10, 0})), ShapeError);  // no channels
   Conv1D conv({.filters = 4, .kernel_size = 3, .dilation_rate = 2, .name = "c"});
   CHECK_THROWS_WITH_AS(conv(Tensor::rand({7, 4})),
                        "Conv1D 'c': expected an input of rank 3 (batch, steps, channels), received shape (7, 4) of rank 2",

@@ -211,6 +211,17 @@ TEST_CASE("load_model names the file and the fault for damaged files") {
   write(huge_length);
   CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains((path + " is not a valid minidl model file: a config of").c_str()),
                        InvalidArgument);
+  // A config crafted against the reader: nested past any real config, or numbers no argument takes.
+  const auto with_config = [&](const std::string& config) {
+    std::string crafted = "MINIDLM1";
+    const auto length = std::uint64_t(config.size());
+    crafted.append(reinterpret_cast<const char*>(&length), sizeof(length));
+    return crafted + config;
+  };
+  write(with_config(std::string(100000, '[') + std::string(100000, ']')));
+  CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("nests deeper than 64 levels"), InvalidArgument);
+  write(with_config(R"({"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"units": 1e300}}]}})"));
+  CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("holds the number 1e+300"), InvalidArgument);
   std::string unknown = bytes;
   const auto at = unknown.find("\"Dense\"");
   unknown.replace(at, 7, "\"Dunce\"");

@@ -161,3 +161,13 @@ TEST_CASE("metrics accumulate over batches") {
   CHECK(accuracy->result() == doctest::Approx(2.0 / 3));
   CHECK_THROWS_AS(metrics::get("f1"), InvalidArgument);
 }
+
+TEST_CASE("losses serialize under Keras's class names and read back") {
+  const auto serialized = losses::Loss(losses::Huber{.delta = 2.5}).serialize();
+  CHECK(serialized.at("class_name") == "Huber");
+  CHECK(serialized.at("config").at("delta") == 2.5);
+  CHECK(losses::Loss("mse").serialize().at("class_name") == "MeanSquaredError");
+  CHECK(losses::Loss::deserialize(serialized).serialize() == serialized);
+  CHECK_THROWS_AS(losses::Loss::deserialize({{"class_name", "MSE"}, {"config", nlohmann::json::object()}}), InvalidArgument);
+  CHECK(losses::Loss([](const Tensor& a, const Tensor&) { return a; }).serialize().is_null());
+}
