@@ -47,6 +47,7 @@
 #include <minidl/losses/losses.hpp>
 #include <minidl/metrics/metrics.hpp>
 #include <minidl/io/csv.hpp>
+#include <minidl/io/files.hpp>
 #include <minidl/models/callbacks.hpp>
 #include <minidl/models/model.hpp>
 #include <minidl/models/model_file.hpp>

@@ -2,6 +2,7 @@
 
 #include <minidl/autograd/grad_mode.hpp>
 #include <minidl/core/errors.hpp>
+#include <minidl/io/files.hpp>
 #include <minidl/layers/serialization.hpp>
 #include <minidl/models/sequential.hpp>
 #include <minidl/models/weights_file.hpp>
@@ -68,11 +69,11 @@ void save_model(const Model& model, const std::string& path) {
   bytes += config;
   const optim::Optimizer* optimizer = model.compiled() && model.optimizer().built() ? &model.optimizer() : nullptr;
   bytes += encode_weights(model, optimizer);
-  write_atomically(path, bytes, "save_model");
+  io::write_atomically(path, bytes, "save_model");
 }
 
 std::unique_ptr<Model> load_model(const std::string& path) {
-  const std::string bytes = read_whole_file(path, "load_model");
+  const std::string bytes = io::read_whole_file(path, "load_model");
   if (bytes.size() < sizeof(magic) + sizeof(std::uint64_t)) fail(path, "truncated before the config");
   if (bytes.compare(0, sizeof(magic), magic, sizeof(magic)) != 0) fail(path, "wrong magic");
   std::uint64_t length = 0;

@@ -27,9 +27,4 @@ void load_weights(layers::Layer& model, const std::string& path, optim::Optimize
 std::string encode_weights(const layers::Layer& model, const optim::Optimizer* optimizer);
 void decode_weights(layers::Layer& model, std::string bytes, const std::string& source, optim::Optimizer* optimizer);
 
-// Replaces `path` atomically and durably (temporary file, fsync, rename); `caller` names the
-// operation in errors.
-void write_atomically(const std::string& path, const std::string& bytes, const char* caller);
-std::string read_whole_file(const std::string& path, const char* caller);
-
 }  // namespace minidl::models
