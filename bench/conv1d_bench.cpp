@@ -41,6 +41,11 @@ constexpr std::array<Shape1d, 6> shapes = {{
     {"B6", 4, 10, 128, 32, 3, 1, 1, 1, "valid"},
 }};
 
+layers::Conv1D conv1d_of(const Shape1d& s) {
+  return layers::Conv1D({.filters = s.filters, .kernel_size = s.kernel, .strides = s.strides, .padding = s.padding,
+                         .dilation_rate = s.dilation, .groups = s.groups});
+}
+
 struct Timing {
   double median, p10, p90;
   std::size_t repetitions;
@@ -74,8 +79,7 @@ void print(int threads, const std::string& name, const char* pass, const Timing&
 }
 
 void run_shape(const Shape1d& shape, int threads, std::size_t repetitions, double seconds) {
-  layers::Conv1D conv({.filters = shape.filters, .kernel_size = shape.kernel, .strides = shape.strides, .padding = shape.padding,
-                       .dilation_rate = shape.dilation, .groups = shape.groups});
+  layers::Conv1D conv = conv1d_of(shape);
   Generator generator(0);
   const Tensor x = Tensor::normal({shape.batch, shape.steps, shape.channels}, 0.0, 1.0, DType::float32, &generator);
   conv.build(x.shape());
@@ -170,11 +174,9 @@ void run_fma_peak(int threads) {
   fmt::print("{}\n", nlohmann::json({{"framework", "machine"}, {"threads", threads}, {"case", "fma_peak"}, {"gflops", total}}).dump());
 }
 
+// 2·N·L_out·F·K·C/G, with L_out as the layer computes it.
 double forward_flops(const Shape1d& s) {
-  const std::int64_t padded = std::string(s.padding) == "valid" ? s.steps : s.steps + s.dilation * (s.kernel - 1);
-  const std::int64_t output = std::string(s.padding) == "same" ? (s.steps + s.strides - 1) / s.strides
-                              : std::string(s.padding) == "causal" ? (s.steps + s.strides - 1) / s.strides
-                                                                   : (padded - s.dilation * (s.kernel - 1) - 1) / s.strides + 1;
+  const std::int64_t output = conv1d_of(s).compute_output_shape({s.batch, s.steps, s.channels})[1];
   return 2.0 * double(s.batch * output * s.filters * s.kernel * (s.channels / s.groups));
 }
 

@@ -72,7 +72,7 @@ const optim::Optimizer& Model::optimizer() const {
 }
 
 void Model::require_compiled(const char* call) const {
-  if (!optimizer_ || !loss_)
+  if (!compiled())
     throw StateError(fmt::format("{}: {}() needs compile(optimizer, loss) first", where(), call));
 }
 

@@ -35,7 +35,6 @@ Shape Sequential::compute_output_shape(const Shape& input_shape) const {
 
 // Builds each layer on the shape the previous one produces, so that weights exist before a call.
 void Sequential::build_weights(const Shape& input_shape) {
-  input_shape_ = input_shape;
   Shape shape = input_shape;
   for (const auto& layer : layers_) {
     layer->build(shape);
@@ -51,7 +50,7 @@ Tensor Sequential::call(const Tensor& inputs) {
 
 std::vector<Model::SummaryRow> Sequential::summary_rows() const {
   std::vector<SummaryRow> rows;
-  Shape shape = input_shape_;
+  Shape shape = *build_input_shape();
   for (const auto& layer : layers_) {
     shape = layer->compute_output_shape(shape);
     rows.push_back({layer.get(), shape});
@@ -67,7 +66,7 @@ nlohmann::json Sequential::get_config() const {
     config["layers"].push_back({{"module", "keras.layers"},
                                 {"class_name", "InputLayer"},
                                 {"config",
-                                 {{"batch_shape", layers::shape_to_json(input_shape_)},
+                                 {{"batch_shape", layers::shape_to_json(*build_input_shape())},
                                   {"dtype", dtype_name(dtype())},
                                   {"sparse", false},
                                   {"ragged", false},
@@ -75,7 +74,7 @@ nlohmann::json Sequential::get_config() const {
                                   {"optional", false}}},
                                 {"registered_name", nullptr}});
   for (const auto& layer : layers_) config["layers"].push_back(layers::serialize(*layer));
-  if (built()) config["build_input_shape"] = layers::shape_to_json(input_shape_);
+  if (built()) config["build_input_shape"] = layers::shape_to_json(*build_input_shape());
   return config;
 }
 

@@ -44,7 +44,6 @@ class Sequential : public Model {
 
  private:
   std::vector<std::unique_ptr<layers::Layer>> layers_;
-  Shape input_shape_;
 };
 
 }  // namespace minidl::models

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 namespace minidl::kernels {
@@ -46,18 +47,24 @@ std::int64_t input_step(const Conv1dGeometry& g, std::int64_t tap, std::int64_t 
   return step * g.stride + tap * g.dilation - g.pad_left;
 }
 
+// The first input step of output step t's window when the window's k·C values are consecutive in
+// x (dilation 1, one group, no tap in the padding); else nothing.
+std::optional<std::int64_t> contiguous_window(const Conv1dGeometry& g, std::int64_t t) {
+  const std::int64_t start = input_step(g, 0, t);
+  if (g.dilation != 1 || g.groups != 1 || start < 0 || start + g.kernel_size > g.length) return std::nullopt;
+  return start;
+}
+
 // Row t − first of `columns` holds, for output step t in [first, last) and each group, the taps j
 // and group channels c at column group·K·Cg + j·Cg + c, read from batch element `x` (zeros where
 // padding).
 template <class T>
 void im2col(const T* x, const Conv1dGeometry& g, std::int64_t first, std::int64_t last, T* columns) {
   const std::int64_t group_channels = g.channels / g.groups, width = g.kernel_size * g.channels;
-  const bool windows_contiguous = g.dilation == 1 && g.groups == 1;
   for (std::int64_t t = first; t < last; ++t) {
     T* row = columns + (t - first) * width;
-    const std::int64_t start = input_step(g, 0, t);
-    if (windows_contiguous && start >= 0 && start + g.kernel_size <= g.length) {
-      std::memcpy(row, x + start * g.channels, std::size_t(width) * sizeof(T));  // the whole window at once
+    if (const auto start = contiguous_window(g, t)) {
+      std::memcpy(row, x + *start * g.channels, std::size_t(width) * sizeof(T));  // the whole window at once
       continue;
     }
     for (std::int64_t j = 0; j < g.kernel_size; ++j) {
@@ -78,12 +85,10 @@ void im2col(const T* x, const Conv1dGeometry& g, std::int64_t first, std::int64_
 template <class T>
 void col2im_add(const T* columns, const Conv1dGeometry& g, std::int64_t first, std::int64_t last, T* x) {
   const std::int64_t group_channels = g.channels / g.groups, width = g.kernel_size * g.channels;
-  const bool windows_contiguous = g.dilation == 1 && g.groups == 1;
   for (std::int64_t t = first; t < last; ++t) {
     const T* row = columns + (t - first) * width;
-    const std::int64_t start = input_step(g, 0, t);
-    if (windows_contiguous && start >= 0 && start + g.kernel_size <= g.length) {
-      T* target = x + start * g.channels;
+    if (const auto start = contiguous_window(g, t)) {
+      T* target = x + *start * g.channels;
       for (std::int64_t i = 0; i < width; ++i) target[i] += row[i];
       continue;
     }
