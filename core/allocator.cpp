@@ -1,9 +1,15 @@
 #include <minidl/core/allocator.hpp>
 
+#include <minidl/core/errors.hpp>
+
+#include <atomic>
 #include <bit>
+#include <fmt/format.h>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <new>
+#include <unistd.h>
 #include <vector>
 
 namespace minidl {
@@ -45,11 +51,54 @@ Cache& cache() {
   return *instance;
 }
 
+std::size_t physical_memory() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page_size = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && page_size > 0 ? std::size_t(pages) * std::size_t(page_size) : std::numeric_limits<std::size_t>::max();
+}
+
+std::atomic<std::size_t>& limit() {
+  static std::atomic<std::size_t> bytes{physical_memory()};
+  return bytes;
+}
+
+thread_local AllocationBudget* innermost_budget = nullptr;
+
+std::string describe_bytes(std::size_t bytes) {
+  return fmt::format("{} bytes ({:.3g} GiB)", bytes, double(bytes) / double(std::size_t{1} << 30));
+}
+
+void* allocate_new(std::size_t bytes, std::string_view what) {
+  try {
+    return ::operator new(bytes, alignment);
+  } catch (const std::bad_alloc&) {
+    throw MemoryError(fmt::format("{}: the system refused {} of memory", what, describe_bytes(bytes)));
+  }
+}
+
 }  // namespace
 
-std::shared_ptr<void> allocate_storage(std::size_t bytes) {
+void set_allocation_limit(std::size_t bytes) { limit() = bytes; }
+std::size_t allocation_limit() { return limit(); }
+
+AllocationBudget::AllocationBudget(std::size_t bytes, std::string purpose)
+    : remaining_(bytes), purpose_(std::move(purpose)), enclosing_(innermost_budget) {
+  innermost_budget = this;
+}
+
+AllocationBudget::~AllocationBudget() { innermost_budget = enclosing_; }
+
+std::shared_ptr<void> allocate_storage(std::size_t bytes, std::string_view what) {
+  if (bytes > allocation_limit())
+    throw MemoryError(fmt::format("{}: cannot allocate {}: over the allocation limit of {} (set_allocation_limit)", what,
+                                  describe_bytes(bytes), describe_bytes(allocation_limit())));
+  if (auto* budget = innermost_budget) {
+    if (bytes > budget->remaining_)
+      throw MemoryError(fmt::format("{}: cannot allocate {}: {} allows only {} more", what, describe_bytes(bytes),
+                                    budget->purpose_, describe_bytes(budget->remaining_)));
+    budget->remaining_ -= bytes;
+  }
   if (bytes < smallest_cached) {
-    void* memory = ::operator new(std::max<std::size_t>(bytes, 1), alignment);
+    void* memory = allocate_new(std::max<std::size_t>(bytes, 1), what);
     return std::shared_ptr<void>(memory, [](void* pointer) { ::operator delete(pointer, alignment); });
   }
   const std::size_t rounded = size_class(bytes);
@@ -64,7 +113,7 @@ std::shared_ptr<void> allocate_storage(std::size_t bytes) {
       shared.held -= rounded;
     }
   }
-  if (!memory) memory = ::operator new(rounded, alignment);
+  if (!memory) memory = allocate_new(rounded, what);
   return std::shared_ptr<void>(memory, [rounded](void* pointer) {
     auto& shared = cache();
     {

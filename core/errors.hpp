@@ -25,6 +25,13 @@ class StateError : public std::logic_error {
   using std::logic_error::logic_error;
 };
 
+// A request for more memory than minidl may take: beyond the allocation limit, beyond an
+// AllocationBudget (what load_model holds a file's config to), or refused by the system.
+class MemoryError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Builds the house message "<where>: invalid argument `<argument>`: <expectation>, received <received>".
 std::string invalid_argument_message(std::string_view where, std::string_view argument,
                                      std::string_view expectation, std::string_view received);

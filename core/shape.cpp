@@ -17,13 +17,21 @@ std::int64_t checked_element_count(const Shape& shape, std::string_view where) {
   // 2^40 elements is 4 TiB of float32: no machine this runs on holds it, so it is a mistake.
   constexpr std::int64_t largest_count = std::int64_t{1} << 40;
   std::int64_t count = 1;
+  bool overflows = false;
   for (auto extent : shape) {
     if (extent < 0)
       throw_invalid_argument(where, "shape", "expected non-negative dimensions", shape_to_string(shape));
-    if (extent != 0 && count > largest_count / extent)
-      throw_invalid_argument(where, "shape", fmt::format("expected at most {} elements", largest_count),
-                             fmt::format("{} (more elements than that)", shape_to_string(shape)));
-    count *= extent;
+    if (extent != 0 && count > largest_count / extent) overflows = true;
+    else count *= extent;
+  }
+  const bool empty = std::find(shape.begin(), shape.end(), 0) != shape.end();
+  if (empty) return 0;
+  if (overflows) {
+    // The product may not fit an int64; a double names it closely enough to see the mistake.
+    double requested = 1.0;
+    for (auto extent : shape) requested *= double(extent);
+    throw_invalid_argument(where, "shape", fmt::format("expected at most {} elements", largest_count),
+                           fmt::format("{} ({:.3g} elements)", shape_to_string(shape), requested));
   }
   return count;
 }

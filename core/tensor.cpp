@@ -27,7 +27,12 @@ DType parse_dtype(std::string_view name, std::string_view where) {
 
 Tensor Tensor::empty(Shape shape, DType dtype) {
   auto impl = std::make_shared<Impl>();
-  impl->storage = allocate_storage(std::size_t(checked_element_count(shape, "Tensor")) * dtype_size(dtype));
+  const auto bytes = std::size_t(checked_element_count(shape, "Tensor")) * dtype_size(dtype);
+  try {
+    impl->storage = allocate_storage(bytes);
+  } catch (const MemoryError& error) {
+    throw MemoryError(fmt::format("{} (shape {}, {})", error.what(), shape_to_string(shape), dtype_name(dtype)));
+  }
   impl->dtype = dtype;
   impl->strides = contiguous_strides(shape);
   impl->shape = std::move(shape);

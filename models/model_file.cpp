@@ -1,6 +1,7 @@
 #include <minidl/models/model_file.hpp>
 
 #include <minidl/autograd/grad_mode.hpp>
+#include <minidl/core/allocator.hpp>
 #include <minidl/core/errors.hpp>
 #include <minidl/io/files.hpp>
 #include <minidl/layers/serialization.hpp>
@@ -26,6 +27,9 @@ constexpr char magic[8] = {'M', 'I', 'N', 'I', 'D', 'L', 'M', '1'};
 [[noreturn]] void fail(const std::string& path, const std::string& why) {
   throw InvalidArgument(fmt::format("load_model: {} is not a valid minidl model file: {}", path, why));
 }
+
+// What building a model on a batch of one may allocate beyond its weights and optimizer state.
+constexpr std::size_t build_headroom = std::size_t{256} << 20;
 
 // Deep enough for any model's config; deeper nesting only serves to exhaust the stack.
 constexpr int deepest_config = 64;
@@ -91,6 +95,12 @@ std::unique_ptr<Model> load_model(const std::string& path) {
     fail(path, fmt::format("the config is not valid JSON: {}", error.what()));
   }
   check_numbers(serialized, path);
+  // The model's weights, the optimizer's slots (up to three per weight) and the weights read back
+  // take at most five times the weights section; beyond that only the build call's batch-of-one
+  // activations. A config asking for more than that does not belong to this file.
+  const std::size_t weights_bytes = bytes.size() - config_start - length;
+  AllocationBudget budget(5 * weights_bytes + build_headroom,
+                          fmt::format("load_model's budget for {} (5 × its {}-byte weights section + 256 MiB)", path, weights_bytes));
   std::unique_ptr<Model> model;
   try {
     model = model_from(serialized);
@@ -108,6 +118,8 @@ std::unique_ptr<Model> load_model(const std::string& path) {
     }
   } catch (const Json::exception& error) {
     fail(path, fmt::format("the config is malformed: {}", error.what()));
+  } catch (const MemoryError& error) {
+    fail(path, fmt::format("the config asks for more memory than the file justifies: {}", error.what()));
   } catch (const std::bad_alloc&) {
     fail(path, "the config asks for layers larger than this machine's memory");
   }

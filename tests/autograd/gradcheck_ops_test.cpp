@@ -76,7 +76,9 @@ TEST_CASE("gradcheck: every activation Keras names, plus option variants") {
       {"sparsemax(axis=0)", [](const Tensor& t) { return activations::sparsemax(t, 0); }},
       {"glu(axis=0)", [](const Tensor& t) { return activations::glu(t, 0); }},
   };
-  for (const auto& [label, activation] : variants) {
+  for (const auto& variant : variants) {
+    const std::string& label = variant.first;
+    const activations::Activation& activation = variant.second;
     CAPTURE(label);
     const auto report = gradcheck([&](const std::vector<Tensor>& in) { return activation(in[0]); }, {x});
     CHECK_MESSAGE(report.passed, report.to_string());

@@ -101,14 +101,44 @@ TEST_CASE("formatting with fmt and streams") {
   CHECK(fmt::format("{}", Tensor()) == "Tensor(undefined)");
 }
 
+TEST_CASE("memory requests past the limit, a budget or the system are MemoryErrors naming the size") {
+  // 10^11 float32 values, 400 GB: more than any machine this runs on, but not an absurd shape.
+  CHECK_THROWS_WITH_AS(Tensor::zeros({100000, 1000000}), doctest::Contains("Tensor: cannot allocate 400000000000 bytes (373 GiB)"),
+                       MemoryError);
+  CHECK_THROWS_WITH_AS(Tensor::zeros({100000, 1000000}), doctest::Contains("(shape (100000, 1000000), float32)"), MemoryError);
+
+  const std::size_t machine_limit = allocation_limit();
+  set_allocation_limit(1000);
+  CHECK_THROWS_WITH_AS(Tensor::zeros({2, 126}, DType::float64),
+                       "Tensor: cannot allocate 2016 bytes (1.88e-06 GiB): over the allocation limit of 1000 bytes (9.31e-07 GiB) "
+                       "(set_allocation_limit) (shape (2, 126), float64)",
+                       MemoryError);
+  CHECK(Tensor::zeros({2, 125}, DType::float32).size() == 250);
+  set_allocation_limit(machine_limit);
+
+  {
+    AllocationBudget outer(4096, "the outer budget");
+    (void)Tensor::zeros({512});  // 2048 bytes
+    {
+      AllocationBudget inner(100, "the inner budget");
+      CHECK_THROWS_WITH_AS(Tensor::zeros({26}), doctest::Contains("the inner budget allows only 100 bytes"), MemoryError);
+      (void)Tensor::zeros({25});
+    }
+    CHECK(outer.remaining() == 2048);
+    CHECK_THROWS_WITH_AS(Tensor::zeros({513}), doctest::Contains("the outer budget allows only 2048 bytes"), MemoryError);
+  }
+  CHECK(Tensor::zeros({100000}).size() == 100000);
+}
+
 TEST_CASE("bad sizes, indices and reads are clear errors") {
   CHECK_THROWS_WITH_AS(Tensor::zeros({2, -3}),
                        "Tensor: invalid argument `shape`: expected non-negative dimensions, received (2, -3)",
                        InvalidArgument);
   CHECK_THROWS_WITH_AS(Tensor::zeros({100000, 100000, 1000}),
                        "Tensor: invalid argument `shape`: expected at most 1099511627776 elements, received (100000, "
-                       "100000, 1000) (more elements than that)",
+                       "100000, 1000) (1e+13 elements)",
                        InvalidArgument);
+  CHECK(Tensor::zeros({std::int64_t{1} << 40, 1 << 20, 0}).size() == 0);
   CHECK_THROWS_WITH_AS(Tensor(std::vector<float>{1, 2, 3}, {2, 2}),
                        "Tensor: 3 values do not fill shape (2, 2) (4 elements)", ShapeError);
   const Tensor t = Tensor::zeros({2, 3});

@@ -68,7 +68,9 @@ std::string temporary(const char* name) { return (std::filesystem::temp_director
 }  // namespace
 
 TEST_CASE("a TCN model class trains with fit and callbacks, and with a custom loop") {
-  const auto [x, y] = forecasting_data();
+  const auto data = forecasting_data();
+  const Tensor& x = data.first;
+  const Tensor& y = data.second;
   TinyTcn model(8);
   model.compile(std::make_unique<optim::Adam>(optim::AdamOptions{.learning_rate = 0.01}), "mse", {"mae"});
   models::EarlyStopping early_stopping({.patience = 3, .restore_best_weights = true});
@@ -143,7 +145,9 @@ TEST_CASE("save_model → load_model predicts identically and resumes training i
   layers::register_layer("TinyTcn", [](const nlohmann::json& config) {
     return std::make_unique<TinyTcn>(config.at("filters").get<std::int64_t>());
   });
-  const auto [x, y] = forecasting_data();
+  const auto data = forecasting_data();
+  const Tensor& x = data.first;
+  const Tensor& y = data.second;
   const std::string path = temporary("minidl_model_test.minidl");
   const models::FitOptions more{.batch_size = 32, .epochs = 2, .verbose = 0, .shuffle = false};
 
@@ -222,6 +226,12 @@ TEST_CASE("load_model names the file and the fault for damaged files") {
   CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("nests deeper than 64 levels"), InvalidArgument);
   write(with_config(R"({"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"units": 1e300}}]}})"));
   CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("holds the number 1e+300"), InvalidArgument);
+  // 40 GB of Dense kernel asked for by a file with no weights: refused before any of it is allocated.
+  write(with_config(R"({"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": )"
+                    R"({"batch_shape": [null, 100000]}}, {"class_name": "Dense", "config": {"units": 100000}}]}})"));
+  CHECK_THROWS_WITH_AS(models::load_model(path),
+                       doctest::Contains("asks for more memory than the file justifies: Tensor: cannot allocate 40000000000 bytes"),
+                       InvalidArgument);
   std::string unknown = bytes;
   const auto at = unknown.find("\"Dense\"");
   unknown.replace(at, 7, "\"Dunce\"");

@@ -55,7 +55,9 @@ TEST_CASE("losses gradcheck in float64") {
       {"bce", losses::BinaryCrossentropy{.label_smoothing = 0.2}}, {"bce logits", losses::BinaryCrossentropy{.from_logits = true}},
       {"cce", losses::CategoricalCrossentropy{.label_smoothing = 0.1}},
       {"cce logits", losses::CategoricalCrossentropy{.from_logits = true}}};
-  for (const auto& [label, loss] : cases) {
+  for (const auto& loss_case : cases) {
+    const std::string& label = loss_case.first;
+    const losses::Loss& loss = loss_case.second;
     CAPTURE(label);
     const auto report = gradcheck([&](const std::vector<Tensor>& in) { return loss(y_true, in[0]); }, {y_pred});
     CHECK_MESSAGE(report.passed, report.to_string());

@@ -56,7 +56,9 @@ TEST_CASE("constraints hold after every step of a longer run, with every optimiz
       {"UnitNorm(axis 0, 1)", constraints::UnitNorm{.axis = {0, 1}}},
       {"MinMaxNorm(0.3, 0.6)", constraints::MinMaxNorm{.min_value = 0.3, .max_value = 0.6}},
   };
-  for (const auto& [label, constraint] : bounded) {
+  for (const auto& bounded_case : bounded) {
+    const std::string& label = bounded_case.first;
+    const constraints::Constraint& constraint = bounded_case.second;
     for (auto& optimizer : every_optimizer()) {
       CAPTURE(label);
       CAPTURE(optimizer->name());
