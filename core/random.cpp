@@ -1,6 +1,11 @@
 #include <minidl/core/random.hpp>
 
+#include <minidl/core/errors.hpp>
+
+#include <bit>
 #include <cmath>
+#include <fmt/format.h>
+#include <sstream>
 #include <numbers>
 
 namespace minidl {
@@ -16,6 +21,25 @@ double Generator::normal() {
   spare_ = radius * std::sin(angle);
   has_spare_ = true;
   return radius * std::cos(angle);
+}
+
+std::string Generator::state() const {
+  std::ostringstream text;
+  text << engine_ << ' ' << has_spare_ << ' ' << std::bit_cast<std::uint64_t>(spare_);
+  return text.str();
+}
+
+void Generator::set_state(const std::string& state, std::string_view where) {
+  std::istringstream text(state);
+  std::mt19937_64 engine;
+  bool has_spare = false;
+  std::uint64_t spare_bits = 0;
+  text >> engine >> has_spare >> spare_bits;
+  if (text.fail() || !(text >> std::ws).eof())
+    throw InvalidArgument(fmt::format("{}: not a random generator's state: \"{:.40}...\"", where, state));
+  engine_ = engine;
+  has_spare_ = has_spare;
+  spare_ = std::bit_cast<double>(spare_bits);
 }
 
 Generator& global_generator() {

@@ -2,6 +2,8 @@
 // Seedable random number generation, so that every run with the same seed is the same run.
 #include <cstdint>
 #include <random>
+#include <string>
+#include <string_view>
 
 namespace minidl {
 
@@ -14,6 +16,11 @@ class Generator {
   // Standard normal (Box–Muller, both values used).
   double normal();
   std::uint64_t next() { return engine_(); }
+
+  // The whole state as text, and back: what a backup stores so that a resumed run draws the same
+  // numbers. set_state throws InvalidArgument naming `where` for text state() did not write.
+  std::string state() const;
+  void set_state(const std::string& state, std::string_view where);
 
  private:
   std::mt19937_64 engine_;

@@ -24,7 +24,7 @@ Dropout::Dropout(DropoutOptions options)
     : Layer("Dropout", options.name, true, parse_dtype(options.dtype, "Dropout"), {}), options_(options) {
   if (!(options_.rate >= 0 && options_.rate < 1))
     throw_invalid_argument(where(), "rate", "expected a float in [0, 1)", fmt::format("rate={}", options_.rate));
-  if (options_.seed) generator_.emplace(*options_.seed);
+  if (options_.seed) track_generator(generator_.emplace(*options_.seed));
 }
 
 Tensor Dropout::call(const Tensor& inputs) {

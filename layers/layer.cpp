@@ -83,6 +83,15 @@ void Layer::set_trainable(bool trainable) {
   for (auto* layer : sublayers_) layer->set_trainable(trainable);
 }
 
+std::vector<Generator*> Layer::generators() const {
+  std::vector<Generator*> all = generators_;
+  for (const auto* layer : sublayers_) {
+    const auto inner = layer->generators();
+    all.insert(all.end(), inner.begin(), inner.end());
+  }
+  return all;
+}
+
 std::vector<std::shared_ptr<Variable>> Layer::weights() const {
   std::vector<std::shared_ptr<Variable>> result = weights_;
   for (const auto* layer : sublayers_)

@@ -60,6 +60,10 @@ class Layer {
   // current value (recomputed on every access, as Keras), then the activity losses of the latest call.
   std::vector<Tensor> losses() const;
 
+  // The random generators this layer and its sublayers draw from (a seeded Dropout's), in tracking
+  // order: their states are part of a training run's state, as Keras's seed generator variables.
+  std::vector<Generator*> generators() const;
+
   // Keras's get_config(): name, trainable, dtype, then the layer's own arguments.
   virtual nlohmann::json get_config() const;
 
@@ -85,6 +89,8 @@ class Layer {
     return layer;
   }
   const std::vector<Layer*>& sublayers() const { return sublayers_; }
+  // Makes `generator` (a member of this layer) one of generators().
+  void track_generator(Generator& generator) { generators_.push_back(&generator); }
   // "Conv1D 'conv1d_2'": how messages name this layer.
   std::string where() const;
   const regularizers::Regularizer& activity_regularizer() const { return activity_regularizer_; }
@@ -106,6 +112,7 @@ class Layer {
   regularizers::Regularizer activity_regularizer_;
   std::vector<std::shared_ptr<Variable>> weights_;
   std::vector<Layer*> sublayers_;
+  std::vector<Generator*> generators_;
   std::vector<Tensor> activity_losses_;
 };
 

@@ -131,6 +131,34 @@ class ModelCheckpoint : public Callback {
   double best_ = 0.0;
 };
 
+struct BackupAndRestoreOptions {
+  // Delete the backup when fit returns (finished, or stopped by a callback), as Keras does.
+  bool delete_checkpoint = true;
+};
+
+// keras.callbacks.BackupAndRestore: makes a killed fit resumable. At the end of every epoch it
+// writes <backup_dir>/latest.minidl-backup, atomically: the weights, the optimizer's state and
+// learning rate, the epochs completed, and the state of every random generator the run draws
+// from (the global one and the model's own, such as a seeded Dropout's). When fit starts and a
+// backup exists, it is restored and fit goes on after its epoch, so a run killed at any moment and
+// started again ends with the same weights, bit for bit, as a run never interrupted (same seed,
+// same thread count). Unlike Keras's: one file rather than a weights file and a separate metadata
+// file that a kill can leave out of step; generator states restored; saves per epoch only.
+// Other callbacks' counters (EarlyStopping's patience...) start afresh, as in Keras.
+class BackupAndRestore : public Callback {
+ public:
+  explicit BackupAndRestore(std::string backup_dir, BackupAndRestoreOptions options = {});
+  void on_train_begin(Model& model) override;
+  void on_epoch_end(Model& model, int epoch, const Logs& logs) override;
+  void on_train_end(Model& model) override;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string backup_dir_;
+  std::string path_;
+  BackupAndRestoreOptions options_;
+};
+
 // Stops fit as soon as a batch's loss is NaN or infinite.
 class TerminateOnNaN : public Callback {
  public:

@@ -129,6 +129,9 @@ History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) 
   if (options.batch_size <= 0 || options.epochs < 0)
     throw_invalid_argument(where(), "batch_size", "expected a positive batch_size and non-negative epochs",
                            fmt::format("batch_size={}, epochs={}", options.batch_size, options.epochs));
+  if (options.initial_epoch < 0)
+    throw_invalid_argument(where(), "initial_epoch", "expected a non-negative integer",
+                           fmt::format("initial_epoch={}", options.initial_epoch));
   if (!(options.validation_split >= 0 && options.validation_split < 1))
     throw_invalid_argument(where(), "validation_split", "expected a float in [0, 1)",
                            fmt::format("validation_split={}", options.validation_split));
@@ -145,8 +148,10 @@ History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) 
   History history;
   stop_training = false;
   shuffle_ = options.shuffle;
+  restored_epoch.reset();
   for (auto* callback : options.callbacks) callback->on_train_begin(*this);
-  for (int epoch = 0; epoch < options.epochs && !stop_training; ++epoch) {
+  const int first_epoch = restored_epoch.value_or(options.initial_epoch);
+  for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {
     for (auto* callback : options.callbacks) callback->on_epoch_begin(*this, epoch);
     if (options.verbose > 0) fmt::print("Epoch {}/{}\n", epoch + 1, options.epochs);
     ProgressBar progress((x_train.shape()[0] + options.batch_size - 1) / options.batch_size, options.verbose);

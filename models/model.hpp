@@ -28,6 +28,8 @@ struct FitOptions {
   std::optional<std::pair<Tensor, Tensor>> validation_data = std::nullopt;
   // Shuffle the training samples before each epoch (from the global generator).
   bool shuffle = true;
+  // The epoch to start at (0-based), as Keras's initial_epoch: epochs before it are taken as done.
+  int initial_epoch = 0;
 };
 
 // Per epoch: "loss", each metric's name, and "val_" versions when validating.
@@ -52,6 +54,9 @@ class Model : public layers::Layer {
 
   // Set by callbacks to end fit after the current epoch (or batch, for TerminateOnNaN).
   bool stop_training = false;
+  // Set by BackupAndRestore when fit begins: the epoch the restored run goes on from, in place of
+  // FitOptions::initial_epoch (Keras's model._initial_epoch).
+  std::optional<int> restored_epoch;
   optim::Optimizer& optimizer();
   const optim::Optimizer& optimizer() const;
   bool compiled() const { return optimizer_ && loss_; }

@@ -115,7 +115,10 @@ std::string encode_weights(const layers::Layer& model, const optim::Optimizer* o
 
 void decode_weights(layers::Layer& model, std::string bytes, const std::string& source, optim::Optimizer* optimizer) {
   Reader reader(std::move(bytes), source);
-  if (reader.text(sizeof(magic), "the magic") != std::string(magic, sizeof(magic))) reader.fail("wrong magic");
+  const std::string found = reader.text(sizeof(magic), "the magic");
+  if (found.compare(0, sizeof(magic) - 1, magic, sizeof(magic) - 1) == 0 && found.back() != magic[sizeof(magic) - 1])
+    reader.fail(fmt::format("format version {} (this minidl reads version {})", found.back(), magic[sizeof(magic) - 1]));
+  if (found != std::string(magic, sizeof(magic))) reader.fail("wrong magic");
   const auto count = reader.get<std::uint32_t>("the entry count");
   std::vector<Entry> entries;
   for (std::uint32_t i = 0; i < count; ++i) entries.push_back(read_entry(reader));

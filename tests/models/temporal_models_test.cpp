@@ -206,6 +206,8 @@ TEST_CASE("load_model names the file and the fault for damaged files") {
   CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("truncated"), InvalidArgument);
   write("MINIDLW1" + bytes.substr(8));
   CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("wrong magic"), InvalidArgument);
+  write("MINIDLM7" + bytes.substr(8));
+  CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("format version 7 (this minidl reads version 1)"), InvalidArgument);
   std::string bad_json = bytes;
   bad_json[16] = '#';
   write(bad_json);

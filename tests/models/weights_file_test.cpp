@@ -70,6 +70,9 @@ TEST_CASE("damaged and mismatched files give clear errors and change nothing") {
   CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("truncated while reading tensor data"), InvalidArgument);
   write_all(path, "NOTMINIDL" + good.substr(9));
   CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("wrong magic"), InvalidArgument);
+  write_all(path, "MINIDLW2" + good.substr(8));
+  CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("format version 2 (this minidl reads version 1)"),
+                       InvalidArgument);
   std::string huge = good;
   // The first entry's first extent sits after magic (8), count (4), name length (4), name, dtype (1), rank (4).
   const std::size_t extent_at = 8 + 4 + 4 + std::string("conv/kernel").size() + 1 + 4;

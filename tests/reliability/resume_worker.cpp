@@ -1,0 +1,70 @@
+// A training run for the kill-and-resume test: fit with BackupAndRestore in <backup_dir>, then the
+// final weights saved to <result>. Killed at any moment and started again with the same
+// arguments, it must end with the weights, bit for bit, of a run never killed. Each start appends
+// "start <epoch>" to <result>.log: the epoch it went on from.
+#include <minidl/minidl.hpp>
+
+#include <cmath>
+#include <fmt/format.h>
+#include <fstream>
+#include <string>
+
+using namespace minidl;
+
+namespace {
+
+// Noisy sine windows of 64 steps; the target is the step after each window.
+std::pair<Tensor, Tensor> windows() {
+  constexpr std::int64_t samples = 384, steps = 64;
+  Generator noise(3);
+  std::vector<float> x, y;
+  for (std::int64_t s = 0; s < samples; ++s) {
+    for (std::int64_t t = 0; t <= steps; ++t) {
+      const float value = float(std::sin(0.21 * double(s + t)) + 0.1 * noise.normal());
+      (t < steps ? x : y).push_back(value);
+    }
+  }
+  return {Tensor(x, {samples, steps, 1}), Tensor(y, {samples, 1})};
+}
+
+// Appends "start <epoch>" to `log` when the run's first epoch begins.
+class LogFirstEpoch : public models::Callback {
+ public:
+  explicit LogFirstEpoch(std::string log) : log_(std::move(log)) {}
+  void on_epoch_begin(models::Model&, int epoch) override {
+    if (!started_) std::ofstream(log_, std::ios::app) << "start " << epoch << '\n';
+    started_ = true;
+  }
+
+ private:
+  std::string log_;
+  bool started_ = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    fmt::print(stderr, "usage: {} <backup_dir> <result>\n", argv[0]);
+    return 2;
+  }
+  const std::string backup_dir = argv[1], result = argv[2];
+  seed_global_generator(20261125);
+  const auto [x, y] = windows();
+
+  models::Sequential model;
+  model.add<layers::Conv1D>({.filters = 16, .kernel_size = 3, .padding = "causal", .activation = "relu"});
+  model.add<layers::Dropout>({.rate = 0.1});  // draws from the global generator
+  model.add<layers::Conv1D>({.filters = 16, .kernel_size = 3, .padding = "causal", .dilation_rate = 2, .activation = "relu"});
+  model.add<layers::Dropout>({.rate = 0.1, .seed = 5});  // draws from its own
+  model.add<layers::GlobalAveragePooling1D>();
+  model.add<layers::Dense>({.units = 1});
+  model.build(x.shape());
+  model.compile(std::make_unique<optim::Adam>(optim::AdamOptions{.learning_rate = 0.003}), losses::Loss("mse"));
+
+  models::BackupAndRestore backup(backup_dir);
+  LogFirstEpoch log_start(result + ".log");
+  model.fit(x, y, {.batch_size = 16, .epochs = 24, .verbose = 0, .callbacks = {&backup, &log_start}});
+  models::save_weights(model, result);
+  return 0;
+}
