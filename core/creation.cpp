@@ -35,13 +35,23 @@ Tensor Tensor::scalar(double value, DType dtype) { return full({}, value, dtype)
 Tensor Tensor::arange(double start, double stop, double step, DType dtype) {
   if (step == 0.0 || !std::isfinite(step))
     throw_invalid_argument("arange", "step", "expected a finite non-zero step", fmt::format("step={}", step));
-  const auto count = static_cast<std::int64_t>(std::max(0.0, std::ceil((stop - start) / step)));
+  if (!std::isfinite(start) || !std::isfinite(stop))
+    throw_invalid_argument("arange", std::isfinite(start) ? "stop" : "start", "expected finite start and stop",
+                           fmt::format("start={}, stop={}", start, stop));
+  // Checked as a double: a count past 2^63 cannot even be converted.
+  const double steps = std::max(0.0, std::ceil((stop - start) / step));
+  constexpr double largest = double(std::int64_t{1} << 40);
+  if (steps > largest)
+    throw_invalid_argument("arange", "stop", "expected at most 1099511627776 elements",
+                           fmt::format("start={}, stop={}, step={} ({:.3g} elements)", start, stop, step, steps));
+  const auto count = static_cast<std::int64_t>(steps);
   std::int64_t i = 0;
   return fill_with({count}, dtype, [&] { return start + step * static_cast<double>(i++); });
 }
 
 Tensor Tensor::eye(std::int64_t n, std::int64_t m, DType dtype) {
-  if (m < 0) m = n;
+  if (m < -1) throw_invalid_argument("eye", "m", "expected a non-negative size, or -1 for m = n", fmt::format("m={}", m));
+  if (m == -1) m = n;
   if (n < 0) throw_invalid_argument("eye", "n", "expected a non-negative size", fmt::format("n={}", n));
   std::int64_t i = 0;
   return fill_with({n, m}, dtype, [&] {

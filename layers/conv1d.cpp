@@ -27,7 +27,10 @@ Conv1DOptions normalized(Conv1DOptions options, const std::string& where) {
   // The dilated window spans dilation_rate·(kernel_size − 1) + 1 steps; keep it far from overflow.
   constexpr std::int64_t largest_span = std::int64_t{1} << 40;
   if ((options.kernel_size - 1) > largest_span / options.dilation_rate || options.strides > largest_span)
-    throw_invalid_argument(where, options.strides > largest_span ? "strides" : "dilation_rate",
+    throw_invalid_argument(where,
+                           options.strides > largest_span ? "strides"
+                           : options.dilation_rate == 1  ? "kernel_size"
+                                                         : "dilation_rate",
                            fmt::format("expected a window span and strides below 2^40 steps"),
                            fmt::format("kernel_size={}, dilation_rate={}, strides={}", options.kernel_size,
                                        options.dilation_rate, options.strides));
@@ -83,6 +86,9 @@ void Conv1D::check_input(const Shape& input_shape) const {
     throw ShapeError(fmt::format("{}: expected axis {} of the input shape to have value {} (the layer was built for it), "
                                  "received an input of shape {}",
                                  where(), channels_first() ? 1 : -1, input_channels_, shape_to_string(input_shape)));
+  if (channels == 0)
+    throw ShapeError(fmt::format("{}: expected an input with at least one channel, received shape {}", where(),
+                                 shape_to_string(input_shape)));
   if (channels % options_.groups != 0)
     throw ShapeError(fmt::format("{}: the number of input channels must be divisible by groups={}; the input has {} "
                                  "channels (shape {})",

@@ -9,12 +9,22 @@
 
 namespace minidl::layers {
 
+namespace {
+
+// Steps a layer may add: as many as a tensor may hold elements, so that no step count overflows.
+constexpr std::int64_t largest_steps = std::int64_t{1} << 40;
+
+}  // namespace
+
 ZeroPadding1D::ZeroPadding1D(ZeroPadding1DOptions options)
     : Layer("ZeroPadding1D", options.name, true, parse_dtype(options.dtype, "ZeroPadding1D"), {}),
       padding_(options.padding),
       data_format_(options.data_format.value_or(config::image_data_format())) {
   if (padding_.first < 0 || padding_.second < 0)
     throw_invalid_argument(where(), "padding", "expected non-negative integers",
+                           fmt::format("padding=({}, {})", padding_.first, padding_.second));
+  if (padding_.first > largest_steps || padding_.second > largest_steps)
+    throw_invalid_argument(where(), "padding", "expected at most 2^40 steps on each side",
                            fmt::format("padding=({}, {})", padding_.first, padding_.second));
   if (data_format_ != "channels_last" && data_format_ != "channels_first")
     throw_invalid_argument(where(), "data_format", "expected one of \"channels_last\", \"channels_first\"",
@@ -50,7 +60,8 @@ Cropping1D::Cropping1D(Cropping1DOptions options)
 
 void Cropping1D::check_input(const Shape& input_shape) const {
   require_rank_3(input_shape);
-  if (input_shape[1] <= cropping_.first + cropping_.second)
+  // Compared without adding the croppings, which could overflow.
+  if (cropping_.first >= input_shape[1] || cropping_.second >= input_shape[1] - cropping_.first)
     throw ShapeError(fmt::format("{}: cropping ({}, {}) removes every step of an input of shape {}", where(), cropping_.first,
                                  cropping_.second, shape_to_string(input_shape)));
 }
@@ -76,7 +87,13 @@ UpSampling1D::UpSampling1D(UpSampling1DOptions options)
   if (size_ <= 0) throw_invalid_argument(where(), "size", "expected a positive integer", fmt::format("size={}", size_));
 }
 
-void UpSampling1D::check_input(const Shape& input_shape) const { require_rank_3(input_shape); }
+void UpSampling1D::check_input(const Shape& input_shape) const {
+  require_rank_3(input_shape);
+  if (input_shape[1] > 0 && size_ > largest_steps / input_shape[1])
+    throw_invalid_argument(where(), "size", fmt::format("expected at most 2^40 output steps for an input of shape {}",
+                                                        shape_to_string(input_shape)),
+                           fmt::format("size={}", size_));
+}
 
 Shape UpSampling1D::compute_output_shape(const Shape& input_shape) const {
   return {input_shape[0], input_shape[1] * size_, input_shape[2]};

@@ -32,6 +32,11 @@ Tensor rows(const Tensor& x, const std::vector<std::int64_t>& order, std::int64_
   return out;
 }
 
+// Batches of `batch_size` over `samples`, the last one short; without the overflow of rounding up.
+std::int64_t batch_count(std::int64_t samples, std::int64_t batch_size) {
+  return samples / batch_size + (samples % batch_size != 0);
+}
+
 std::vector<std::int64_t> identity_order(std::int64_t n) {
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), 0);
@@ -85,12 +90,12 @@ std::map<std::string, double> Model::run_epoch(const Tensor& x, const Tensor& y,
     for (std::int64_t i = samples - 1; i > 0; --i)
       std::swap(order[i], order[static_cast<std::int64_t>(generator.next() % std::uint64_t(i + 1))]);
   }
-  const std::int64_t steps = (samples + batch_size - 1) / batch_size;
+  const std::int64_t steps = batch_count(samples, batch_size);
   for (auto& metric : metrics_) metric->reset_state();
   double loss_total = 0.0, seen = 0.0;
   std::map<std::string, double> logs;
   for (std::int64_t step = 0; step < steps; ++step) {
-    const std::int64_t begin = step * batch_size, end = std::min(samples, begin + batch_size);
+    const std::int64_t begin = step * batch_size, end = begin + std::min(batch_size, samples - begin);
     const Tensor x_batch = rows(x, order, begin, end), y_batch = rows(y, order, begin, end);
     if (train)
       for (auto* callback : callbacks) callback->on_train_batch_begin(*this, int(step));
@@ -121,11 +126,22 @@ std::map<std::string, double> Model::run_epoch(const Tensor& x, const Tensor& y,
   return logs;
 }
 
+void Model::require_samples(const char* call, const Tensor& x, const Tensor& y) const {
+  if (x.ndim() == 0 || y.ndim() == 0 || x.shape()[0] != y.shape()[0])
+    throw ShapeError(fmt::format("{}: {} needs x and y with the same number of samples, received x {} and y {}", where(), call,
+                                 shape_to_string(x.shape()), shape_to_string(y.shape())));
+  // Keras refuses an empty dataset too (num_samples should be a positive integer).
+  if (x.shape()[0] == 0)
+    throw_invalid_argument(where(), "x", fmt::format("expected at least one sample for {}", call),
+                           fmt::format("x {}", shape_to_string(x.shape())));
+}
+
 History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) {
   require_compiled("fit");
-  if (x.ndim() == 0 || y.ndim() == 0 || x.shape()[0] != y.shape()[0])
-    throw ShapeError(fmt::format("{}: fit needs x and y with the same number of samples, received x {} and y {}", where(),
-                                 shape_to_string(x.shape()), shape_to_string(y.shape())));
+  require_samples("fit", x, y);
+  if (options.validation_data) require_samples("fit's validation_data", options.validation_data->first, options.validation_data->second);
+  for (const auto* callback : options.callbacks)
+    if (!callback) throw_invalid_argument(where(), "callbacks", "expected callbacks", "a null pointer");
   if (options.batch_size <= 0 || options.epochs < 0)
     throw_invalid_argument(where(), "batch_size", "expected a positive batch_size and non-negative epochs",
                            fmt::format("batch_size={}, epochs={}", options.batch_size, options.epochs));
@@ -154,7 +170,7 @@ History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) 
   for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {
     for (auto* callback : options.callbacks) callback->on_epoch_begin(*this, epoch);
     if (options.verbose > 0) fmt::print("Epoch {}/{}\n", epoch + 1, options.epochs);
-    ProgressBar progress((x_train.shape()[0] + options.batch_size - 1) / options.batch_size, options.verbose);
+    ProgressBar progress(batch_count(x_train.shape()[0], options.batch_size), options.verbose);
     auto logs = run_epoch(x_train, y_train, options.batch_size, true, &progress, options.callbacks);
     if (validation) {
       NoGradGuard no_grad;
@@ -171,6 +187,7 @@ History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) 
 
 std::map<std::string, double> Model::evaluate(const Tensor& x, const Tensor& y, std::int64_t batch_size) {
   require_compiled("evaluate");
+  require_samples("evaluate", x, y);
   NoGradGuard no_grad;
   if (batch_size <= 0) throw_invalid_argument(where(), "batch_size", "expected a positive integer", fmt::format("batch_size={}", batch_size));
   return run_epoch(x, y, batch_size, false, nullptr, {});

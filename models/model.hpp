@@ -76,6 +76,8 @@ class Model : public layers::Layer {
 
  private:
   void require_compiled(const char* call) const;
+  // Throws unless x and y hold the same number (at least one) of samples.
+  void require_samples(const char* call, const Tensor& x, const Tensor& y) const;
   // One pass over batches; returns the mean loss and metrics (Keras's running means).
   std::map<std::string, double> run_epoch(const Tensor& x, const Tensor& y, std::int64_t batch_size, bool train,
                                           class ProgressBar* progress, const std::vector<Callback*>& callbacks);

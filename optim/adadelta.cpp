@@ -6,7 +6,9 @@
 
 namespace minidl::optim {
 
-Adadelta::Adadelta(AdadeltaOptions options) : Optimizer("Adadelta", shared_options(options)), options_(std::move(options)) {}
+Adadelta::Adadelta(AdadeltaOptions options) : Optimizer("Adadelta", shared_options(options)), options_(std::move(options)) {
+  require_finite(where(), {{"rho", options_.rho}, {"epsilon", options_.epsilon}});
+}
 
 std::vector<std::string> Adadelta::slot_names() const { return {"accumulated_grad", "accumulated_delta_var"}; }
 

@@ -6,7 +6,9 @@
 
 namespace minidl::optim {
 
-Adagrad::Adagrad(AdagradOptions options) : Optimizer("Adagrad", shared_options(options)), options_(std::move(options)) {}
+Adagrad::Adagrad(AdagradOptions options) : Optimizer("Adagrad", shared_options(options)), options_(std::move(options)) {
+  require_finite(where(), {{"initial_accumulator_value", options_.initial_accumulator_value}, {"epsilon", options_.epsilon}});
+}
 
 std::vector<std::string> Adagrad::slot_names() const { return {"accumulator"}; }
 

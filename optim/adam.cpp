@@ -9,7 +9,9 @@ namespace minidl::optim {
 Adam::Adam(AdamOptions options) : Adam("Adam", shared_options(options), options) {}
 
 Adam::Adam(std::string class_name, SharedOptions shared, AdamOptions options)
-    : Optimizer(std::move(class_name), std::move(shared)), options_(std::move(options)) {}
+    : Optimizer(std::move(class_name), std::move(shared)), options_(std::move(options)) {
+  require_finite(where(), {{"beta_1", options_.beta_1}, {"beta_2", options_.beta_2}, {"epsilon", options_.epsilon}});
+}
 
 std::vector<std::string> Adam::slot_names() const {
   if (options_.amsgrad) return {"momentum", "velocity", "velocity_hat"};

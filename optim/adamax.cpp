@@ -6,7 +6,9 @@
 
 namespace minidl::optim {
 
-Adamax::Adamax(AdamaxOptions options) : Optimizer("Adamax", shared_options(options)), options_(std::move(options)) {}
+Adamax::Adamax(AdamaxOptions options) : Optimizer("Adamax", shared_options(options)), options_(std::move(options)) {
+  require_finite(where(), {{"beta_1", options_.beta_1}, {"beta_2", options_.beta_2}, {"epsilon", options_.epsilon}});
+}
 
 std::vector<std::string> Adamax::slot_names() const { return {"momentum", "norm"}; }
 

@@ -87,6 +87,9 @@ Json wrap(const char* class_name, Json config) {
 }  // namespace
 
 void LearningRate::validate(std::string_view where) const {
+  // As set_learning_rate: a NaN, infinite or negative rate would silently wreck every weight.
+  if (const auto* value = std::get_if<double>(&spec_); value && !(std::isfinite(*value) && *value >= 0))
+    throw_invalid_argument(where, "learning_rate", "expected a non-negative finite float", fmt::format("learning_rate={}", *value));
   if (const auto* s = std::get_if<ExponentialDecay>(&spec_)) require_positive_steps(s->decay_steps, "decay_steps", where);
   if (const auto* s = std::get_if<InverseTimeDecay>(&spec_)) require_positive_steps(s->decay_steps, "decay_steps", where);
   if (const auto* s = std::get_if<PolynomialDecay>(&spec_)) require_positive_steps(s->decay_steps, "decay_steps", where);

@@ -11,7 +11,9 @@ namespace {
 double momentum_at(double beta_1, std::int64_t step) { return beta_1 * (1.0 - 0.5 * std::pow(0.96, double(step))); }
 }  // namespace
 
-Nadam::Nadam(NadamOptions options) : Optimizer("Nadam", shared_options(options)), options_(std::move(options)) {}
+Nadam::Nadam(NadamOptions options) : Optimizer("Nadam", shared_options(options)), options_(std::move(options)) {
+  require_finite(where(), {{"beta_1", options_.beta_1}, {"beta_2", options_.beta_2}, {"epsilon", options_.epsilon}});
+}
 
 std::vector<std::string> Nadam::slot_names() const { return {"momentum", "velocity"}; }
 

@@ -6,7 +6,9 @@
 
 namespace minidl::optim {
 
-RMSprop::RMSprop(RMSpropOptions options) : Optimizer("RMSprop", shared_options(options)), options_(std::move(options)) {}
+RMSprop::RMSprop(RMSpropOptions options) : Optimizer("RMSprop", shared_options(options)), options_(std::move(options)) {
+  require_finite(where(), {{"rho", options_.rho}, {"momentum", options_.momentum}, {"epsilon", options_.epsilon}});
+}
 
 std::vector<std::string> RMSprop::slot_names() const {
   std::vector<std::string> names = {"velocity"};

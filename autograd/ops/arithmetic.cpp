@@ -75,11 +75,12 @@ Tensor extremum(const Tensor& a, const Tensor& b, std::string_view name, Wins wi
 
 }  // namespace
 
+// A NaN operand wins, wherever it stands (NumPy's maximum, torch.maximum, so Keras).
 Tensor maximum(const Tensor& a, const Tensor& b) {
-  return extremum(a, b, "maximum", [](auto x, auto y) { return x > y; });
+  return extremum(a, b, "maximum", [](auto x, auto y) { return x > y || x != x; });
 }
 Tensor minimum(const Tensor& a, const Tensor& b) {
-  return extremum(a, b, "minimum", [](auto x, auto y) { return x < y; });
+  return extremum(a, b, "minimum", [](auto x, auto y) { return x < y || x != x; });
 }
 
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }

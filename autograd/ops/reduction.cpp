@@ -32,8 +32,12 @@ Tensor spread(const Tensor& g, const Shape& kept, const Shape& input_shape) {
   return kernels::broadcast_to(kernels::reshape(g, kept), input_shape);
 }
 
-void require_elements(const Tensor& x, std::string_view op) {
-  if (x.size() == 0)
+// Refuses to reduce over zero elements into a non-empty result; an empty result (a batch of 0
+// reduced along its other axes) is fine, as in NumPy and Keras.
+void require_elements(const Tensor& x, const std::vector<int>& axes, std::string_view op) {
+  std::int64_t reduced = 1;
+  for (int axis : axes) reduced *= x.shape()[axis];
+  if (reduced == 0 && element_count(dropped_shape(x.shape(), axes)) > 0)
     throw_invalid_argument(op, "x", "expected a non-empty tensor (the reduction has no identity)",
                            fmt::format("shape {}", shape_to_string(x.shape())));
 }
@@ -41,8 +45,8 @@ void require_elements(const Tensor& x, std::string_view op) {
 template <class Kernel>
 Tensor extreme(const Tensor& x, const std::vector<std::int64_t>& axis, bool keepdims, std::string_view name,
                Kernel kernel) {
-  require_elements(x, name);
   const auto axes = normalize_axes(axis, x.ndim(), name);
+  require_elements(x, axes, name);
   const Tensor kept_extreme = kernel(x, axes, true);
   Tensor out = kernels::reshape(kept_extreme, keepdims ? kept_extreme.shape() : dropped_shape(x.shape(), axes));
   record(out, name, {x}, [x = saved(x), axes, extreme = saved(kept_extreme)](const Tensor& g) {
@@ -65,8 +69,8 @@ Tensor sum(const Tensor& x, const std::vector<std::int64_t>& axis, bool keepdims
 }
 
 Tensor mean(const Tensor& x, const std::vector<std::int64_t>& axis, bool keepdims) {
-  require_elements(x, "mean");
   const auto axes = normalize_axes(axis, x.ndim(), "mean");
+  require_elements(x, axes, "mean");
   std::int64_t count = 1;
   for (int a : axes) count *= x.shape()[a];
   return sum(x, axis, keepdims) / static_cast<double>(count);
@@ -81,7 +85,7 @@ Tensor min(const Tensor& x, const std::vector<std::int64_t>& axis, bool keepdims
 }
 
 Tensor var(const Tensor& x, const std::vector<std::int64_t>& axis, bool keepdims) {
-  require_elements(x, "var");
+  require_elements(x, normalize_axes(axis, x.ndim(), "var"), "var");
   return mean(square(x - mean(x, axis, true)), axis, keepdims);
 }
 

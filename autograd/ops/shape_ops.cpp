@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <limits>
 
 namespace minidl {
 
@@ -167,6 +168,10 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64
     if (pad_width[a].first < 0 || pad_width[a].second < 0)
       throw_invalid_argument("pad", "pad_width", "expected non-negative padding",
                              fmt::format("({}, {}) for axis {}", pad_width[a].first, pad_width[a].second, a));
+  for (std::size_t a = 0; a < pad_width.size(); ++a)
+    if (pad_width[a].first > std::numeric_limits<std::int64_t>::max() - x.shape()[a] - pad_width[a].second)
+      throw_invalid_argument("pad", "pad_width", fmt::format("expected a padded extent below 2^63 for axis {} of extent {}", a, x.shape()[a]),
+                             fmt::format("({}, {})", pad_width[a].first, pad_width[a].second));
   Tensor out = kernels::pad(x, pad_width, constant_value);
   record(out, "pad", {x}, [pad_width, shape = x.shape()](const Tensor& g) {
     Shape starts, stops, steps(shape.size(), 1);
@@ -180,6 +185,7 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64
 }
 
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
+  checked_element_count(shape, "broadcast_to");
   if (broadcast_shapes(x.shape(), shape, "broadcast_to") != shape)
     throw ShapeError(fmt::format("broadcast_to: cannot broadcast shape {} to {}", shape_to_string(x.shape()), shape_to_string(shape)));
   Tensor out = kernels::broadcast_to(x, shape);

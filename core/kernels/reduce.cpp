@@ -2,6 +2,7 @@
 #include <minidl/core/kernels/kernels.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xarray.hpp>
 #include <xtensor/xreducer.hpp>
@@ -36,6 +37,28 @@ Tensor reduce(const Tensor& x, const std::vector<int>& axes, bool keepdims, Redu
   return out;
 }
 
+// A NaN anywhere in a slice makes its extreme NaN (NumPy's amax, torch.amax, so Keras): xtensor's
+// own amax keeps or drops a NaN depending on where it stands. Starting from ∓infinity rather than
+// the lowest finite value keeps an all −inf slice at −inf.
+template <bool maximum>
+struct NanPropagatingExtreme {
+  template <class T>
+  T operator()(const T& best, const T& value) const {
+    if (best != best) return best;
+    return (maximum ? value > best : value < best) || value != value ? value : best;
+  }
+};
+
+template <bool maximum>
+Tensor extreme(const Tensor& x, const std::vector<int>& axes, bool keepdims) {
+  return reduce(x, axes, keepdims, [](const auto& input, const auto& reduce_axes) {
+    using T = typename std::decay_t<decltype(input)>::value_type;
+    const T start = maximum ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+    return xt::reduce(xt::make_xreducer_functor(NanPropagatingExtreme<maximum>(), xt::const_value<T>(start)), input,
+                      reduce_axes);
+  });
+}
+
 }  // namespace
 
 Tensor sum(const Tensor& x, const std::vector<int>& axes, bool keepdims) {
@@ -44,17 +67,9 @@ Tensor sum(const Tensor& x, const std::vector<int>& axes, bool keepdims) {
   });
 }
 
-Tensor amax(const Tensor& x, const std::vector<int>& axes, bool keepdims) {
-  return reduce(x, axes, keepdims, [](const auto& input, const auto& reduce_axes) {
-    return xt::amax(input, reduce_axes);
-  });
-}
+Tensor amax(const Tensor& x, const std::vector<int>& axes, bool keepdims) { return extreme<true>(x, axes, keepdims); }
 
-Tensor amin(const Tensor& x, const std::vector<int>& axes, bool keepdims) {
-  return reduce(x, axes, keepdims, [](const auto& input, const auto& reduce_axes) {
-    return xt::amin(input, reduce_axes);
-  });
-}
+Tensor amin(const Tensor& x, const std::vector<int>& axes, bool keepdims) { return extreme<false>(x, axes, keepdims); }
 
 Tensor sum_to_shape(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;

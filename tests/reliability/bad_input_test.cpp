@@ -1,0 +1,526 @@
+// Bad input, class by class (docs/bad-input.md lists each with what the user gets): absurd sizes,
+// options out of range, wrong ranks, dtypes and axes, and the edge cases that must compute as
+// Keras computes them — a batch of 0, an input exactly as long as the receptive field, a single
+// step, NaN and Inf in the input, a NaN loss in fit.
+#include <minidl/minidl.hpp>
+#include <minidl/models/callbacks.hpp>
+#include <minidl/models/sequential.hpp>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+using namespace minidl;
+
+namespace {
+
+constexpr std::int64_t huge = std::int64_t{1} << 62;
+constexpr std::int64_t largest = std::numeric_limits<std::int64_t>::max();
+const double nan_value = std::numeric_limits<double>::quiet_NaN();
+const double inf_value = std::numeric_limits<double>::infinity();
+
+// Equal element for element, a NaN matching only a NaN.
+bool same_values(const std::vector<double>& actual, const std::vector<double>& expected) {
+  if (actual.size() != expected.size()) return false;
+  for (std::size_t i = 0; i < actual.size(); ++i)
+    if (std::isnan(expected[i]) ? !std::isnan(actual[i]) : actual[i] != expected[i]) return false;
+  return true;
+}
+
+#define CHECK_VALUES(tensor, ...)                                                                    \
+  do {                                                                                               \
+    const std::vector<double> actual_values = (tensor).to_vector();                                  \
+    const std::vector<double> expected_values = __VA_ARGS__;                                         \
+    CHECK_MESSAGE(same_values(actual_values, expected_values),                                       \
+                  fmt::format("received {}, expected {}", actual_values, expected_values));          \
+  } while (false)
+
+Tensor column(std::vector<double> values) {
+  const auto steps = static_cast<std::int64_t>(values.size());
+  return Tensor(std::move(values), {1, steps, 1});
+}
+
+// A Conv1D of one filter whose taps are all 1 and no bias: each output is the plain sum of the
+// steps its window covers, so which outputs a NaN reaches is easy to state.
+layers::Conv1D summing_conv(std::int64_t kernel_size, const std::string& padding, std::int64_t dilation_rate = 1) {
+  return layers::Conv1D({.filters = 1, .kernel_size = kernel_size, .padding = padding, .dilation_rate = dilation_rate,
+                         .use_bias = false, .kernel_initializer = "ones", .dtype = "float64"});
+}
+
+std::unique_ptr<models::Sequential> dense_model() {
+  auto model = std::make_unique<models::Sequential>(models::SequentialOptions{.name = "m", .dtype = "float64"});
+  model->add<layers::Dense>({.units = 1, .kernel_initializer = "ones", .dtype = "float64"});
+  model->compile(std::make_unique<optim::SGD>(optim::SGDOptions{.learning_rate = 0.01}), "mse");
+  return model;
+}
+
+// Everything written to stderr while `action` runs.
+template <class Action>
+std::string captured_stderr(Action action) {
+  std::fflush(stderr);
+  std::FILE* file = std::tmpfile();
+  const int saved = ::dup(STDERR_FILENO);
+  ::dup2(::fileno(file), STDERR_FILENO);
+  action();
+  std::fflush(stderr);
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  std::rewind(file);
+  std::string text;
+  char buffer[512];
+  for (std::size_t read; (read = std::fread(buffer, 1, sizeof(buffer), file)) > 0;) text.append(buffer, read);
+  std::fclose(file);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("bad input: absurd and negative sizes name the requested size") {
+  CHECK_THROWS_WITH_AS(Tensor::zeros({4, -1}), "Tensor: invalid argument `shape`: expected non-negative dimensions, received (4, -1)",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(Tensor::zeros({huge}),
+                       "Tensor: invalid argument `shape`: expected at most 1099511627776 elements, received "
+                       "(4611686018427387904,) (4.61e+18 elements)",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(Tensor::zeros({10000000, 1000000}),
+                       "Tensor: invalid argument `shape`: expected at most 1099511627776 elements, received "
+                       "(10000000, 1000000) (1e+13 elements)",
+                       InvalidArgument);
+  {
+    AllocationBudget budget(100, "the test's budget");
+    CHECK_THROWS_WITH_AS(Tensor::zeros({26}), doctest::Contains("Tensor: cannot allocate 104 bytes"), MemoryError);
+    CHECK_THROWS_WITH_AS(Tensor::zeros({26}), doctest::Contains("the test's budget allows only 100 bytes"), MemoryError);
+  }
+  // A layer's weight of an absurd size names the layer and the weight, then the size.
+  CHECK_THROWS_WITH_AS(layers::Dense({.units = huge, .name = "d"})(Tensor::ones({1, 3})),
+                       "Dense 'd': cannot initialize `kernel`: Tensor: invalid argument `shape`: expected at most "
+                       "1099511627776 elements, received (3, 4611686018427387904) (1.38e+19 elements)",
+                       InvalidArgument);
+  // Sizes computed from arguments are checked before they can wrap around.
+  CHECK_THROWS_WITH_AS(pad(Tensor::zeros({2}), {{huge, huge}}),
+                       "pad: invalid argument `pad_width`: expected a padded extent below 2^63 for axis 0 of extent 2, "
+                       "received (4611686018427387904, 4611686018427387904)",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(broadcast_to(Tensor::zeros({1}), {-3}),
+                       "broadcast_to: invalid argument `shape`: expected non-negative dimensions, received (-3,)", InvalidArgument);
+  CHECK_THROWS_WITH_AS(broadcast_to(Tensor::zeros({1}), {huge, huge}),
+                       doctest::Contains("broadcast_to: invalid argument `shape`: expected at most 1099511627776 elements"),
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(Tensor::arange(0, inf_value),
+                       "arange: invalid argument `stop`: expected finite start and stop, received start=0, stop=inf",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(Tensor::arange(nan_value, 3),
+                       "arange: invalid argument `start`: expected finite start and stop, received start=nan, stop=3",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(Tensor::arange(0, 1e30),
+                       "arange: invalid argument `stop`: expected at most 1099511627776 elements, received start=0, "
+                       "stop=1e+30, step=1 (1e+30 elements)",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(Tensor::eye(3, -5), "eye: invalid argument `m`: expected a non-negative size, or -1 for m = n, received m=-5",
+                       InvalidArgument);
+  CHECK(Tensor::eye(3).shape() == Shape{3, 3});
+}
+
+TEST_CASE("bad input: Conv1D sizes that would overflow the window are refused at construction") {
+  CHECK_THROWS_WITH_AS(layers::Conv1D({.filters = 1, .kernel_size = huge, .name = "c"}),
+                       "Conv1D 'c': invalid argument `kernel_size`: expected a window span and strides below 2^40 steps, "
+                       "received kernel_size=4611686018427387904, dilation_rate=1, strides=1",
+                       InvalidArgument);
+  // kernel_size · dilation_rate would wrap around in 64 bits.
+  CHECK_THROWS_WITH_AS(layers::Conv1D({.filters = 1, .kernel_size = 5, .dilation_rate = huge, .name = "c"}),
+                       "Conv1D 'c': invalid argument `dilation_rate`: expected a window span and strides below 2^40 steps, "
+                       "received kernel_size=5, dilation_rate=4611686018427387904, strides=1",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::Conv1D({.filters = 1, .kernel_size = 3, .strides = largest, .padding = "same", .name = "c"}),
+                       "Conv1D 'c': invalid argument `strides`: expected a window span and strides below 2^40 steps, "
+                       "received kernel_size=3, dilation_rate=1, strides=9223372036854775807",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::Conv1D({.filters = 4, .kernel_size = 3, .strides = 0, .name = "c"}),
+                       "Conv1D 'c': invalid argument `strides`: expected a positive integer, received strides=0", InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::Conv1D({.filters = -2, .kernel_size = 3, .name = "c"}),
+                       "Conv1D 'c': invalid argument `filters`: expected a strictly positive integer, received filters=-2",
+                       InvalidArgument);
+  // Strides as large as allowed still give one output step per window.
+  layers::Conv1D wide_strides({.filters = 1, .kernel_size = 3, .strides = std::int64_t{1} << 40, .padding = "same"});
+  CHECK(wide_strides(Tensor::zeros({1, 4, 1})).shape() == Shape{1, 1, 1});
+}
+
+TEST_CASE("bad input: sizes in the layers around Conv1D that would overflow are refused") {
+  CHECK_THROWS_WITH_AS(layers::UpSampling1D({.size = huge, .name = "u"})(Tensor::zeros({1, 4, 1})),
+                       "UpSampling1D 'u': invalid argument `size`: expected at most 2^40 output steps for an input of shape "
+                       "(1, 4, 1), received size=4611686018427387904",
+                       InvalidArgument);
+  CHECK(layers::UpSampling1D({.size = huge})(Tensor::zeros({1, 0, 1})).shape() == Shape{1, 0, 1});
+  CHECK_THROWS_WITH_AS(layers::ZeroPadding1D({.padding = {huge, 1}, .name = "z"}),
+                       "ZeroPadding1D 'z': invalid argument `padding`: expected at most 2^40 steps on each side, received "
+                       "padding=(4611686018427387904, 1)",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::Cropping1D({.cropping = {largest, 2}, .name = "c"})(Tensor::zeros({1, 4, 1})),
+                       "Cropping1D 'c': cropping (9223372036854775807, 2) removes every step of an input of shape (1, 4, 1)",
+                       ShapeError);
+  CHECK_THROWS_WITH_AS(layers::Cropping1D({.cropping = {2, largest}, .name = "c"})(Tensor::zeros({1, 4, 1})),
+                       "Cropping1D 'c': cropping (2, 9223372036854775807) removes every step of an input of shape (1, 4, 1)",
+                       ShapeError);
+  CHECK_THROWS_WITH_AS(layers::MaxPooling1D({.pool_size = 2, .strides = largest, .padding = "same", .name = "p"}),
+                       "MaxPooling1D 'p': invalid argument `strides`: expected at most 2^40 steps, received pool_size=2, "
+                       "strides=9223372036854775807",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::AveragePooling1D({.pool_size = huge, .name = "p"}),
+                       "AveragePooling1D 'p': invalid argument `pool_size`: expected at most 2^40 steps, received "
+                       "pool_size=4611686018427387904, strides=4611686018427387904",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::MaxPooling1D({.pool_size = 2, .strides = 0, .name = "p"}),
+                       "MaxPooling1D 'p': invalid argument `strides`: expected a positive integer, received strides=0",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::Reshape({.target_shape = {-2, 3}, .name = "r"}),
+                       "Reshape 'r': invalid argument `target_shape`: expected positive extents and at most one -1, received (-2, 3)",
+                       InvalidArgument);
+}
+
+TEST_CASE("bad input: wrong ranks, channels and dtypes name the layer and the shape") {
+  layers::Conv1D conv({.filters = 2, .kernel_size = 3, .name = "c"});
+  CHECK_THROWS_WITH_AS(conv(Tensor::zeros({4, 10})),
+                       "Conv1D 'c': expected an input of rank 3 (batch, steps, channels), received shape (4, 10) of rank 2",
+                       ShapeError);
+  CHECK_THROWS_WITH_AS(conv(Tensor::zeros({1, 10, 0})),
+                       "Conv1D 'c': expected an input with at least one channel, received shape (1, 10, 0)", ShapeError);
+  CHECK_FALSE(conv.built());
+  CHECK_THROWS_WITH_AS(conv(Tensor::zeros({1, 10, 3}, DType::float64)),
+                       "Conv1D 'c': invalid argument `inputs`: expected dtype float32 (the layer's dtype), received float64; cast the input",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::GlobalMaxPooling1D({.name = "g"})(Tensor::zeros({2, 3})),
+                       "GlobalMaxPooling1D 'g': expected an input of rank 3, received shape (2, 3) of rank 2", ShapeError);
+  CHECK_THROWS_WITH_AS(layers::Flatten({.name = "f"})(Tensor::scalar(1)),
+                       "Flatten 'f': expected an input with a batch axis, received a scalar", ShapeError);
+  CHECK_THROWS_WITH_AS(layers::Add({.name = "a"})({Tensor::zeros({2, 3}), Tensor::zeros({2, 3}, DType::float64)}),
+                       "Add 'a': invalid argument `inputs`: expected dtype float32 (the layer's dtype), received float64 for "
+                       "input 1; cast the input",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(pow(Tensor::zeros({2}), Tensor::zeros({2}, DType::float64)),
+                       "pow: operands have different dtypes, float32 and float64; cast one explicitly", InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::Dense({.units = 1, .dtype = "int32"}),
+                       "Dense: invalid argument `dtype`: expected one of \"float32\", \"float64\", received dtype=\"int32\"",
+                       InvalidArgument);
+}
+
+TEST_CASE("bad input: axes out of range") {
+  CHECK_THROWS_WITH_AS(sum(Tensor::zeros({2, 3}), {huge}),
+                       "sum: invalid argument `axis`: expected an axis in [-2, 2) for a tensor of rank 2, received "
+                       "axis=4611686018427387904",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(activations::softmax(Tensor::zeros({2, 3}), 2),
+                       "softmax: invalid argument `axis`: expected an axis in [-2, 2) for a tensor of rank 2, received axis=2",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::LayerNormalization({.axis = {5}, .name = "l"})(Tensor::zeros({2, 3})),
+                       "LayerNormalization 'l': invalid argument `axis`: expected an axis in [-2, 2) for a tensor of rank 2, "
+                       "received axis=5",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::BatchNormalization({.axis = -3, .name = "b"})(Tensor::zeros({2, 3})),
+                       "BatchNormalization 'b': invalid argument `axis`: expected an axis in [-2, 2) for a tensor of rank 2, "
+                       "received axis=-3",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::Concatenate({.axis = std::numeric_limits<std::int64_t>::min(), .name = "j"})(
+                           {Tensor::zeros({2, 3}), Tensor::zeros({2, 3})}),
+                       "Concatenate 'j': invalid argument `axis`: expected an axis in [-2, 2) for inputs of rank 2, received "
+                       "-9223372036854775808",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(unsqueeze(Tensor::zeros({2, 3}), -4),
+                       "unsqueeze: invalid argument `axis`: expected an axis in [-3, 3) for a tensor of rank 3, received axis=-4",
+                       InvalidArgument);
+}
+
+TEST_CASE("bad input: unknown option names list the valid ones") {
+  CHECK_THROWS_WITH_AS(layers::Conv1D({.filters = 4, .kernel_size = 3, .padding = "full", .name = "c"}),
+                       "Conv1D 'c': invalid argument `padding`: expected one of \"valid\", \"same\", \"causal\", received "
+                       "padding=\"full\"",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::MaxPooling1D({.padding = "causal", .name = "p"}),
+                       "MaxPooling1D 'p': invalid argument `padding`: expected one of \"valid\", \"same\", received padding=\"causal\"",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::Activation({.activation = "ReLU", .name = "a"}),
+                       doctest::Contains("Activation 'a': invalid argument `activation`: expected an activation name, one of celu"),
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(optim::get("adamx"),
+                       "optim::get: invalid argument `optimizer`: expected one of sgd, adam, adamw, rmsprop, adagrad, adadelta, "
+                       "adamax, nadam, received optimizer=\"adamx\"",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(metrics::get("acc_top5"), doctest::Contains("metrics::get: invalid argument `metric`: expected one of mse"),
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(losses::Loss("l2").validated("compile", "loss"),
+                       doctest::Contains("compile: invalid argument `loss`: expected a loss name, one of"), InvalidArgument);
+}
+
+TEST_CASE("bad input: option values out of range, NaN and infinity included") {
+  CHECK_THROWS_WITH_AS(optim::SGD({.learning_rate = nan_value, .name = "s"}),
+                       "SGD 's': invalid argument `learning_rate`: expected a non-negative finite float, received learning_rate=nan",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(optim::Adam({.learning_rate = -1.0, .name = "a"}),
+                       "Adam 'a': invalid argument `learning_rate`: expected a non-negative finite float, received learning_rate=-1",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(optim::Adam({.beta_1 = nan_value, .name = "a"}),
+                       "Adam 'a': invalid argument `beta_1`: expected a finite float, received beta_1=nan", InvalidArgument);
+  CHECK_THROWS_WITH_AS(optim::AdamW({.epsilon = inf_value, .name = "w"}),
+                       "AdamW 'w': invalid argument `epsilon`: expected a finite float, received epsilon=inf", InvalidArgument);
+  CHECK_THROWS_WITH_AS(optim::RMSprop({.rho = -inf_value, .name = "r"}),
+                       "RMSprop 'r': invalid argument `rho`: expected a finite float, received rho=-inf", InvalidArgument);
+  CHECK_THROWS_WITH_AS(optim::Adagrad({.initial_accumulator_value = nan_value, .name = "g"}),
+                       "Adagrad 'g': invalid argument `initial_accumulator_value`: expected a finite float, received "
+                       "initial_accumulator_value=nan",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(optim::Adadelta({.rho = nan_value, .name = "d"}),
+                       "Adadelta 'd': invalid argument `rho`: expected a finite float, received rho=nan", InvalidArgument);
+  CHECK_THROWS_WITH_AS(optim::Adamax({.beta_2 = inf_value, .name = "x"}),
+                       "Adamax 'x': invalid argument `beta_2`: expected a finite float, received beta_2=inf", InvalidArgument);
+  CHECK_THROWS_WITH_AS(optim::Nadam({.beta_1 = nan_value, .name = "n"}),
+                       "Nadam 'n': invalid argument `beta_1`: expected a finite float, received beta_1=nan", InvalidArgument);
+  CHECK_THROWS_WITH_AS(optim::SGD({.momentum = -1, .name = "s"}),
+                       "SGD 's': invalid argument `momentum`: expected a float in [0, 1], received momentum=-1", InvalidArgument);
+  CHECK_THROWS_WITH_AS(optim::SGD({.clipvalue = nan_value, .name = "s"}),
+                       "SGD 's': invalid argument `clipvalue`: expected a non-negative finite float, received clipvalue=nan",
+                       InvalidArgument);
+  // Keras accepts an out-of-range but finite β (its update is then merely unusual); so does minidl.
+  CHECK_NOTHROW(optim::Adam({.beta_1 = 2.0}));
+
+  CHECK_THROWS_WITH_AS(layers::Dropout({.rate = 1.5, .name = "d"}),
+                       "Dropout 'd': invalid argument `rate`: expected a float in [0, 1), received rate=1.5", InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::Dropout({.rate = nan_value, .name = "d"}),
+                       "Dropout 'd': invalid argument `rate`: expected a float in [0, 1), received rate=nan", InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::BatchNormalization({.momentum = nan_value, .name = "b"}),
+                       "BatchNormalization 'b': invalid argument `momentum`: expected a float in [0, 1], received momentum=nan",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::LayerNormalization({.epsilon = 0, .name = "l"}),
+                       "LayerNormalization 'l': invalid argument `epsilon`: expected a positive float, received epsilon=0",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::Conv1D({.filters = 4, .kernel_size = 3, .kernel_constraint = constraints::MaxNorm{.max_value = nan_value},
+                                       .name = "c"}),
+                       "Conv1D 'c': invalid argument `kernel_constraint`: MaxNorm's `max_value` must be non-negative, received "
+                       "max_value=nan",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::Conv1D({.filters = 4, .kernel_size = 3, .kernel_regularizer = regularizers::L1{.l1 = inf_value},
+                                       .name = "c"}),
+                       "Conv1D 'c': invalid argument `kernel_regularizer`: `l1` must be a non-negative finite float, received l1=inf",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(losses::Loss(losses::Huber{.delta = -1}).validated(),
+                       "losses: invalid argument `delta`: expected a positive delta, received delta=-1", InvalidArgument);
+  CHECK_THROWS_WITH_AS(losses::Loss(losses::BinaryCrossentropy{.label_smoothing = nan_value}).validated(),
+                       "losses: invalid argument `label_smoothing`: expected a value in [0, 1], received label_smoothing=nan",
+                       InvalidArgument);
+
+  auto model = dense_model();
+  const Tensor x = Tensor::ones({4, 3}, DType::float64), y = Tensor::ones({4, 1}, DType::float64);
+  CHECK_THROWS_WITH_AS(model->fit(x, y, {.verbose = 0, .validation_split = nan_value}),
+                       "Sequential 'm': invalid argument `validation_split`: expected a float in [0, 1), received validation_split=nan",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(model->fit(x, y, {.batch_size = 0, .verbose = 0}),
+                       "Sequential 'm': invalid argument `batch_size`: expected a positive batch_size and non-negative epochs, "
+                       "received batch_size=0, epochs=1",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(model->predict(x, -1),
+                       "Sequential 'm': invalid argument `batch_size`: expected a positive integer, received batch_size=-1",
+                       InvalidArgument);
+  CHECK(model->optimizer().iterations() == 0);  // nothing ran
+}
+
+TEST_CASE("bad input: an input shorter than the receptive field, or of zero steps, is an error naming the lengths") {
+  layers::Conv1D conv({.filters = 2, .kernel_size = 5, .name = "c"});
+  CHECK_THROWS_WITH_AS(conv(Tensor::zeros({1, 3, 1})),
+                       "Conv1D 'c': the input is too short for the kernel: 3 steps with kernel_size=5, dilation_rate=1, strides=1 "
+                       "and padding=\"valid\" leave -1 output steps",
+                       ShapeError);
+  // Padded inputs of zero steps would give zero output steps: the same error (Keras fails later, in its backend).
+  layers::Conv1D causal({.filters = 2, .kernel_size = 3, .padding = "causal", .name = "k"});
+  CHECK_THROWS_WITH_AS(causal(Tensor::zeros({1, 0, 1})),
+                       "Conv1D 'k': the input is too short for the kernel: 0 steps with kernel_size=3, dilation_rate=1, strides=1 "
+                       "and padding=\"causal\" leave 0 output steps",
+                       ShapeError);
+  CHECK_THROWS_WITH_AS(layers::MaxPooling1D({.pool_size = 4, .name = "p"})(Tensor::zeros({1, 3, 1})),
+                       "MaxPooling1D 'p': the input is too short: 3 steps with pool_size=4 and padding=\"valid\" leave no output",
+                       ShapeError);
+  CHECK_THROWS_WITH_AS(layers::GlobalAveragePooling1D({.name = "g"})(Tensor::zeros({1, 0, 3})),
+                       "GlobalAveragePooling1D 'g': cannot pool over zero steps (input shape (1, 0, 3))", ShapeError);
+  CHECK_THROWS_WITH_AS(layers::Cropping1D({.cropping = {2, 2}, .name = "c"})(Tensor::zeros({1, 4, 1})),
+                       "Cropping1D 'c': cropping (2, 2) removes every step of an input of shape (1, 4, 1)", ShapeError);
+}
+
+TEST_CASE("bad input: an input exactly as long as the receptive field gives one step; a single step works") {
+  // Dilated window of kernel_size 3, dilation_rate 2: taps at steps 0, 2, 4 of a 5-step input.
+  auto dilated = summing_conv(3, "valid", 2);
+  const Tensor exact = dilated(column({1, 2, 3, 4, 5}));
+  CHECK(exact.shape() == Shape{1, 1, 1});
+  CHECK_VALUES(exact, {1 + 3 + 5});
+  auto strided = layers::Conv1D({.filters = 1, .kernel_size = 3, .strides = 2, .use_bias = false, .kernel_initializer = "ones",
+                                 .dtype = "float64"});
+  CHECK_VALUES(strided(column({1, 2, 3})), {6});
+  CHECK_VALUES(layers::AveragePooling1D({.pool_size = 4, .dtype = "float64"})(column({1, 2, 3, 6})), {3});
+
+  // One step: causal padding shows only its own tap; same padding centres the window on it.
+  CHECK_VALUES(summing_conv(3, "causal")(column({7})), {7});
+  CHECK_VALUES(summing_conv(3, "same", 4)(column({7})), {7});
+  CHECK_VALUES(summing_conv(1, "valid")(column({7})), {7});
+  CHECK_VALUES(layers::MaxPooling1D({.padding = "same", .dtype = "float64"})(column({7})), {7});
+  CHECK_VALUES(layers::GlobalAveragePooling1D({.dtype = "float64"})(column({7})), {7});
+  // A single step through the gradient as well.
+  Tensor x = column({7});
+  x.set_requires_grad();
+  auto conv = summing_conv(3, "causal");
+  sum(conv(x)).backward();
+  CHECK_VALUES(x.grad(), {1});
+}
+
+TEST_CASE("bad input: a batch of 0 flows through every layer with the shape Keras gives") {
+  CHECK(layers::Conv1D({.filters = 4, .kernel_size = 3})(Tensor::zeros({0, 10, 2})).shape() == Shape{0, 8, 4});
+  CHECK(layers::Conv1D({.filters = 4, .kernel_size = 3, .strides = 2, .padding = "same"})(Tensor::zeros({0, 9, 2})).shape() ==
+        Shape{0, 5, 4});
+  CHECK(layers::Conv1D({.filters = 4, .kernel_size = 3, .padding = "causal", .data_format = "channels_first", .groups = 2})(
+            Tensor::zeros({0, 2, 10}))
+            .shape() == Shape{0, 4, 10});
+  CHECK(layers::Dense({.units = 2})(Tensor::zeros({0, 3})).shape() == Shape{0, 2});
+  CHECK(layers::MaxPooling1D()(Tensor::zeros({0, 4, 3})).shape() == Shape{0, 2, 3});
+  CHECK(layers::AveragePooling1D({.padding = "same"})(Tensor::zeros({0, 5, 3})).shape() == Shape{0, 3, 3});
+  CHECK(layers::GlobalAveragePooling1D()(Tensor::zeros({0, 4, 3})).shape() == Shape{0, 3});
+  CHECK(layers::GlobalMaxPooling1D({.keepdims = true})(Tensor::zeros({0, 4, 3})).shape() == Shape{0, 1, 3});
+  CHECK(layers::LayerNormalization()(Tensor::zeros({0, 3})).shape() == Shape{0, 3});
+  CHECK(layers::BatchNormalization()(Tensor::zeros({0, 3})).shape() == Shape{0, 3});
+  CHECK(layers::Flatten()(Tensor::zeros({0, 4, 3})).shape() == Shape{0, 12});
+  CHECK(layers::Reshape({.target_shape = {-1, 2}})(Tensor::zeros({0, 4})).shape() == Shape{0, 2, 2});
+  CHECK(layers::Dropout({.rate = 0.5})(Tensor::zeros({0, 4}), true).shape() == Shape{0, 4});
+  CHECK(layers::UpSampling1D()(Tensor::zeros({0, 4, 1})).shape() == Shape{0, 8, 1});
+  CHECK(layers::ZeroPadding1D()(Tensor::zeros({0, 4, 1})).shape() == Shape{0, 6, 1});
+  CHECK(layers::Cropping1D()(Tensor::zeros({0, 4, 1})).shape() == Shape{0, 2, 1});
+  CHECK(layers::Add()({Tensor::zeros({0, 3}), Tensor::zeros({0, 3})}).shape() == Shape{0, 3});
+  CHECK(layers::Concatenate()({Tensor::zeros({0, 3}), Tensor::zeros({0, 2})}).shape() == Shape{0, 5});
+  CHECK(activations::softmax(Tensor::zeros({0, 3})).shape() == Shape{0, 3});
+
+  // Gradients of an empty batch: zero for the weights, empty for the input.
+  layers::Conv1D conv({.filters = 2, .kernel_size = 3, .padding = "causal", .dtype = "float64"});
+  Tensor x = Tensor::zeros({0, 6, 2}, DType::float64);
+  x.set_requires_grad();
+  sum(conv(x)).backward();
+  CHECK(x.grad().shape() == Shape{0, 6, 2});
+  CHECK_VALUES(conv.trainable_weights()[0]->value().grad(), std::vector<double>(3 * 2 * 2, 0.0));
+
+  // What has no value on zero samples stays an error naming the reduction: a batch statistic.
+  CHECK_THROWS_WITH_AS(layers::BatchNormalization()(Tensor::zeros({0, 3}), true),
+                       "mean: invalid argument `x`: expected a non-empty tensor (the reduction has no identity), received shape (0, 3)",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(mean(Tensor::zeros({0, 3}), {0}),
+                       "mean: invalid argument `x`: expected a non-empty tensor (the reduction has no identity), received shape (0, 3)",
+                       InvalidArgument);
+  CHECK(mean(Tensor::zeros({0, 3}), {1}).shape() == Shape{0});
+}
+
+TEST_CASE("bad input: NaN and Inf in the input reach exactly the outputs that depend on them, as in Keras") {
+  // Keras 3.15.1 (torch backend) on the same input and kernel: [1, 2, nan, nan, nan, 3].
+  CHECK_VALUES(summing_conv(3, "causal")(column({1, 1, nan_value, 1, 1, 1})), {1, 2, nan_value, nan_value, nan_value, 3});
+  // Keras: [inf, inf, inf, 3]; inf − inf in one window is NaN.
+  CHECK_VALUES(summing_conv(3, "valid")(column({1, 1, inf_value, 1, 1, 1})), {inf_value, inf_value, inf_value, 3});
+  CHECK_VALUES(summing_conv(2, "valid")(column({inf_value, -inf_value, 1})), {nan_value, -inf_value});
+  // Dilated "same" window: output t sums steps t − 1 and t + 1.
+  CHECK_VALUES(summing_conv(2, "same", 2)(column({1, nan_value, 1, 1, 1})), {nan_value, 2, nan_value, 2, 1});
+
+  // Many channels take the per-tap gemm path instead of the gathered windows: the same rule.
+  Tensor wide = Tensor::ones({1, 8, 64});
+  wide.data<float>()[3 * 64 + 5] = std::numeric_limits<float>::quiet_NaN();
+  layers::Conv1D conv({.filters = 2, .kernel_size = 3, .padding = "causal", .kernel_initializer = "ones"});
+  CHECK_VALUES(conv(wide), {64, 64, 128, 128, 192, 192, nan_value, nan_value, nan_value, nan_value, nan_value, nan_value, 192, 192, 192, 192});
+
+  // A NaN wins a max wherever it stands (Keras: MaxPooling1D [nan, 3] for both inputs, GlobalMaxPooling1D nan).
+  layers::MaxPooling1D pooling({.dtype = "float64"});
+  CHECK_VALUES(pooling(column({nan_value, 1, 2, 3})), {nan_value, 3});
+  CHECK_VALUES(pooling(column({1, nan_value, 2, 3})), {nan_value, 3});
+  CHECK_VALUES(layers::GlobalMaxPooling1D({.dtype = "float64"})(column({1, nan_value, 2, 3})), {nan_value});
+  CHECK_VALUES(layers::GlobalMaxPooling1D({.dtype = "float64"})(column({-inf_value, -inf_value})), {-inf_value});
+  CHECK_VALUES(min(Tensor(std::vector<double>{3, nan_value, 1}, {3})), {nan_value});
+  CHECK_VALUES(maximum(Tensor(std::vector<double>{nan_value, 1}, {2}), Tensor(std::vector<double>{1, nan_value}, {2})),
+               {nan_value, nan_value});
+  CHECK_VALUES(minimum(Tensor(std::vector<double>{nan_value, 1}, {2}), Tensor(std::vector<double>{1, nan_value}, {2})),
+               {nan_value, nan_value});
+  // Activations follow Keras's values for NaN and ±Inf (relu: [nan, inf, 0, 1]).
+  const Tensor specials(std::vector<double>{nan_value, inf_value, -inf_value, 0}, {4});
+  CHECK_VALUES(activations::relu(specials), {nan_value, inf_value, 0, 0});
+  CHECK_VALUES(activations::sigmoid(specials), {nan_value, 1, 0, 0.5});
+  CHECK_VALUES(activations::tanh(specials), {nan_value, 1, -1, 0});
+  CHECK_VALUES(activations::softmax(Tensor(std::vector<double>{nan_value, 1, 0, 0}, {2, 2})), {nan_value, nan_value, 0.5, 0.5});
+  // A NaN target makes the loss NaN, not an error (Keras).
+  CHECK_VALUES(losses::Loss("mse")(Tensor(std::vector<double>{1, nan_value}, {2, 1}), Tensor::zeros({2, 1}, DType::float64)),
+               {nan_value});
+}
+
+TEST_CASE("bad input: TerminateOnNaN stops fit right after the first NaN batch, with a message") {
+  auto model = dense_model();
+  Tensor x = Tensor::ones({12, 3}, DType::float64);
+  x.data<double>()[5 * 3 + 1] = nan_value;  // sample 5: in batch 1 of 3 (batch_size 4, no shuffling)
+  const Tensor y = Tensor::ones({12, 1}, DType::float64);
+  models::TerminateOnNaN terminate;
+  models::History history;
+  const std::string printed = captured_stderr([&] {
+    history = model->fit(x, y, {.batch_size = 4, .epochs = 5, .verbose = 0, .callbacks = {&terminate}, .shuffle = false});
+  });
+  CHECK(printed == "Batch 1: invalid loss, terminating training\n");
+  CHECK(history.epochs() == 1);
+  REQUIRE(history.history.at("loss").size() == 1);
+  CHECK(std::isnan(history.history.at("loss")[0]));
+  CHECK(model->optimizer().iterations() == 2);  // batches 0 and 1; batch 2 never ran
+  CHECK(model->stop_training);
+
+  // Without the callback fit runs on, as Keras's does.
+  auto unguarded = dense_model();
+  const auto full = unguarded->fit(x, y, {.batch_size = 4, .epochs = 2, .verbose = 0, .shuffle = false});
+  CHECK(full.epochs() == 2);
+  CHECK(unguarded->optimizer().iterations() == 6);
+}
+
+TEST_CASE("bad input: mismatched x and y in fit") {
+  auto model = dense_model();
+  CHECK_THROWS_WITH_AS(model->fit(Tensor::ones({4, 3}, DType::float64), Tensor::ones({3, 1}, DType::float64), {.verbose = 0}),
+                       "Sequential 'm': fit needs x and y with the same number of samples, received x (4, 3) and y (3, 1)",
+                       ShapeError);
+  CHECK_THROWS_WITH_AS(model->fit(Tensor::ones({4, 3}, DType::float64), Tensor::ones({4, 1}), {.verbose = 0}),
+                       "mean_squared_error: y_true is float32 but y_pred is float64; cast one", InvalidArgument);
+  model->build({4, 3});
+  CHECK_THROWS_WITH_AS(model->fit(Tensor::ones({4, 5}, DType::float64), Tensor::ones({4, 1}, DType::float64), {.verbose = 0}),
+                       doctest::Contains("expected axis -1 of the input shape to have value 3 (the layer was built for it), "
+                                         "received an input of shape (4, 5)"),
+                       ShapeError);
+  CHECK(model->optimizer().iterations() == 0);
+}
+
+TEST_CASE("bad input: evaluate and validation_data with mismatched sample counts") {
+  auto model = dense_model();
+  const Tensor x = Tensor::ones({4, 3}, DType::float64), y = Tensor::ones({4, 1}, DType::float64);
+  const Tensor short_y = Tensor::ones({3, 1}, DType::float64);
+  CHECK_THROWS_WITH_AS(model->evaluate(x, short_y), doctest::Contains("received x (4, 3) and y (3, 1)"), ShapeError);
+  CHECK_THROWS_WITH_AS(model->fit(x, y, {.verbose = 0, .validation_data = std::pair{x, short_y}}),
+                       doctest::Contains("received x (4, 3) and y (3, 1)"), ShapeError);
+  CHECK(model->optimizer().iterations() == 0);
+}
+
+TEST_CASE("bad input: fit and evaluate on zero samples") {
+  auto model = dense_model();
+  const Tensor x = Tensor::ones({0, 3}, DType::float64), y = Tensor::ones({0, 1}, DType::float64);
+  CHECK_THROWS_WITH_AS(model->fit(x, y, {.verbose = 0}), doctest::Contains("Sequential 'm'"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(model->evaluate(x, y), doctest::Contains("Sequential 'm'"), InvalidArgument);
+  CHECK(model->predict(x).shape() == Shape{0, 1});
+}
+
+TEST_CASE("bad input: a null callback") {
+  auto model = dense_model();
+  CHECK_THROWS_WITH_AS(model->fit(Tensor::ones({4, 3}, DType::float64), Tensor::ones({4, 1}, DType::float64),
+                                  {.verbose = 0, .callbacks = {nullptr}}),
+                       doctest::Contains("Sequential 'm': invalid argument `callbacks`"), InvalidArgument);
+}
+
+TEST_CASE("bad input: a batch_size past 2^62 does not wrap the step count") {
+  auto model = dense_model();
+  const auto history = model->fit(Tensor::ones({4, 3}, DType::float64), Tensor::ones({4, 1}, DType::float64),
+                                   {.batch_size = largest, .verbose = 0});
+  CHECK(history.epochs() == 1);
+  CHECK(model->optimizer().iterations() == 1);
+}
