@@ -45,7 +45,7 @@ Tensor::Tensor(const std::vector<float>& values, Shape shape) {
     throw ShapeError(fmt::format("Tensor: {} values do not fill shape {} ({} elements)", values.size(),
                                  shape_to_string(shape), count));
   *this = empty(std::move(shape), DType::float32);
-  std::memcpy(data<float>(), values.data(), values.size() * sizeof(float));
+  if (!values.empty()) std::memcpy(data<float>(), values.data(), values.size() * sizeof(float));
 }
 
 Tensor::Tensor(const std::vector<double>& values, Shape shape) {
@@ -54,7 +54,7 @@ Tensor::Tensor(const std::vector<double>& values, Shape shape) {
     throw ShapeError(fmt::format("Tensor: {} values do not fill shape {} ({} elements)", values.size(),
                                  shape_to_string(shape), count));
   *this = empty(std::move(shape), DType::float64);
-  std::memcpy(data<double>(), values.data(), values.size() * sizeof(double));
+  if (!values.empty()) std::memcpy(data<double>(), values.data(), values.size() * sizeof(double));
 }
 
 const Tensor::Impl& Tensor::impl() const {

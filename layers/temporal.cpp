@@ -4,6 +4,7 @@
 #include <minidl/core/errors.hpp>
 #include <minidl/layers/config.hpp>
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -89,7 +90,8 @@ UpSampling1D::UpSampling1D(UpSampling1DOptions options)
 
 void UpSampling1D::check_input(const Shape& input_shape) const {
   require_rank_3(input_shape);
-  if (input_shape[1] > 0 && size_ > largest_steps / input_shape[1])
+  // An empty input is held to the same bound: the repeat in between would have extent `size`.
+  if (size_ > largest_steps / std::max<std::int64_t>(input_shape[1], 1))
     throw_invalid_argument(where(), "size", fmt::format("expected at most 2^40 output steps for an input of shape {}",
                                                         shape_to_string(input_shape)),
                            fmt::format("size={}", size_));

@@ -15,7 +15,7 @@ namespace minidl::models {
 
 namespace {
 
-constexpr std::string_view magic = "MINIDLB1";
+constexpr std::string_view backup_magic = "MINIDLB1";
 
 // The global generator first, then the model's own, in tracking order.
 std::vector<Generator*> run_generators(const Model& model) {
@@ -39,7 +39,7 @@ void BackupAndRestore::on_train_begin(Model& model) {
   if (!model.built())
     throw StateError(fmt::format("BackupAndRestore: {} '{}' must be built before fit to restore {}; call it on a batch first",
                                  model.class_name(), model.name(), path_));
-  const auto [header, weights] = unframe(io::read_whole_file(path_, "BackupAndRestore"), magic, path_, "BackupAndRestore",
+  const auto [header, weights] = unframe(io::read_whole_file(path_, "BackupAndRestore"), backup_magic, path_, "BackupAndRestore",
                                          "minidl training backup");
   auto& optimizer = model.optimizer();
   if (!optimizer.built()) optimizer.build(model.trainable_weights());
@@ -70,7 +70,7 @@ void BackupAndRestore::on_epoch_end(Model& model, int epoch, const Logs&) {
   const nlohmann::json header = {
       {"epoch", epoch + 1}, {"learning_rate", model.optimizer().learning_rate()}, {"generators", states}};
   std::filesystem::create_directories(backup_dir_);
-  io::write_atomically(path_, frame(magic, header, encode_weights(model, &model.optimizer())), "BackupAndRestore");
+  io::write_atomically(path_, frame(backup_magic, header, encode_weights(model, &model.optimizer())), "BackupAndRestore");
 }
 
 void BackupAndRestore::on_train_end(Model&) {

@@ -20,7 +20,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::string_view magic = "MINIDLM1";
+constexpr std::string_view model_magic = "MINIDLM1";
 
 [[noreturn]] void fail(const std::string& path, const std::string& why) {
   throw InvalidArgument(fmt::format("load_model: {} is not a valid minidl model file: {}", path, why));
@@ -49,12 +49,12 @@ void save_model(const Model& model, const std::string& path) {
   serialized["module"] = "keras";
   serialized["compile_config"] = model.compile_config();
   const optim::Optimizer* optimizer = model.compiled() && model.optimizer().built() ? &model.optimizer() : nullptr;
-  io::write_atomically(path, frame(magic, serialized, encode_weights(model, optimizer)), "save_model");
+  io::write_atomically(path, frame(model_magic, serialized, encode_weights(model, optimizer)), "save_model");
 }
 
 std::unique_ptr<Model> load_model(const std::string& path) {
   const auto [serialized, weights] =
-      unframe(io::read_whole_file(path, "load_model"), magic, path, "load_model", "minidl model file");
+      unframe(io::read_whole_file(path, "load_model"), model_magic, path, "load_model", "minidl model file");
   // The model's weights, the optimizer's slots (up to three per weight) and the weights read back
   // take at most five times the weights section; beyond that only the build call's batch-of-one
   // activations. A config asking for more than that does not belong to this file.
@@ -78,6 +78,8 @@ std::unique_ptr<Model> load_model(const std::string& path) {
     }
   } catch (const Json::exception& error) {
     fail(path, fmt::format("the config is malformed: {}", error.what()));
+  } catch (const StateError& error) {  // a model the config leaves unusable, such as one without layers
+    fail(path, error.what());
   } catch (const MemoryError& error) {
     fail(path, fmt::format("the config asks for more memory than the file justifies: {}", error.what()));
   } catch (const std::bad_alloc&) {

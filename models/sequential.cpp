@@ -78,7 +78,9 @@ nlohmann::json Sequential::get_config() const {
   return config;
 }
 
-std::unique_ptr<Sequential> Sequential::from_config(const nlohmann::json& config) {
+namespace {
+
+std::unique_ptr<Sequential> read_config(const nlohmann::json& config) {
   SequentialOptions options;
   layers::read_common_fields(config, options);
   auto model = std::make_unique<Sequential>(options);
@@ -94,8 +96,19 @@ std::unique_ptr<Sequential> Sequential::from_config(const nlohmann::json& config
     layer_entry.erase("build_config");  // the model builds its layers in order from its own input shape
     model->add(layers::deserialize(layer_entry));
   }
-  if (input_shape) model->build(*input_shape);
+  // A config of an InputLayer alone names a shape but leaves nothing to build.
+  if (input_shape && !model->layers().empty()) model->build(*input_shape);
   return model;
+}
+
+}  // namespace
+
+std::unique_ptr<Sequential> Sequential::from_config(const nlohmann::json& config) {
+  try {
+    return read_config(config);
+  } catch (const nlohmann::json::exception& error) {
+    throw InvalidArgument(fmt::format("Sequential::from_config: the config is malformed: {}", error.what()));
+  }
 }
 
 }  // namespace minidl::models

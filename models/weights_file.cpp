@@ -10,7 +10,7 @@ namespace minidl::models {
 
 namespace {
 
-constexpr char magic[8] = {'M', 'I', 'N', 'I', 'D', 'L', 'W', '1'};
+constexpr std::string_view weights_magic = "MINIDLW1";
 constexpr std::uint32_t largest_name = 4096, largest_rank = 16;
 
 template <class T>
@@ -106,7 +106,7 @@ std::string encode_weights(const layers::Layer& model, const optim::Optimizer* o
   const auto weights = model.weights();
   std::vector<std::pair<std::string, Tensor>> state;
   if (optimizer) state = optimizer->variables();
-  std::string bytes(magic, sizeof(magic));
+  std::string bytes(weights_magic);
   put(bytes, std::uint32_t(weights.size() + state.size()));
   for (const auto& weight : weights) put_entry(bytes, weight->path(), weight->value());
   for (const auto& [name, value] : state) put_entry(bytes, "optimizer/" + name, value);
@@ -115,10 +115,10 @@ std::string encode_weights(const layers::Layer& model, const optim::Optimizer* o
 
 void decode_weights(layers::Layer& model, std::string bytes, const std::string& source, optim::Optimizer* optimizer) {
   Reader reader(std::move(bytes), source);
-  const std::string found = reader.text(sizeof(magic), "the magic");
-  if (found.compare(0, sizeof(magic) - 1, magic, sizeof(magic) - 1) == 0 && found.back() != magic[sizeof(magic) - 1])
-    reader.fail(fmt::format("format version {} (this minidl reads version {})", found.back(), magic[sizeof(magic) - 1]));
-  if (found != std::string(magic, sizeof(magic))) reader.fail("wrong magic");
+  const std::string found = reader.text(weights_magic.size(), "the magic");
+  if (found != weights_magic && found.substr(0, 7) == weights_magic.substr(0, 7))
+    reader.fail(fmt::format("format version {} (this minidl reads version {})", found.back(), weights_magic.back()));
+  if (found != weights_magic) reader.fail("wrong magic");
   const auto count = reader.get<std::uint32_t>("the entry count");
   std::vector<Entry> entries;
   for (std::uint32_t i = 0; i < count; ++i) entries.push_back(read_entry(reader));

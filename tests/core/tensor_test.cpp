@@ -138,7 +138,10 @@ TEST_CASE("bad sizes, indices and reads are clear errors") {
                        "Tensor: invalid argument `shape`: expected at most 1099511627776 elements, received (100000, "
                        "100000, 1000) (1e+13 elements)",
                        InvalidArgument);
-  CHECK(Tensor::zeros({std::int64_t{1} << 40, 1 << 20, 0}).size() == 0);
+  // Empty, but its strides would overflow.
+  CHECK_THROWS_WITH_AS(Tensor::zeros({0, std::int64_t{1} << 62, 24}), doctest::Contains("(0, 4611686018427387904, 24) (1.11e+20 elements)"),
+                       InvalidArgument);
+  CHECK(Tensor::zeros({0, std::int64_t{1} << 20, 24}).size() == 0);
   CHECK_THROWS_WITH_AS(Tensor(std::vector<float>{1, 2, 3}, {2, 2}),
                        "Tensor: 3 values do not fill shape (2, 2) (4 elements)", ShapeError);
   const Tensor t = Tensor::zeros({2, 3});

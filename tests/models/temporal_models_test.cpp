@@ -2,6 +2,7 @@
 // residual blocks joined by Add) and a Conv1D classifier (Sequential). Both train with fit
 // (callbacks, validation) and with a custom loop, and survive save_model → load_model exactly.
 #include "../support/golden.hpp"
+#include "../support/temporary.hpp"
 
 #include <doctest/doctest.h>
 #include <cmath>
@@ -63,7 +64,6 @@ std::pair<Tensor, Tensor> forecasting_data() {
   return models::sliding_windows(Tensor(series, {400, 1}), {.window = 16, .horizon = 1});
 }
 
-std::string temporary(const char* name) { return (std::filesystem::temp_directory_path() / name).string(); }
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 // Saving and loading weights and optimizer state: an exact round trip, a resumed run identical
 // to an uninterrupted one, and clear errors for truncated, corrupted and mismatched files.
 #include "../support/golden.hpp"
+#include "../support/temporary.hpp"
 
 #include <doctest/doctest.h>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <fstream>
 
 using namespace minidl;
+using minidl::testing::temporary;
 
 namespace {
 
@@ -22,7 +24,6 @@ std::unique_ptr<models::Sequential> small_model() {
   return model;
 }
 
-std::string temporary(const char* name) { return (std::filesystem::temp_directory_path() / name).string(); }
 
 std::string read_all(const std::string& path) {
   std::ifstream file(path, std::ios::binary);

@@ -157,7 +157,9 @@ TEST_CASE("bad input: sizes in the layers around Conv1D that would overflow are 
                        "UpSampling1D 'u': invalid argument `size`: expected at most 2^40 output steps for an input of shape "
                        "(1, 4, 1), received size=4611686018427387904",
                        InvalidArgument);
-  CHECK(layers::UpSampling1D({.size = huge})(Tensor::zeros({1, 0, 1})).shape() == Shape{1, 0, 1});
+  CHECK_THROWS_WITH_AS(layers::UpSampling1D({.size = huge, .name = "u"})(Tensor::zeros({1, 0, 1})),
+                       doctest::Contains("UpSampling1D 'u': invalid argument `size`"), InvalidArgument);
+  CHECK(layers::UpSampling1D({.size = 3})(Tensor::zeros({1, 0, 1})).shape() == Shape{1, 0, 1});
   CHECK_THROWS_WITH_AS(layers::ZeroPadding1D({.padding = {huge, 1}, .name = "z"}),
                        "ZeroPadding1D 'z': invalid argument `padding`: expected at most 2^40 steps on each side, received "
                        "padding=(4611686018427387904, 1)",
