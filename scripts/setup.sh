@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages minidl builds against, only those that are missing.
-# Sourced by the other scripts; safe to run on its own.
+# Usage: scripts/setup.sh [reliability]; "reliability" adds what the test suite's sanitizer,
+# fuzzing and memcheck runs need (clang with its runtimes, valgrind).
 set -euo pipefail
 
 minidl_packages=(
@@ -9,6 +10,9 @@ minidl_packages=(
   libfmt-dev doctest-dev nlohmann-json3-dev
   libcli11-dev gnuplot-nox
 )
+if [[ ${1:-} == reliability ]]; then
+  minidl_packages+=(clang libclang-rt-14-dev valgrind)
+fi
 
 missing=()
 for package in "${minidl_packages[@]}"; do
