@@ -11,6 +11,8 @@
 #include <minidl/layers/reshaping.hpp>
 #include <minidl/layers/temporal.hpp>
 
+#include <climits>
+#include <cmath>
 #include <fmt/format.h>
 #include <map>
 #include <mutex>
@@ -181,11 +183,25 @@ Json serialize(const Layer& layer) {
   return entry;
 }
 
+const Json* find_unreadable_number(const Json& config) {
+  constexpr double largest_float = 9007199254740992.0;  // 2^53
+  if ((config.is_number_float() && !(std::abs(config.get<double>()) <= largest_float)) ||
+      (config.is_number_unsigned() && config.get<std::uint64_t>() > std::uint64_t(INT64_MAX)))
+    return &config;
+  if (config.is_structured())
+    for (const auto& item : config)
+      if (const Json* found = find_unreadable_number(item)) return found;
+  return nullptr;
+}
+
 std::unique_ptr<Layer> deserialize(const Json& serialized) {
   if (!serialized.is_object() || !serialized.contains("class_name") || !serialized.at("class_name").is_string())
     throw InvalidArgument(fmt::format("layers::deserialize: expected an object with a \"class_name\", received {:.200}",
                                       serialized.dump()));
   const auto class_name = serialized.at("class_name").get<std::string>();
+  if (const Json* number = find_unreadable_number(serialized))
+    throw InvalidArgument(fmt::format("layers::deserialize: the config of {} holds the number {}, beyond what any argument takes",
+                                      class_name, number->dump()));
   LayerFactory factory;
   {
     auto& known = registry();

@@ -25,6 +25,11 @@ nlohmann::json serialize(const Layer& layer);
 // Unknown classes and malformed configs throw InvalidArgument naming the class and the key.
 std::unique_ptr<Layer> deserialize(const nlohmann::json& serialized);
 
+// The first number in `config` that no argument takes (an integer beyond int64, or a float larger
+// than 2^53 in size, which would overflow when read as an integer), or null. The readers refuse
+// such configs before reading any field.
+const nlohmann::json* find_unreadable_number(const nlohmann::json& config);
+
 // A shape with the batch extent as null, as Keras writes shapes; and back, with null as `batch`.
 nlohmann::json shape_to_json(const Shape& shape);
 Shape shape_from_json(const nlohmann::json& shape, std::int64_t batch = 1);

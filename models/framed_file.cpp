@@ -1,9 +1,8 @@
 #include <minidl/models/framed_file.hpp>
 
 #include <minidl/core/errors.hpp>
+#include <minidl/layers/serialization.hpp>
 
-#include <climits>
-#include <cmath>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -16,9 +15,6 @@ using Json = nlohmann::json;
 constexpr std::size_t magic_size = 8;
 // Deep enough for any model's config; deeper nesting only serves to exhaust the stack.
 constexpr int deepest_header = 64;
-// Integers in a config are extents and counts; a float beyond this (or an unsigned beyond
-// int64) would overflow when read as one.
-constexpr double largest_number = 9007199254740992.0;  // 2^53
 
 struct Reader {
   const std::string& path;
@@ -26,15 +22,6 @@ struct Reader {
 
   [[noreturn]] void fail(const std::string& why) const {
     throw InvalidArgument(fmt::format("{}: {} is not a valid {}: {}", reader, path, kind, why));
-  }
-
-  // Refuses numbers that cannot be read as the integers or finite values a header holds.
-  void check_numbers(const Json& value) const {
-    if ((value.is_number_float() && !(std::abs(value.get<double>()) <= largest_number)) ||
-        (value.is_number_unsigned() && value.get<std::uint64_t>() > std::uint64_t(INT64_MAX)))
-      fail(fmt::format("the config holds the number {}, beyond what any argument takes", value.dump()));
-    if (value.is_structured())
-      for (const auto& item : value) check_numbers(item);
   }
 };
 
@@ -77,7 +64,8 @@ FramedFile unframe(const std::string& bytes, std::string_view magic, const std::
   } catch (const Json::exception& error) {
     read.fail(fmt::format("the config is not valid JSON: {}", error.what()));
   }
-  read.check_numbers(framed.header);
+  if (const auto* number = layers::find_unreadable_number(framed.header))
+    read.fail(fmt::format("the config holds the number {}, beyond what any argument takes", number->dump()));
   framed.weights = bytes.substr(start + length);
   return framed;
 }

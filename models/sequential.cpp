@@ -104,6 +104,9 @@ std::unique_ptr<Sequential> read_config(const nlohmann::json& config) {
 }  // namespace
 
 std::unique_ptr<Sequential> Sequential::from_config(const nlohmann::json& config) {
+  if (const auto* number = layers::find_unreadable_number(config))
+    throw InvalidArgument(fmt::format("Sequential::from_config: the config holds the number {}, beyond what any argument takes",
+                                      number->dump()));
   try {
     return read_config(config);
   } catch (const nlohmann::json::exception& error) {

@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -525,4 +526,17 @@ TEST_CASE("bad input: a batch_size past 2^62 does not wrap the step count") {
                                    {.batch_size = largest, .verbose = 0});
   CHECK(history.epochs() == 1);
   CHECK(model->optimizer().iterations() == 1);
+}
+
+TEST_CASE("bad input: a config number no argument takes is refused before any field is read") {
+  // Found by the config fuzzer: 6.2e70 read as an int64 extent is undefined behaviour.
+  const auto conv = nlohmann::json::parse(R"({"class_name": "Conv1D", "config": {"filters": 6.2e70, "kernel_size": 3}})");
+  CHECK_THROWS_WITH_AS(layers::deserialize(conv),
+                       "layers::deserialize: the config of Conv1D holds the number 6.2e+70, beyond what any argument takes",
+                       InvalidArgument);
+  const auto sequential = nlohmann::json::parse(R"({"layers": [{"class_name": "Dense", "config": {"units": 18446744073709551615}}]})");
+  CHECK_THROWS_WITH_AS(models::Sequential::from_config(sequential), doctest::Contains("holds the number 18446744073709551615"),
+                       InvalidArgument);
+  const auto fine = nlohmann::json::parse(R"({"class_name": "Conv1D", "config": {"filters": 4.0, "kernel_size": 3}})");
+  CHECK(layers::deserialize(fine)->get_config().at("filters") == 4);
 }
