@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <bit>
+#include <exception>
 #include <fmt/format.h>
 #include <limits>
 #include <map>
@@ -85,18 +86,22 @@ AllocationBudget::AllocationBudget(std::size_t bytes, std::string purpose)
   innermost_budget = this;
 }
 
-AllocationBudget::~AllocationBudget() { innermost_budget = enclosing_; }
+AllocationBudget::~AllocationBudget() {
+  // Budgets are scoped objects: destroyed on their own thread, innermost first.
+  if (innermost_budget != this) std::terminate();
+  innermost_budget = enclosing_;
+}
 
 std::shared_ptr<void> allocate_storage(std::size_t bytes, std::string_view what) {
   if (bytes > allocation_limit())
     throw MemoryError(fmt::format("{}: cannot allocate {}: over the allocation limit of {} (set_allocation_limit)", what,
                                   describe_bytes(bytes), describe_bytes(allocation_limit())));
-  if (auto* budget = innermost_budget) {
+  // Every enclosing budget pays too, so an inner one cannot lift an outer one's bound.
+  for (auto* budget = innermost_budget; budget; budget = budget->enclosing_)
     if (bytes > budget->remaining_)
       throw MemoryError(fmt::format("{}: cannot allocate {}: {} allows only {} more", what, describe_bytes(bytes),
                                     budget->purpose_, describe_bytes(budget->remaining_)));
-    budget->remaining_ -= bytes;
-  }
+  for (auto* budget = innermost_budget; budget; budget = budget->enclosing_) budget->remaining_ -= bytes;
   if (bytes < smallest_cached) {
     void* memory = allocate_new(std::max<std::size_t>(bytes, 1), what);
     return std::shared_ptr<void>(memory, [](void* pointer) { ::operator delete(pointer, alignment); });

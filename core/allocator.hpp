@@ -24,7 +24,8 @@ std::size_t allocation_limit();
 // While alive, the storage this thread allocates may total at most `bytes` (freed storage is not
 // given back); past that, allocations throw MemoryError naming `purpose`. load_model holds one so
 // that a file's config cannot make it allocate more than the file's own weights justify. Budgets
-// nest; the innermost applies.
+// nest, each allocation counting against all of them; only the thread that made a budget is
+// bound by it.
 class AllocationBudget {
  public:
   AllocationBudget(std::size_t bytes, std::string purpose);

@@ -6,6 +6,7 @@
 #include <minidl/minidl.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <unistd.h>
@@ -30,17 +31,23 @@ struct WeightsTarget {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   // The loaders read paths; a per-process file on tmpfs keeps the round trip cheap.
-  static const std::string path = "/dev/shm/minidl_fuzz_model_" + std::to_string(::getpid());
-  static WeightsTarget target;
+  static const std::string path = [] {
+    std::string name = "/dev/shm/minidl_fuzz_model_" + std::to_string(::getpid());
+    std::atexit([] { std::remove(("/dev/shm/minidl_fuzz_model_" + std::to_string(::getpid())).c_str()); });
+    return name;
+  }();
   // Configs may ask for anything; the harness's limit keeps a run inside libFuzzer's memory limit.
   set_allocation_limit(std::size_t{256} << 20);
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
   try {
+    // A fresh target per input, so that every crash reproduces from its input alone.
+    WeightsTarget target;
     if (bytes.rfind("MINIDLW", 0) == 0) models::load_weights(target.model, path, &target.adam);
     else models::load_model(path);
   } catch (const InvalidArgument&) {
   } catch (const MemoryError&) {
   }
+  release_cached_memory();  // keeps the process's memory to what this input used
   return 0;
 }

@@ -7,7 +7,9 @@
 #include <minidl/models/model.hpp>
 #include <minidl/models/weights_file.hpp>
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -35,33 +37,42 @@ BackupAndRestore::BackupAndRestore(std::string backup_dir, BackupAndRestoreOptio
 }
 
 void BackupAndRestore::on_train_begin(Model& model) {
+  remove_stale_temporaries();
   if (!std::filesystem::exists(path_)) return;
   if (!model.built())
     throw StateError(fmt::format("BackupAndRestore: {} '{}' must be built before fit to restore {}; call it on a batch first",
                                  model.class_name(), model.name(), path_));
   const auto [header, weights] = unframe(io::read_whole_file(path_, "BackupAndRestore"), backup_magic, path_, "BackupAndRestore",
                                          "minidl training backup");
+  const auto fail = [&](const std::string& why) {
+    throw InvalidArgument(fmt::format("BackupAndRestore: {} is not a valid minidl training backup: {}", path_, why));
+  };
   auto& optimizer = model.optimizer();
   if (!optimizer.built()) optimizer.build(model.trainable_weights());
   const auto generators = run_generators(model);
-  std::vector<std::string> states;
-  int epoch = 0;
+  // Everything is read and checked before the first write, so a bad backup leaves the run as it was.
+  std::vector<Generator> restored(generators.size());
+  std::int64_t epoch = 0;
   double learning_rate = 0;
   try {
-    states = header.at("generators").get<std::vector<std::string>>();
-    epoch = header.at("epoch").get<int>();
+    const auto states = header.at("generators").get<std::vector<std::string>>();
+    if (states.size() != generators.size())
+      fail(fmt::format("it holds {} generator states, this run has {} generators", states.size(), generators.size()));
+    for (std::size_t i = 0; i < states.size(); ++i) restored[i].set_state(states[i], "BackupAndRestore");
+    epoch = header.at("epoch").get<std::int64_t>();
     learning_rate = header.at("learning_rate").get<double>();
   } catch (const nlohmann::json::exception& error) {
-    throw InvalidArgument(fmt::format("BackupAndRestore: {} is not a valid minidl training backup: {}", path_, error.what()));
+    fail(error.what());
   }
-  if (states.size() != generators.size() || epoch < 0)
-    throw InvalidArgument(fmt::format("BackupAndRestore: {} holds {} generator states and epoch {}; this run has {} generators",
-                                      path_, states.size(), epoch, generators.size()));
-  // Everything is checked before the first write, so a bad backup leaves the model as it was.
+  if (epoch < 0 || epoch > std::numeric_limits<int>::max()) fail(fmt::format("epoch {}", epoch));
+  if (!(std::isfinite(learning_rate) && learning_rate >= 0)) fail(fmt::format("learning rate {}", learning_rate));
+  const bool new_rate = optimizer.learning_rate() != learning_rate;
+  if (new_rate && !optimizer.learning_rate_is_constant())
+    fail(fmt::format("learning rate {}, but this run's follows a schedule", learning_rate));
   decode_weights(model, weights, path_, &optimizer);
-  for (std::size_t i = 0; i < generators.size(); ++i) generators[i]->set_state(states[i], "BackupAndRestore");
-  if (optimizer.learning_rate() != learning_rate) optimizer.set_learning_rate(learning_rate);
-  model.restored_epoch = epoch;
+  for (std::size_t i = 0; i < generators.size(); ++i) *generators[i] = restored[i];
+  if (new_rate) optimizer.set_learning_rate(learning_rate);
+  model.restored_epoch = int(epoch);
 }
 
 void BackupAndRestore::on_epoch_end(Model& model, int epoch, const Logs&) {
@@ -69,15 +80,28 @@ void BackupAndRestore::on_epoch_end(Model& model, int epoch, const Logs&) {
   for (const auto* generator : run_generators(model)) states.push_back(generator->state());
   const nlohmann::json header = {
       {"epoch", epoch + 1}, {"learning_rate", model.optimizer().learning_rate()}, {"generators", states}};
-  std::filesystem::create_directories(backup_dir_);
+  std::error_code error;
+  std::filesystem::create_directories(backup_dir_, error);
+  if (error) throw InvalidArgument(fmt::format("BackupAndRestore: cannot create {}: {}", backup_dir_, error.message()));
   io::write_atomically(path_, frame(backup_magic, header, encode_weights(model, &model.optimizer())), "BackupAndRestore");
 }
 
 void BackupAndRestore::on_train_end(Model&) {
   if (!options_.delete_checkpoint) return;
-  std::filesystem::remove(path_);
-  std::error_code ignored;  // the directory may hold other files; then it stays
-  std::filesystem::remove(backup_dir_, ignored);
+  remove_stale_temporaries();
+  std::error_code error;
+  std::filesystem::remove(path_, error);
+  if (error) throw InvalidArgument(fmt::format("BackupAndRestore: cannot delete {}: {}", path_, error.message()));
+  std::filesystem::remove(backup_dir_, error);  // fails, harmlessly, when the folder holds other files
+}
+
+void BackupAndRestore::remove_stale_temporaries() const {
+  // A kill in the middle of a write leaves write_atomically's temporary file (named after the
+  // backup and the writer's pid); no writer of this run can own one yet.
+  std::error_code error;
+  const std::string prefix = std::filesystem::path(path_).filename().string() + ".tmp-";
+  for (const auto& entry : std::filesystem::directory_iterator(backup_dir_, error))
+    if (entry.path().filename().string().rfind(prefix, 0) == 0) std::filesystem::remove(entry.path(), error);
 }
 
 }  // namespace minidl::models

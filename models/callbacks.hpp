@@ -144,7 +144,9 @@ struct BackupAndRestoreOptions {
 // started again ends with the same weights, bit for bit, as a run never interrupted (same seed,
 // same thread count). Unlike Keras's: one file rather than a weights file and a separate metadata
 // file that a kill can leave out of step; generator states restored; saves per epoch only.
-// Other callbacks' counters (EarlyStopping's patience...) start afresh, as in Keras.
+// Other callbacks' state (EarlyStopping's patience and best weights, ReduceLROnPlateau's counters)
+// starts afresh, as in Keras, so runs with such callbacks resume exactly only when those would
+// have stayed idle; list BackupAndRestore last so that it saves what they changed.
 class BackupAndRestore : public Callback {
  public:
   explicit BackupAndRestore(std::string backup_dir, BackupAndRestoreOptions options = {});
@@ -157,6 +159,7 @@ class BackupAndRestore : public Callback {
   std::string backup_dir_;
   std::string path_;
   BackupAndRestoreOptions options_;
+  void remove_stale_temporaries() const;
 };
 
 // Stops fit as soon as a batch's loss is NaN or infinite.

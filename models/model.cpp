@@ -165,6 +165,13 @@ History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) 
   stop_training = false;
   shuffle_ = options.shuffle;
   restored_epoch.reset();
+  // Built before the callbacks begin, as Keras's fit does, so that BackupAndRestore can restore
+  // into a model the first run built lazily. A model class creates its sublayers' weights only
+  // when called, hence a call on one sample rather than build().
+  if (!built()) {
+    NoGradGuard no_grad;
+    (*this)(slice(x_train, 0, 0, 1));
+  }
   for (auto* callback : options.callbacks) callback->on_train_begin(*this);
   const int first_epoch = restored_epoch.value_or(options.initial_epoch);
   for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {

@@ -55,12 +55,13 @@ void save_model(const Model& model, const std::string& path) {
 std::unique_ptr<Model> load_model(const std::string& path) {
   const auto [serialized, weights] =
       unframe(io::read_whole_file(path, "load_model"), model_magic, path, "load_model", "minidl model file");
-  // The model's weights, the optimizer's slots (up to three per weight) and the weights read back
-  // take at most five times the weights section; beyond that only the build call's batch-of-one
-  // activations. A config asking for more than that does not belong to this file.
+  // Creating the weights (an initializer's draw and the weight's copy of it, more for Orthogonal),
+  // the optimizer's slots (up to three per weight) and the weights read back stay within eight
+  // times the weights section; beyond that only the build call's batch-of-one activations. A config
+  // asking for more than that does not belong to this file.
   const std::size_t weights_bytes = weights.size();
-  AllocationBudget budget(5 * weights_bytes + build_headroom,
-                          fmt::format("load_model's budget for {} (5 × its {}-byte weights section + 256 MiB)", path, weights_bytes));
+  AllocationBudget budget(8 * weights_bytes + build_headroom,
+                          fmt::format("load_model's budget for {} (8 × its {}-byte weights section + 256 MiB)", path, weights_bytes));
   std::unique_ptr<Model> model;
   try {
     model = model_from(serialized);

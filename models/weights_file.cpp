@@ -140,6 +140,8 @@ void decode_weights(layers::Layer& model, std::string bytes, const std::string& 
     if (saved_name != weights[i]->name())
       reader.fail(fmt::format("weight {} is '{}', the model's is '{}'", i, saved, weights[i]->path()));
   }
+  // Both halves are checked before either is written, so a bad file changes nothing.
+  if (optimizer && !state.empty()) optimizer->check_variables(state);
   model.set_weights(values);
   if (optimizer && !state.empty()) optimizer->load_variables(state);
 }

@@ -145,6 +145,15 @@ std::vector<std::pair<std::string, Tensor>> Optimizer::variables() const {
 }
 
 void Optimizer::load_variables(const std::vector<std::pair<std::string, Tensor>>& state) {
+  check_variables(state);
+  iterations_ = static_cast<std::int64_t>(state[0].second.item());
+  std::size_t next = 1;
+  for (std::size_t s = 0; s < slot_names().size(); ++s)
+    for (auto& entry : tracked_) entry.slots[s].assign(state[next++].second);
+  load_shared_state({state.begin() + static_cast<std::ptrdiff_t>(next), state.end()});
+}
+
+void Optimizer::check_variables(const std::vector<std::pair<std::string, Tensor>>& state) const {
   const auto expected = variables();
   if (state.size() != expected.size())
     throw_invalid_argument(where(), "state", fmt::format("expected {} variables (as variables() lists them)", expected.size()),
@@ -157,11 +166,11 @@ void Optimizer::load_variables(const std::vector<std::pair<std::string, Tensor>>
                                    shape_to_string(state[i].second.shape()), dtype_name(state[i].second.dtype()),
                                    expected[i].first, shape_to_string(expected[i].second.shape()),
                                    dtype_name(expected[i].second.dtype())));
-  iterations_ = static_cast<std::int64_t>(state[0].second.item());
-  std::size_t next = 1;
-  for (std::size_t s = 0; s < slot_names().size(); ++s)
-    for (auto& entry : tracked_) entry.slots[s].assign(state[next++].second);
-  load_shared_state({state.begin() + static_cast<std::ptrdiff_t>(next), state.end()});
+  // Read from files: a NaN or a huge count would be undefined behaviour to convert.
+  const double iteration = state[0].second.item();
+  if (!(iteration >= 0 && iteration <= 9007199254740992.0 && iteration == std::floor(iteration)))
+    throw_invalid_argument(where(), "iteration", "expected a whole number of steps in [0, 2^53]",
+                           fmt::format("iteration={}", iteration));
 }
 
 Json Optimizer::get_config() const {

@@ -57,6 +57,11 @@ class Optimizer {
   // Restores a state from variables() of an optimizer of the same kind built on the same
   // variables; checks count, shapes and dtypes, in order, before writing anything.
   void load_variables(const std::vector<std::pair<std::string, Tensor>>& state);
+  // load_variables' checks alone, so that a loader can refuse a bad state before writing anything;
+  // the iteration count must be a whole number in [0, 2^53].
+  void check_variables(const std::vector<std::pair<std::string, Tensor>>& state) const;
+  // Whether the learning rate is a constant, which set_learning_rate may change.
+  bool learning_rate_is_constant() const { return options_.learning_rate.is_constant(); }
   // Builds the state for `variables` without updating them.
   void build(const Variables& variables);
   bool built() const { return built_; }

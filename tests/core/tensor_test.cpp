@@ -124,8 +124,13 @@ TEST_CASE("memory requests past the limit, a budget or the system are MemoryErro
       CHECK_THROWS_WITH_AS(Tensor::zeros({26}), doctest::Contains("the inner budget allows only 100 bytes"), MemoryError);
       (void)Tensor::zeros({25});
     }
-    CHECK(outer.remaining() == 2048);
-    CHECK_THROWS_WITH_AS(Tensor::zeros({513}), doctest::Contains("the outer budget allows only 2048 bytes"), MemoryError);
+    {
+      // A generous inner budget does not lift the outer one's bound.
+      AllocationBudget generous(1 << 20, "a generous budget");
+      CHECK_THROWS_WITH_AS(Tensor::zeros({1000}), doctest::Contains("the outer budget allows only 1948 bytes"), MemoryError);
+    }
+    CHECK(outer.remaining() == 1948);  // the inner allocation counted here too
+    CHECK_THROWS_WITH_AS(Tensor::zeros({488}), doctest::Contains("the outer budget allows only 1948 bytes"), MemoryError);
   }
   CHECK(Tensor::zeros({100000}).size() == 100000);
 }

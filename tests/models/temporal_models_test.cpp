@@ -64,7 +64,6 @@ std::pair<Tensor, Tensor> forecasting_data() {
   return models::sliding_windows(Tensor(series, {400, 1}), {.window = 16, .horizon = 1});
 }
 
-
 }  // namespace
 
 TEST_CASE("a TCN model class trains with fit and callbacks, and with a custom loop") {

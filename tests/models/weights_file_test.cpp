@@ -24,7 +24,6 @@ std::unique_ptr<models::Sequential> small_model() {
   return model;
 }
 
-
 std::string read_all(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};

@@ -1,6 +1,7 @@
 // Saved work is never lost: a fit with BackupAndRestore is killed with SIGKILL at random moments,
 // started again each time, and must end with the same weights, bit for bit, as a run never killed.
 #include <minidl/minidl.hpp>
+#include <minidl/models/framed_file.hpp>
 
 #include <doctest/doctest.h>
 #include <chrono>
@@ -55,36 +56,57 @@ TEST_CASE("fit with BackupAndRestore, killed with SIGKILL at random moments, res
   REQUIRE(reference.size() > 1000);
   CHECK_FALSE(fs::exists(root / "reference_backup" / "latest.minidl-backup"));  // deleted when fit ends
 
-  // Each kill comes at a random moment within the first quarter of a whole run's time, so that most
-  // land before the run (which resumes ever later) completes; the seed is printed to replay a failure.
+  // Each kill waits for the run to finish one more epoch (so that it has a new backup), then comes
+  // at a random moment within an epoch's time: a kill may land anywhere, the backup's write
+  // included. The seed is printed to replay a failure.
   const auto seed = std::random_device{}();
   INFO("kill-moment seed " << seed << ", uninterrupted run " << run_seconds << " s");
   std::mt19937 moments(seed);
-  std::uniform_real_distribution<double> fraction(0.02, 0.25);
+  std::uniform_real_distribution<double> within_epoch(0.0, run_seconds / 24);
+  const fs::path log = root / "resumed.weights.log";
+  const auto epochs_ended = [&] {
+    std::istringstream lines(read_file(log));
+    int ended = 0;
+    for (std::string word, epoch; lines >> word >> epoch;) ended += word == "end";
+    return ended;
+  };
   constexpr int kills = 6;
   int landed = 0;
   for (int kill = 0; kill < kills; ++kill) {
+    const int ended_before = epochs_ended();
     const pid_t pid = start_worker(root / "backup", root / "resumed.weights");
-    std::this_thread::sleep_for(std::chrono::duration<double>(fraction(moments) * run_seconds));
-    ::kill(pid, SIGKILL);
     int status = 0;
-    REQUIRE(waitpid(pid, &status, 0) == pid);
-    if (WIFSIGNALED(status)) ++landed;
-    if (WIFEXITED(status)) break;  // the run completed before this kill; nothing more to interrupt
+    pid_t waited = 0;
+    while ((waited = waitpid(pid, &status, WNOHANG)) == 0 && epochs_ended() == ended_before)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (waited == 0) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(within_epoch(moments)));
+      ::kill(pid, SIGKILL);
+      REQUIRE(waitpid(pid, &status, 0) == pid);
+    }
+    // Killed by us, or finished cleanly; anything else (a sanitizer's abort, a crash) is a failure.
+    if (WIFSIGNALED(status)) {
+      REQUIRE(WTERMSIG(status) == SIGKILL);
+      ++landed;
+    } else {
+      REQUIRE((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+      break;
+    }
   }
   if (!fs::exists(root / "resumed.weights")) REQUIRE(finished_cleanly(start_worker(root / "backup", root / "resumed.weights")));
 
   // Each start logged the epoch it went on from: a run killed after its first backup resumes past 0.
-  std::istringstream log(read_file(root / "resumed.weights.log"));
-  std::string word;
+  std::istringstream lines(read_file(log));
   int starts = 0, resumes = 0;
-  for (int epoch = 0; log >> word >> epoch;) {
+  std::string word;
+  for (int epoch = 0; lines >> word >> epoch;) {
+    if (word != "start") continue;
     ++starts;
     if (epoch > 0) ++resumes;
   }
   MESSAGE("kills landed: " << landed << ", starts: " << starts << ", resumed from a backup: " << resumes);
-  CHECK(landed >= 3);
-  CHECK(resumes >= 2);
+  CHECK(landed >= 4);
+  CHECK(resumes >= 4);
   CHECK(read_file(root / "resumed.weights") == reference);
   fs::remove_all(root);
 }
@@ -126,19 +148,38 @@ TEST_CASE("BackupAndRestore as Keras documents it: an interrupted fit goes on fr
   CHECK(model.optimizer().iterations() == 10 * 5);
   CHECK_FALSE(fs::exists(backup.path()));
 
-  // A backup only restores into a built model, and a damaged one is refused before anything changes.
+  // A model the restarted program has not built yet (fit builds it) restores the backup.
   models::BackupAndRestore keep(dir.string(), {.delete_checkpoint = false});
   model.fit(x, y, {.batch_size = 5, .epochs = 1, .verbose = 0, .callbacks = {&keep}});
   const std::string saved = read_file(keep.path());
   models::Sequential unbuilt({.dtype = "float64"});
   unbuilt.add<layers::Dense>({.units = 10, .dtype = "float64"});
   unbuilt.compile(std::make_unique<optim::SGD>(), "mse");
-  CHECK_THROWS_WITH_AS(unbuilt.fit(x, y, {.verbose = 0, .callbacks = {&keep}}), doctest::Contains("must be built before fit"),
-                       StateError);
-  std::ofstream(keep.path(), std::ios::binary | std::ios::trunc) << saved.substr(0, saved.size() - 4);
-  const auto before = model.get_weights();
-  CHECK_THROWS_WITH_AS(model.fit(x, y, {.verbose = 0, .callbacks = {&keep}}), doctest::Contains("truncated"), InvalidArgument);
-  CHECK(model.get_weights()[0].to_vector() == before[0].to_vector());
+  CHECK(unbuilt.fit(x, y, {.epochs = 1, .verbose = 0, .callbacks = {&keep}}).epochs() == 0);
+  CHECK(unbuilt.get_weights()[0].to_vector() == model.get_weights()[0].to_vector());
+  CHECK(unbuilt.optimizer().iterations() == model.optimizer().iterations());
+
+  // A damaged backup is refused before anything is written: weights, optimizer, generators.
+  const auto refused_without_change = [&](const std::string& damaged, const char* fault) {
+    std::ofstream(keep.path(), std::ios::binary | std::ios::trunc) << damaged;
+    const auto weights = model.get_weights();
+    const auto iterations = model.optimizer().iterations();
+    const std::string generator = global_generator().state();
+    CHECK_THROWS_WITH_AS(model.fit(x, y, {.epochs = 1, .verbose = 0, .callbacks = {&keep}}), doctest::Contains(fault), InvalidArgument);
+    for (std::size_t i = 0; i < weights.size(); ++i) CHECK(model.get_weights()[i].to_vector() == weights[i].to_vector());
+    CHECK(model.optimizer().iterations() == iterations);
+    CHECK(global_generator().state() == generator);
+  };
+  refused_without_change(saved.substr(0, saved.size() - 4), "truncated");
+  std::string bad_state = saved;
+  bad_state.replace(bad_state.find("\"generators\":[\"") + 15, 3, "xyz");
+  refused_without_change(bad_state, "not a random generator's state");
+  auto [header, weights] = models::unframe(saved, "MINIDLB1", keep.path(), "test", "backup");
+  header["epoch"] = 1e15;  // past any int: converting it unchecked would be undefined behaviour
+  refused_without_change(models::frame("MINIDLB1", header, weights), "epoch 1000000000000000");
+  header["epoch"] = 1;
+  header["learning_rate"] = -1;
+  refused_without_change(models::frame("MINIDLB1", header, weights), "learning rate -1");
 
   // Keras's initial_epoch without a backup: the epochs before it count as done.
   CHECK(model.fit(x, y, {.epochs = 3, .verbose = 0, .initial_epoch = 1}).epochs() == 2);

@@ -1,7 +1,8 @@
 // A training run for the kill-and-resume test: fit with BackupAndRestore in <backup_dir>, then the
 // final weights saved to <result>. Killed at any moment and started again with the same
-// arguments, it must end with the weights, bit for bit, of a run never killed. Each start appends
-// "start <epoch>" to <result>.log: the epoch it went on from.
+// arguments, it must end with the weights, bit for bit, of a run never killed. It logs to
+// <result>.log "start <epoch>" when a run begins (the epoch it went on from) and "end <epoch>"
+// after each epoch's backup.
 #include <minidl/minidl.hpp>
 
 #include <cmath>
@@ -27,13 +28,15 @@ std::pair<Tensor, Tensor> windows() {
   return {Tensor(x, {samples, steps, 1}), Tensor(y, {samples, 1})};
 }
 
-// Appends "start <epoch>" to `log` when the run's first epoch begins.
-class LogFirstEpoch : public models::Callback {
+class ProgressLog : public models::Callback {
  public:
-  explicit LogFirstEpoch(std::string log) : log_(std::move(log)) {}
+  explicit ProgressLog(std::string log) : log_(std::move(log)) {}
   void on_epoch_begin(models::Model&, int epoch) override {
-    if (!started_) std::ofstream(log_, std::ios::app) << "start " << epoch << '\n';
+    if (!started_) std::ofstream(log_, std::ios::app) << "start " << epoch << std::endl;
     started_ = true;
+  }
+  void on_epoch_end(models::Model&, int epoch, const models::Logs&) override {
+    std::ofstream(log_, std::ios::app) << "end " << epoch << std::endl;
   }
 
  private:
@@ -63,8 +66,8 @@ int main(int argc, char** argv) {
   model.compile(std::make_unique<optim::Adam>(optim::AdamOptions{.learning_rate = 0.003}), losses::Loss("mse"));
 
   models::BackupAndRestore backup(backup_dir);
-  LogFirstEpoch log_start(result + ".log");
-  model.fit(x, y, {.batch_size = 16, .epochs = 24, .verbose = 0, .callbacks = {&backup, &log_start}});
+  ProgressLog progress(result + ".log");
+  model.fit(x, y, {.batch_size = 16, .epochs = 24, .verbose = 0, .callbacks = {&backup, &progress}});
   models::save_weights(model, result);
   return 0;
 }
