@@ -41,10 +41,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
   try {
-    // A fresh target per input, so that every crash reproduces from its input alone.
-    WeightsTarget target;
-    if (bytes.rfind("MINIDLW", 0) == 0) models::load_weights(target.model, path, &target.adam);
-    else models::load_model(path);
+    if (bytes.rfind("MINIDLW", 0) == 0) {
+      // A fresh target per input, so that every crash reproduces from its input alone.
+      WeightsTarget target;
+      models::load_weights(target.model, path, &target.adam);
+    } else {
+      models::load_model(path);
+    }
   } catch (const InvalidArgument&) {
   } catch (const MemoryError&) {
   }
