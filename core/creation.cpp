@@ -40,7 +40,7 @@ Tensor Tensor::arange(double start, double stop, double step, DType dtype) {
                            fmt::format("start={}, stop={}", start, stop));
   // Checked as a double: a count past 2^63 cannot even be converted.
   const double steps = std::max(0.0, std::ceil((stop - start) / step));
-  constexpr double largest = double(std::int64_t{1} << 40);
+  constexpr double largest = double(largest_element_count);
   if (steps > largest)
     throw_invalid_argument("arange", "stop", "expected at most 1099511627776 elements",
                            fmt::format("start={}, stop={}, step={} ({:.3g} elements)", start, stop, step, steps));

@@ -14,8 +14,6 @@ std::string shape_to_string(const Shape& shape) {
 }
 
 std::int64_t checked_element_count(const Shape& shape, std::string_view where) {
-  // 2^40 elements is 4 TiB of float32: no machine this runs on holds it, so it is a mistake.
-  constexpr std::int64_t largest_count = std::int64_t{1} << 40;
   // The non-zero extents must multiply within bounds even when another extent is 0: strides are
   // products of them.
   std::int64_t count = 1;
@@ -24,14 +22,14 @@ std::int64_t checked_element_count(const Shape& shape, std::string_view where) {
     if (extent < 0)
       throw_invalid_argument(where, "shape", "expected non-negative dimensions", shape_to_string(shape));
     if (extent == 0) empty = true;
-    else if (count > largest_count / extent) overflows = true;
+    else if (count > largest_element_count / extent) overflows = true;
     else count *= extent;
   }
   if (overflows) {
     // The product may not fit an int64; a double names it closely enough to see the mistake.
     double requested = 1.0;
     for (auto extent : shape) requested *= double(std::max<std::int64_t>(extent, 1));
-    throw_invalid_argument(where, "shape", fmt::format("expected at most {} elements", largest_count),
+    throw_invalid_argument(where, "shape", fmt::format("expected at most {} elements", largest_element_count),
                            fmt::format("{} ({:.3g} elements)", shape_to_string(shape), requested));
   }
   return empty ? 0 : count;

@@ -12,6 +12,10 @@ using Shape = std::vector<std::int64_t>;
 // "(4, 10, 128)", "(3,)", "()": NumPy's way of printing a shape.
 std::string shape_to_string(const Shape& shape);
 
+// The most elements a tensor, a window or a padded length may have: 2^40, 4 TiB of float32. No
+// machine this runs on holds more, so a larger size is a mistake (or a hostile file).
+constexpr std::int64_t largest_element_count = std::int64_t{1} << 40;
+
 // The number of elements; throws InvalidArgument naming `where` for a negative dimension or a
 // count beyond what memory could ever hold (so a typo never becomes an out-of-memory kill).
 std::int64_t checked_element_count(const Shape& shape, std::string_view where);

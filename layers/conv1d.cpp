@@ -25,7 +25,7 @@ Conv1DOptions normalized(Conv1DOptions options, const std::string& where) {
     if (value <= 0)
       throw_invalid_argument(where, argument, "expected a positive integer", fmt::format("{}={}", argument, value));
   // The dilated window spans dilation_rate·(kernel_size − 1) + 1 steps; keep it far from overflow.
-  constexpr std::int64_t largest_span = std::int64_t{1} << 40;
+  constexpr std::int64_t largest_span = largest_element_count;
   if ((options.kernel_size - 1) > largest_span / options.dilation_rate || options.strides > largest_span)
     throw_invalid_argument(where,
                            options.strides > largest_span ? "strides"

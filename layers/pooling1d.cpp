@@ -25,7 +25,7 @@ Pooling1D::Pooling1D(std::string class_name, Pooling1DOptions options)
     throw_invalid_argument(where(), "pool_size", "expected a positive integer", fmt::format("pool_size={}", pool_size_));
   if (strides_ <= 0) throw_invalid_argument(where(), "strides", "expected a positive integer", fmt::format("strides={}", strides_));
   // As Conv1D's window: far enough from 2^63 that no step count overflows.
-  constexpr std::int64_t largest_span = std::int64_t{1} << 40;
+  constexpr std::int64_t largest_span = largest_element_count;
   if (pool_size_ > largest_span || strides_ > largest_span)
     throw_invalid_argument(where(), pool_size_ > largest_span ? "pool_size" : "strides", "expected at most 2^40 steps",
                            fmt::format("pool_size={}, strides={}", pool_size_, strides_));

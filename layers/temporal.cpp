@@ -13,7 +13,7 @@ namespace minidl::layers {
 namespace {
 
 // Steps a layer may add: as many as a tensor may hold elements, so that no step count overflows.
-constexpr std::int64_t largest_steps = std::int64_t{1} << 40;
+constexpr std::int64_t largest_steps = largest_element_count;
 
 }  // namespace
 

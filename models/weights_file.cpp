@@ -90,7 +90,7 @@ Entry read_entry(Reader& reader) {
   }
   std::int64_t count = 1;
   for (auto extent : shape) {
-    if (extent != 0 && count > (std::int64_t{1} << 40) / extent) reader.fail(fmt::format("absurd shape for '{}'", name));
+    if (extent != 0 && count > largest_element_count / extent) reader.fail(fmt::format("absurd shape for '{}'", name));
     count *= extent;
   }
   // The data must be in the file before anything of its size is allocated.

@@ -28,7 +28,7 @@ kernels::Conv1dGeometry checked_geometry(const Tensor& x, const Tensor& kernel, 
   if (options.pad_left < 0 || options.pad_right < 0)
     throw_invalid_argument("conv1d", "padding", "expected non-negative padding",
                            fmt::format("pad_left={}, pad_right={}", options.pad_left, options.pad_right));
-  constexpr std::int64_t largest = std::int64_t{1} << 40;
+  constexpr std::int64_t largest = largest_element_count;
   if (kernel.shape()[0] > largest / options.dilation_rate || options.strides > largest || options.pad_left > largest ||
       options.pad_right > largest)
     throw_invalid_argument("conv1d", "dilation_rate", "expected window span, strides and padding below 2^40 steps",
