@@ -2,7 +2,7 @@
 // gets): absurd sizes, options out of range, wrong ranks, dtypes and axes, inputs too short for
 // the kernel, bad fit and evaluate arguments, config numbers no argument takes. The edge cases
 // that must compute instead are in edge_cases_test.cpp.
-#include "dense_model.hpp"
+#include "shared_inputs.hpp"
 
 #include <minidl/minidl.hpp>
 #include <minidl/models/callbacks.hpp>
@@ -18,13 +18,13 @@
 
 using namespace minidl;
 using minidl::testing::dense_model;
+using minidl::testing::inf_value;
+using minidl::testing::nan_value;
 
 namespace {
 
 constexpr std::int64_t huge = std::int64_t{1} << 62;
 constexpr std::int64_t largest = std::numeric_limits<std::int64_t>::max();
-const double nan_value = std::numeric_limits<double>::quiet_NaN();
-const double inf_value = std::numeric_limits<double>::infinity();
 
 }  // namespace
 

@@ -1,7 +1,7 @@
 // Edge cases that must compute as Keras computes them (docs/bad-input.md): an input exactly as
 // long as the receptive field, a single step, a batch of 0, NaN and Inf in the input, and a NaN
 // loss in fit with TerminateOnNaN.
-#include "dense_model.hpp"
+#include "shared_inputs.hpp"
 
 #include <minidl/minidl.hpp>
 #include <minidl/models/callbacks.hpp>
@@ -20,11 +20,10 @@
 
 using namespace minidl;
 using minidl::testing::dense_model;
+using minidl::testing::inf_value;
+using minidl::testing::nan_value;
 
 namespace {
-
-const double nan_value = std::numeric_limits<double>::quiet_NaN();
-const double inf_value = std::numeric_limits<double>::infinity();
 
 // Equal element for element, a NaN matching only a NaN.
 bool same_values(const std::vector<double>& actual, const std::vector<double>& expected) {
