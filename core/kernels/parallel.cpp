@@ -3,13 +3,109 @@
 #include <minidl/core/threads.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cblas.h>
+#include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 namespace minidl::kernels {
+
+namespace {
+
+// Threads that stay alive between parallel loops. Starting a thread costs tens of microseconds,
+// as much as a whole small convolution, and a training step runs dozens of loops. An idle worker
+// spins briefly, so that the next loop of a step finds it awake, then sleeps.
+class WorkerPool {
+ public:
+  static WorkerPool& instance() {
+    static WorkerPool pool;
+    return pool;
+  }
+
+  // Runs task(part) for every part in [0, parts): part 0 in the caller, the others on workers.
+  void run(int parts, const std::function<void(int)>& task) {
+    {
+      const std::lock_guard lock(mutex_);
+      while (int(workers_.size()) < parts - 1) {
+        const int index = int(workers_.size()) + 1;
+        workers_.emplace_back([this, index] { work(index); });
+      }
+      task_ = &task;
+      parts_ = parts;
+      unfinished_.store(parts - 1, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    task(0);
+    spin_until([&] { return unfinished_.load(std::memory_order_acquire) == 0; });
+    std::unique_lock lock(mutex_);
+    finished_.wait(lock, [&] { return unfinished_.load(std::memory_order_acquire) == 0; });
+  }
+
+  ~WorkerPool() {
+    {
+      const std::lock_guard lock(mutex_);
+      stopping_ = true;
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_.notify_all();
+    workers_.clear();  // joins
+  }
+
+ private:
+  WorkerPool() = default;
+
+  template <class Ready>
+  static bool spin_until(Ready ready) {
+    constexpr auto spin_time = std::chrono::microseconds(50);
+    const auto give_up = std::chrono::steady_clock::now() + spin_time;
+    for (int round = 0;; ++round) {
+      if (ready()) return true;
+      if (round % 64 == 63 && std::chrono::steady_clock::now() > give_up) return false;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+  }
+
+  void work(int index) {
+    std::uint64_t seen = 0;
+    for (;;) {
+      spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
+      const std::function<void(int)>* task = nullptr;
+      {
+        // The generation, the part count and the task are read together, so that a worker late
+        // for one loop joins the next one whole rather than half of each.
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return generation_.load(std::memory_order_relaxed) != seen; });
+        seen = generation_.load(std::memory_order_relaxed);
+        if (stopping_) return;
+        if (index < parts_) task = task_;
+      }
+      if (!task) continue;
+      (*task)(index);
+      if (unfinished_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        const std::lock_guard lock(mutex_);  // the caller may be between its check and its wait
+        finished_.notify_one();
+      }
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_, finished_;
+  const std::function<void(int)>* task_ = nullptr;
+  int parts_ = 0;
+  bool stopping_ = false;
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<int> unfinished_{0};
+  std::vector<std::jthread> workers_;  // last: joined before the members they use are destroyed
+};
+
+}  // namespace
 
 void parallel_for(std::int64_t count, int parts, const std::function<void(std::int64_t, std::int64_t, int)>& body) {
   parts = int(std::min<std::int64_t>(parts, count));
@@ -26,25 +122,20 @@ void parallel_for(std::int64_t count, int parts, const std::function<void(std::i
     ~BlasThreads() { openblas_set_num_threads(saved); }
   } single_threaded_blas;
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
-  const auto slice = [&](int part) {
+  WorkerPool::instance().run(parts, [&](int part) {
     try {
       body(count * part / parts, count * (part + 1) / parts, part);
     } catch (...) {
       errors[std::size_t(part)] = std::current_exception();
     }
-  };
-  {
-    std::vector<std::jthread> workers;  // joined on every way out of this scope
-    for (int part = 1; part < parts; ++part) workers.emplace_back(slice, part);
-    slice(0);
-  }
+  });
   for (const auto& error : errors)
     if (error) std::rethrow_exception(error);
 }
 
 int worthwhile_parts(std::int64_t count, double flops) {
-  // A thread costs some tens of microseconds to start: below a few MFLOP it is not worth it.
-  constexpr double smallest_parallel_flops = 4e6;
+  // Waking a pooled worker costs a few microseconds: below a couple of megaflops it is not worth it.
+  constexpr double smallest_parallel_flops = 2e6;
   if (count < 2 || flops < smallest_parallel_flops) return 1;
   return std::max(1, num_threads());
 }
