@@ -11,6 +11,7 @@
 #include <minidl/core/kernels/conv1d.hpp>
 
 #include <minidl/core/kernels/blas.hpp>
+#include <minidl/core/kernels/conv1d_tiles.hpp>
 #include <minidl/core/kernels/kernels.hpp>
 #include <minidl/core/kernels/parallel.hpp>
 
@@ -149,6 +150,11 @@ Tensor conv1d_forward(const Tensor& x_in, const Tensor& kernel_in, const Tensor&
   const std::int64_t depth = g.kernel_size * group_channels, width = g.kernel_size * g.channels;
   Tensor y = Tensor::empty({g.batch, out_length, g.filters}, x.dtype());
   const Tensor packed_bias = bias.defined() ? bias.contiguous() : Tensor();
+  if (conv1d_tiles_apply(g, x.dtype())) {
+    conv1d_forward_tiles(x.data<float>(), kernel.data<float>(), packed_bias.defined() ? packed_bias.data<float>() : nullptr, g,
+                         worthwhile_parts(g.batch, pass_flops(g)), y.data<float>());
+    return y;
+  }
   dispatch(x.dtype(), [&]<class T>() {
     const T* w = kernel.data<T>();
     parallel_for(g.batch, worthwhile_parts(g.batch, pass_flops(g)), [&](std::int64_t first, std::int64_t last, int) {

@@ -1,0 +1,24 @@
+#pragma once
+// The float32 forward convolution as register tiles, on CPUs with AVX-512. Internal to the kernels.
+//
+// BLAS needs each operand as a matrix whose rows do not overlap, so a convolution through it
+// either copies windows into an im2col matrix or splits into one gemm per tap, accumulated in
+// memory; either way BLAS also packs its operands on every call. A tile of output steps × 16 or
+// 32 filters instead stays in registers across all taps and channels, reading the windows where
+// they lie in x and the kernel's rows where they lie in the kernel: nothing is copied, y is
+// written once. Steps whose window reaches into the padding read from a small zero-padded copy
+// of the input's ends.
+#include <minidl/core/kernels/conv1d.hpp>
+
+namespace minidl::kernels {
+
+// Whether the tiles compute this convolution: float32, filters per group a multiple of 16, and a
+// CPU with AVX-512 (elsewhere the BLAS path does).
+bool conv1d_tiles_apply(const Conv1dGeometry& geometry, DType dtype);
+
+// y = conv1d(x, kernel) + bias (bias null: none), split over the batch into `parts` (see
+// parallel_for); see conv1d_forward.
+void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& geometry, int parts,
+                          float* y);
+
+}  // namespace minidl::kernels
