@@ -117,7 +117,7 @@ bool conv1d_tiles_apply(const Conv1dGeometry& g, DType dtype) {
   // the padding (Keras's never exceeds the receptive field) do.
   const std::int64_t span = (g.kernel_size - 1) * g.dilation;
   return cpu_has_avx512 && dtype == DType::float32 && (g.filters / g.groups) % vector_floats == 0 && span <= g.length &&
-         g.pad_left <= span && g.pad_right <= span;
+         g.pad_left >= 0 && g.pad_right >= 0 && g.pad_left <= span && g.pad_right <= span;
 }
 
 void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& g, int parts,
