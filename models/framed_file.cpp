@@ -16,7 +16,7 @@ constexpr std::size_t magic_size = 8;
 // Deep enough for any model's config; deeper nesting only serves to exhaust the stack.
 constexpr int deepest_header = 64;
 
-struct Reader {
+struct UnframeContext {
   const std::string& path;
   std::string_view reader, kind;
 
@@ -39,7 +39,7 @@ std::string frame(std::string_view magic, const Json& header, const std::string&
 
 FramedFile unframe(const std::string& bytes, std::string_view magic, const std::string& path, std::string_view reader,
                    std::string_view kind) {
-  const Reader read{path, reader, kind};
+  const UnframeContext read{path, reader, kind};
   if (bytes.size() < magic_size + sizeof(std::uint64_t)) read.fail("truncated before the config");
   const std::string_view found(bytes.data(), magic_size);
   if (found != magic) {

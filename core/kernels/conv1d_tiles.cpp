@@ -14,7 +14,7 @@ namespace minidl::kernels {
 namespace {
 
 // 16 floats: one AVX-512 register. aligned(4): rows of y and of the kernel are float-aligned only.
-using Vector = float __attribute__((vector_size(64), aligned(4)));
+using Vector16 = float __attribute__((vector_size(64), aligned(4)));
 constexpr std::int64_t vector_floats = 16;
 // 8 rows × 2 vectors of sums, with the kernel's 2 vectors and a broadcast, fit the 32 registers
 // with room to spare; more rows measured no faster.
@@ -22,55 +22,66 @@ constexpr int tile_rows = 8;
 
 // All 16 lanes `value`: one vbroadcastss (GCC builds a vector initializer lane by lane, and
 // 0 + value costs an add, for −0's sake).
-__attribute__((target("avx512f"))) inline Vector broadcast(float value) { return Vector(_mm512_set1_ps(value)); }
+__attribute__((target("avx512f"))) inline Vector16 broadcast16(float value) { return Vector16(_mm512_set1_ps(value)); }
 
-// One tile: `Rows` output steps × 16·`Vectors` filters.
-struct Tile {
-  const float* window;        // the first row's window, at its first tap and its group's first channel
-  std::int64_t row_stride;    // floats between consecutive rows' windows: stride · channels
+// One tile: `Rows` × 16·`Vectors` sums, each over taps × depth products of a broadcast scalar
+// and a vector:
+//   out[i] (+)= bias + Σ_tap Σ_k scalars[i·row_stride + tap·tap_stride + k·depth_stride]
+//                                · vectors[(tap·depth + k)·vector_stride …+16·Vectors]
+// The forward pass: rows are output steps, scalars the input windows, vectors the kernel's rows.
+// The kernel gradient: rows are kernel rows (tap, channel), k the output steps, scalars the
+// input, vectors the output gradient's rows.
+struct RegisterTile {
+  const float* scalars;
+  std::int64_t row_stride;
   std::int64_t taps;
-  std::int64_t tap_stride;    // floats between a window's taps: dilation · channels
-  std::int64_t depth;         // channels read per tap
-  const float* kernel;        // its row for tap j, channel c at kernel + (j · depth + c) · kernel_stride
-  std::int64_t kernel_stride;
-  const float* bias;          // or null
-  float* y;
-  std::int64_t y_stride;
+  std::int64_t tap_stride;
+  std::int64_t depth;
+  std::int64_t depth_stride;
+  const float* vectors;
+  std::int64_t vector_stride;
+  const float* bias;  // or null
+  bool accumulate;    // add to out rather than overwrite it
+  float* out;
+  std::int64_t out_stride;
 };
 
 template <int Rows, int Vectors>
-__attribute__((target("avx512f,fma"))) void compute_tile(const Tile& tile) {
-  Vector sums[Rows][Vectors];
+__attribute__((target("avx512f,fma"))) void compute_tile(const RegisterTile& tile) {
+  Vector16 sums[Rows][Vectors];
 #pragma GCC unroll 4
   for (int v = 0; v < Vectors; ++v) {
-    Vector start{};
-    if (tile.bias) std::memcpy(&start, tile.bias + v * vector_floats, sizeof(Vector));
+    Vector16 start{};
+    if (tile.bias) std::memcpy(&start, tile.bias + v * vector_floats, sizeof(Vector16));
 #pragma GCC unroll 16
-    for (int row = 0; row < Rows; ++row) sums[row][v] = start;
+    for (int row = 0; row < Rows; ++row) {
+      if (tile.accumulate) std::memcpy(&sums[row][v], tile.out + row * tile.out_stride + v * vector_floats, sizeof(Vector16));
+      else sums[row][v] = start;
+    }
   }
   for (std::int64_t tap = 0; tap < tile.taps; ++tap) {
-    const float* window = tile.window + tap * tile.tap_stride;
-    const float* kernel = tile.kernel + tap * tile.depth * tile.kernel_stride;
-    for (std::int64_t channel = 0; channel < tile.depth; ++channel) {
-      Vector weights[Vectors];
+    const float* scalars = tile.scalars + tap * tile.tap_stride;
+    const float* vectors = tile.vectors + tap * tile.depth * tile.vector_stride;
+    for (std::int64_t k = 0; k < tile.depth; ++k, scalars += tile.depth_stride, vectors += tile.vector_stride) {
+      Vector16 factors[Vectors];
 #pragma GCC unroll 4
-      for (int v = 0; v < Vectors; ++v)
-        std::memcpy(&weights[v], kernel + channel * tile.kernel_stride + v * vector_floats, sizeof(Vector));
+      for (int v = 0; v < Vectors; ++v) std::memcpy(&factors[v], vectors + v * vector_floats, sizeof(Vector16));
 #pragma GCC unroll 16
       for (int row = 0; row < Rows; ++row) {
-        const Vector input = broadcast(window[row * tile.row_stride + channel]);
+        const Vector16 scalar = broadcast16(scalars[row * tile.row_stride]);
 #pragma GCC unroll 4
-        for (int v = 0; v < Vectors; ++v) sums[row][v] += input * weights[v];
+        for (int v = 0; v < Vectors; ++v) sums[row][v] += scalar * factors[v];
       }
     }
   }
 #pragma GCC unroll 16
   for (int row = 0; row < Rows; ++row)
 #pragma GCC unroll 4
-    for (int v = 0; v < Vectors; ++v) std::memcpy(tile.y + row * tile.y_stride + v * vector_floats, &sums[row][v], sizeof(Vector));
+    for (int v = 0; v < Vectors; ++v)
+      std::memcpy(tile.out + row * tile.out_stride + v * vector_floats, &sums[row][v], sizeof(Vector16));
 }
 
-using TileFunction = void (*)(const Tile&);
+using TileFunction = void (*)(const RegisterTile&);
 
 template <int Vectors, std::size_t... RowsLessOne>
 constexpr std::array<TileFunction, tile_rows> tiles_of_width(std::index_sequence<RowsLessOne...>) {
@@ -94,19 +105,67 @@ Interior interior_steps(const Conv1dGeometry& g) {
   return {first, last};
 }
 
-// Input steps [first_input, first_input + rows) of one batch element, zeros outside [0, length).
-void copy_padded(const float* x, const Conv1dGeometry& g, std::int64_t first_input, std::int64_t rows, float* target) {
-  for (std::int64_t row = 0; row < rows; ++row) {
-    const std::int64_t position = first_input + row;
-    float* destination = target + row * g.channels;
-    if (position < 0 || position >= g.length) std::fill(destination, destination + g.channels, 0.0f);
-    else std::memcpy(destination, x + position * g.channels, std::size_t(g.channels) * sizeof(float));
-  }
-}
-
 // Input rows the windows of output steps [first, last) span.
 std::int64_t span_rows(const Conv1dGeometry& g, std::int64_t first, std::int64_t last) {
   return last > first ? (last - 1 - first) * g.stride + (g.kernel_size - 1) * g.dilation + 1 : 0;
+}
+
+// A batch element's input as the windows of its output steps see it: x itself for the steps
+// whose windows lie inside, zero-padded copies of its two ends for the steps at either end.
+class PaddedWindows {
+ public:
+  explicit PaddedWindows(const Conv1dGeometry& g)
+      : g_(g),
+        interior_(interior_steps(g)),
+        left_rows_(span_rows(g, 0, interior_.first)),
+        ends_(std::size_t((left_rows_ + span_rows(g, interior_.last, g.output_length())) * g.channels)) {}
+
+  // Calls visit(window, first, last) on each range of output steps [first, last) that share an
+  // addressing: `window` is where step first's window starts, the next step's s·C floats on.
+  template <class Visit>
+  void for_each_range(const float* x, Visit visit) {
+    float* const right_end = ends_.data() + left_rows_ * g_.channels;
+    copy_padded(x, -g_.pad_left, left_rows_, ends_.data());
+    copy_padded(x, interior_.last * g_.stride - g_.pad_left, span_rows(g_, interior_.last, g_.output_length()), right_end);
+    if (interior_.first > 0) visit(static_cast<const float*>(ends_.data()), std::int64_t{0}, interior_.first);
+    if (interior_.first < interior_.last)
+      visit(x + (interior_.first * g_.stride - g_.pad_left) * g_.channels, interior_.first, interior_.last);
+    if (interior_.last < g_.output_length()) visit(static_cast<const float*>(right_end), interior_.last, g_.output_length());
+  }
+
+ private:
+  // Input steps [first_input, first_input + rows), zeros outside [0, length).
+  void copy_padded(const float* x, std::int64_t first_input, std::int64_t rows, float* target) const {
+    for (std::int64_t row = 0; row < rows; ++row) {
+      const std::int64_t position = first_input + row;
+      float* destination = target + row * g_.channels;
+      if (position < 0 || position >= g_.length) std::fill(destination, destination + g_.channels, 0.0f);
+      else std::memcpy(destination, x + position * g_.channels, std::size_t(g_.channels) * sizeof(float));
+    }
+  }
+
+  const Conv1dGeometry& g_;
+  Interior interior_;
+  std::int64_t left_rows_;
+  std::vector<float> ends_;
+};
+
+// A tile's filters: 32 (or 16) of one group.
+struct FilterBlock {
+  std::int64_t group, column, vectors;
+};
+
+std::vector<FilterBlock> filter_blocks(const Conv1dGeometry& g) {
+  const std::int64_t group_filters = g.filters / g.groups;
+  std::vector<FilterBlock> blocks;
+  for (std::int64_t group = 0; group < g.groups; ++group)
+    for (std::int64_t filter = 0; filter < group_filters; filter += 2 * vector_floats)
+      blocks.push_back({group, group * group_filters + filter, std::min(2 * vector_floats, group_filters - filter) / vector_floats});
+  return blocks;
+}
+
+void run_tile(const RegisterTile& tile, std::int64_t rows, std::int64_t vectors) {
+  tile_functions[std::size_t(vectors - 1)][std::size_t(rows - 1)](tile);
 }
 
 }  // namespace
@@ -123,73 +182,104 @@ bool conv1d_tiles_apply(const Conv1dGeometry& g, DType dtype) {
 void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& g, int parts,
                           float* y) {
   const std::int64_t steps = g.output_length();
-  const std::int64_t group_channels = g.channels / g.groups, group_filters = g.filters / g.groups;
+  const std::int64_t group_channels = g.channels / g.groups;
   const std::int64_t kernel_rows = g.kernel_size * group_channels;
-  // A tile's filters: 32 (or 16) of one group. With more than one such block, the kernel's
-  // columns for one block lie 4·filters bytes apart, on few cache sets: each block is then
-  // copied out whole, so that a tile reads its kernel in order.
-  struct Block {
-    std::int64_t channel, column, vectors;
-    const float* kernel;
-  };
-  std::vector<Block> blocks;
-  const bool pack = g.filters > 2 * vector_floats;
+  const auto blocks = filter_blocks(g);
+  // With more than one block, a block's columns of the kernel lie 4·filters bytes apart, on few
+  // cache sets: each block is then copied out whole, so that a tile reads its kernel in order.
+  const bool pack = blocks.size() > 1;
   std::vector<float> packed_kernel(pack ? std::size_t(kernel_rows * g.filters) : 0);
-  for (std::int64_t group = 0, offset = 0; group < g.groups; ++group)
-    for (std::int64_t filter = 0; filter < group_filters; filter += 2 * vector_floats) {
-      const std::int64_t width = std::min(2 * vector_floats, group_filters - filter);
-      const std::int64_t column = group * group_filters + filter;
-      if (pack)
-        for (std::int64_t row = 0; row < kernel_rows; ++row)
-          std::memcpy(packed_kernel.data() + offset + row * width, kernel + row * g.filters + column,
-                      std::size_t(width) * sizeof(float));
-      blocks.push_back({group * group_channels, column, width / vector_floats, pack ? packed_kernel.data() + offset : kernel + column});
-      offset += kernel_rows * width;
-    }
-  const Interior interior = interior_steps(g);
-  const std::int64_t left_rows = span_rows(g, 0, interior.first), right_rows = span_rows(g, interior.last, steps);
+  std::vector<const float*> block_kernels;
+  for (std::int64_t offset = 0; const FilterBlock& block : blocks) {
+    const std::int64_t width = block.vectors * vector_floats;
+    if (pack)
+      for (std::int64_t row = 0; row < kernel_rows; ++row)
+        std::memcpy(packed_kernel.data() + offset + row * width, kernel + row * g.filters + block.column,
+                    std::size_t(width) * sizeof(float));
+    block_kernels.push_back(pack ? packed_kernel.data() + offset : kernel + block.column);
+    offset += kernel_rows * width;
+  }
   // With dilation 1 and one group, a window's taps are consecutive in x: one long tap.
   const bool one_tap = g.dilation == 1 && g.groups == 1;
   parallel_for(g.batch, parts, [&](std::int64_t first, std::int64_t last, int) {
-    std::vector<float> ends(std::size_t((left_rows + right_rows) * g.channels));
-    float* const left_end = ends.data();
-    float* const right_end = ends.data() + left_rows * g.channels;
-    Tile tile{.window = nullptr,
+    PaddedWindows windows(g);
+    RegisterTile tile{.scalars = nullptr,
               .row_stride = g.stride * g.channels,
               .taps = one_tap ? 1 : g.kernel_size,
               .tap_stride = g.dilation * g.channels,
-              .depth = one_tap ? g.kernel_size * g.channels : group_channels,
-              .kernel = nullptr,
-              .kernel_stride = pack ? 2 * vector_floats : g.filters,
+              .depth = one_tap ? kernel_rows : group_channels,
+              .depth_stride = 1,
+              .vectors = nullptr,
+              .vector_stride = g.filters,
               .bias = nullptr,
-              .y = nullptr,
-              .y_stride = g.filters};
+              .accumulate = false,
+              .out = nullptr,
+              .out_stride = g.filters};
     for (std::int64_t b = first; b < last; ++b) {
-      const float* xb = x + b * g.length * g.channels;
       float* yb = y + b * steps * g.filters;
-      copy_padded(xb, g, -g.pad_left, left_rows, left_end);
-      copy_padded(xb, g, interior.last * g.stride - g.pad_left, right_rows, right_end);
-      // Output steps [from, to), whose windows start at `window` (step `from`'s): tile by tile,
-      // every block of filters while the tile's input rows are in cache.
-      const auto compute_steps = [&](const float* window, std::int64_t from, std::int64_t to) {
-        for (std::int64_t step = from; step < to; step += tile_rows, window += tile_rows * tile.row_stride) {
-          const auto rows = std::min<std::int64_t>(tile_rows, to - step);
-          for (const Block& block : blocks) {
-            tile.window = window + block.channel;
-            tile.kernel = block.kernel;
-            if (pack) tile.kernel_stride = block.vectors * vector_floats;
-            tile.bias = bias ? bias + block.column : nullptr;
-            tile.y = yb + step * g.filters + block.column;
-            tile_functions[std::size_t(block.vectors - 1)][std::size_t(rows - 1)](tile);
+      // RegisterTile by tile, every block of filters while the tile's input rows are in cache.
+      windows.for_each_range(x + b * g.length * g.channels, [&](const float* window, std::int64_t from, std::int64_t to) {
+        for (std::int64_t step = from; step < to; step += tile_rows, window += tile_rows * tile.row_stride)
+          for (std::size_t i = 0; i < blocks.size(); ++i) {
+            tile.scalars = window + blocks[i].group * group_channels;
+            tile.vectors = block_kernels[i];
+            if (pack) tile.vector_stride = blocks[i].vectors * vector_floats;
+            tile.bias = bias ? bias + blocks[i].column : nullptr;
+            tile.out = yb + step * g.filters + blocks[i].column;
+            run_tile(tile, std::min<std::int64_t>(tile_rows, to - step), blocks[i].vectors);
           }
-        }
-      };
-      compute_steps(left_end, 0, interior.first);
-      if (interior.first < interior.last)
-        compute_steps(xb + (interior.first * g.stride - g.pad_left) * g.channels, interior.first, interior.last);
-      compute_steps(right_end, interior.last, steps);
+      });
     }
   });
+}
+
+void conv1d_backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeometry& g, int parts,
+                                  float* kernel_grad) {
+  const std::int64_t steps = g.output_length();
+  const std::int64_t group_channels = g.channels / g.groups;
+  const std::int64_t kernel_rows = g.kernel_size * group_channels, kernel_size = kernel_rows * g.filters;
+  const auto blocks = filter_blocks(g);
+  // The kernel's rows, as runs of consecutive channels in a window: all of them at once with
+  // dilation 1 and one group, else a tap's channels of one group.
+  const bool one_tap = g.dilation == 1 && g.groups == 1;
+  const std::int64_t run_rows = one_tap ? kernel_rows : group_channels;
+  parts = int(std::min<std::int64_t>(std::max(parts, 1), std::max<std::int64_t>(g.batch, 1)));
+  // Each part sums its own batch elements' gradient; the parts are added at the end.
+  std::vector<std::vector<float>> partial(std::size_t(parts - 1), std::vector<float>(std::size_t(kernel_size)));
+  std::fill(kernel_grad, kernel_grad + kernel_size, 0.0f);
+  parallel_for(g.batch, parts, [&](std::int64_t first, std::int64_t last, int part) {
+    float* sums = part == 0 ? kernel_grad : partial[std::size_t(part - 1)].data();
+    PaddedWindows windows(g);
+    RegisterTile tile{.scalars = nullptr,
+              .row_stride = 1,
+              .taps = 1,
+              .tap_stride = 0,
+              .depth = 0,
+              .depth_stride = g.stride * g.channels,
+              .vectors = nullptr,
+              .vector_stride = g.filters,
+              .bias = nullptr,
+              .accumulate = true,
+              .out = nullptr,
+              .out_stride = g.filters};
+    for (std::int64_t b = first; b < last; ++b) {
+      const float* gb = grad + b * steps * g.filters;
+      windows.for_each_range(x + b * g.length * g.channels, [&](const float* window, std::int64_t from, std::int64_t to) {
+        tile.depth = to - from;
+        for (const FilterBlock& block : blocks) {
+          tile.vectors = gb + from * g.filters + block.column;
+          for (std::int64_t tap = 0; tap < (one_tap ? 1 : g.kernel_size); ++tap)
+            for (std::int64_t row = 0; row < run_rows; row += tile_rows) {
+              tile.scalars = window + tap * g.dilation * g.channels + block.group * group_channels + row;
+              tile.out = sums + (tap * group_channels + row) * g.filters + block.column;
+              run_tile(tile, std::min<std::int64_t>(tile_rows, run_rows - row), block.vectors);
+            }
+        }
+      });
+    }
+  });
+  for (const auto& addend : partial)
+    for (std::int64_t i = 0; i < kernel_size; ++i) kernel_grad[i] += addend[std::size_t(i)];
 }
 
 }  // namespace minidl::kernels
