@@ -99,3 +99,23 @@ TEST_CASE("relu's SIMD loops: NaN comes through, the tail past the last full vec
   CHECK(grad[0] == 0.0f);
   CHECK(grad[18] == 0.0f);
 }
+
+TEST_CASE("relu split across threads: every element of a large tensor, forward and backward, in every part") {
+  // Past the size from which the loops split over threads, with an odd length so that the last
+  // part has a scalar tail of its own.
+  const std::int64_t n = (std::int64_t{1} << 19) + 7;
+  Generator generator(3);
+  const Tensor x = Tensor::uniform({n}, -1.0, 1.0, DType::float32, &generator).set_requires_grad();
+  const Tensor upstream = Tensor::uniform({n}, -1.0, 1.0, DType::float32, &generator);
+  const Tensor y = activations::relu(x);
+  y.backward(upstream);
+  const auto in = x.to_vector<float>(), out = y.to_vector<float>(), g = upstream.to_vector<float>();
+  const auto grad = x.grad().to_vector<float>();
+  std::int64_t wrong_values = 0, wrong_gradients = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    wrong_values += out[std::size_t(i)] != std::max(in[std::size_t(i)], 0.0f);
+    wrong_gradients += grad[std::size_t(i)] != (in[std::size_t(i)] > 0 ? g[std::size_t(i)] : 0.0f);
+  }
+  CHECK(wrong_values == 0);
+  CHECK(wrong_gradients == 0);
+}

@@ -112,3 +112,19 @@ TEST_CASE("float32 Conv1D agrees with float64 on long inputs, where the input gr
           }
   CHECK(count == 3 * 3 * 2 * 2 * 3);
 }
+
+TEST_CASE("float32 Conv1D agrees with float64 on a batch large enough to split every pass across threads") {
+  Generator generator(7);
+  for (const std::string padding : {"causal", "same"}) {
+    CAPTURE(padding);
+    // 4 × 4096 steps × 32 filters: the bias gradient, too, sums in parts.
+    check_against_float64({3, 1, 2, 1, 16, 32, 4096, padding, 4}, generator, 1e-5);
+  }
+  // Both dtypes share the bias gradient's code: here it meets a sum computed apart from it.
+  const Tensor x = Tensor::uniform({4, 4096, 16}, -1, 1, DType::float64, &generator);
+  const Tensor kernel = Tensor::uniform({3, 16, 32}, -1, 1, DType::float64, &generator);
+  const Tensor bias = Tensor::zeros({32}, DType::float64).set_requires_grad();
+  const Tensor upstream = Tensor::uniform({4, 4096, 32}, -1, 1, DType::float64, &generator);
+  const Tensor bias_grad = autograd::grad({conv1d(x, kernel, bias, {.pad_left = 2})}, {bias}, {upstream})[0];
+  CHECK(relative_difference(bias_grad, sum(upstream, {0, 1})) < 1e-12);
+}
