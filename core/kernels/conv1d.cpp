@@ -266,7 +266,9 @@ Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const C
   const std::int64_t depth = g.kernel_size * group_channels, width = g.kernel_size * g.channels;
   const Shape kernel_shape = {g.kernel_size, group_channels, g.filters};
   const int parts = worthwhile_parts(g.batch, pass_flops(g));
-  if (conv1d_tiles_apply(g, grad.dtype())) {
+  // A tile loads and stores its sums once per batch element: worth it over a few dozen steps.
+  constexpr std::int64_t fewest_tiled_steps = 32;
+  if (out_length >= fewest_tiled_steps && conv1d_tiles_apply(g, grad.dtype())) {
     Tensor kernel_grad = Tensor::empty(kernel_shape, DType::float32);
     conv1d_backward_kernel_tiles(grad.data<float>(), x.data<float>(), g, parts, kernel_grad.data<float>());
     return kernel_grad;
