@@ -201,30 +201,13 @@ Tensor conv1d_backward_input(const Tensor& grad_in, const Tensor& kernel_in, con
   const std::int64_t group_channels = g.channels / g.groups, group_filters = g.filters / g.groups;
   const std::int64_t depth = g.kernel_size * group_channels, width = g.kernel_size * g.channels;
   Tensor grad_x = Tensor::empty({g.batch, g.length, g.channels}, grad.dtype());
-  // With stride 1, the input gradient is itself a convolution: of grad with the kernel flipped
-  // along its taps and transposed within each group, padded so that it spans the input again.
-  const Conv1dGeometry flipped{.batch = g.batch, .length = out_length, .channels = g.filters, .filters = g.channels,
-                               .kernel_size = g.kernel_size, .stride = 1, .dilation = g.dilation,
-                               .pad_left = (g.kernel_size - 1) * g.dilation - g.pad_left,
-                               .pad_right = g.length - out_length + g.pad_left, .groups = g.groups};
-  // Rearranging the kernel costs about a microsecond per ten thousand weights: worth it from a
-  // thousand output steps on.
-  constexpr std::int64_t fewest_flipped_steps = 1024;
-  if (g.stride == 1 && g.batch * out_length >= fewest_flipped_steps && conv1d_tiles_apply(flipped, grad.dtype())) {
-    Tensor flipped_kernel = Tensor::empty({g.kernel_size, group_filters, g.channels}, DType::float32);
-    const float* w = kernel.data<float>();
-    float* target = flipped_kernel.data<float>();
-    for (std::int64_t j = 0; j < g.kernel_size; ++j)
-      for (std::int64_t group = 0; group < g.groups; ++group)
-        for (std::int64_t f = 0; f < group_filters; ++f) {
-          const float* source = w + j * group_channels * g.filters + group * group_filters + f;
-          float* row = target + ((g.kernel_size - 1 - j) * group_filters + f) * g.channels + group * group_channels;
-          for (std::int64_t c = 0; c < group_channels; ++c) row[c] = source[c * g.filters];
-        }
-    conv1d_forward_tiles(grad.data<float>(), target, nullptr, flipped, worthwhile_parts(g.batch, pass_flops(g)),
-                         grad_x.data<float>());
+  // The tiles rearrange the kernel first, about a microsecond per ten thousand weights: worth it
+  // from a few hundred output steps on.
+  constexpr std::int64_t fewest_tiled_steps = 256;
+  if (g.batch * out_length >= fewest_tiled_steps && grad.dtype() == DType::float32 &&
+      conv1d_backward_input_tiles(grad.data<float>(), kernel.data<float>(), g, worthwhile_parts(g.batch, pass_flops(g)),
+                                  grad_x.data<float>()))
     return grad_x;
-  }
   dispatch(grad.dtype(), [&]<class T>() {
     const T* w = kernel.data<T>();
     parallel_for(g.batch, worthwhile_parts(g.batch, pass_flops(g)), [&](std::int64_t first, std::int64_t last, int) {

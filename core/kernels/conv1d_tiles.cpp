@@ -179,9 +179,16 @@ bool conv1d_tiles_apply(const Conv1dGeometry& g, DType dtype) {
          g.pad_left >= 0 && g.pad_right >= 0 && g.pad_left <= span && g.pad_right <= span;
 }
 
-void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& g, int parts,
-                          float* y) {
-  const std::int64_t steps = g.output_length();
+namespace {
+
+// Where x's batch elements and y's rows lie: dense for a forward pass; for a phase of a strided
+// input gradient, y's rows are every stride-th input step.
+struct TileLayout {
+  std::int64_t x_batch_stride, y_row_stride, y_batch_stride;
+};
+
+void forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& g, int parts, float* y,
+                   const TileLayout& layout) {
   const std::int64_t group_channels = g.channels / g.groups;
   const std::int64_t kernel_rows = g.kernel_size * group_channels;
   const auto blocks = filter_blocks(g);
@@ -214,23 +221,101 @@ void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias
               .bias = nullptr,
               .accumulate = false,
               .out = nullptr,
-              .out_stride = g.filters};
+              .out_stride = layout.y_row_stride};
     for (std::int64_t b = first; b < last; ++b) {
-      float* yb = y + b * steps * g.filters;
+      float* yb = y + b * layout.y_batch_stride;
       // RegisterTile by tile, every block of filters while the tile's input rows are in cache.
-      windows.for_each_range(x + b * g.length * g.channels, [&](const float* window, std::int64_t from, std::int64_t to) {
+      windows.for_each_range(x + b * layout.x_batch_stride, [&](const float* window, std::int64_t from, std::int64_t to) {
         for (std::int64_t step = from; step < to; step += tile_rows, window += tile_rows * tile.row_stride)
           for (std::size_t i = 0; i < blocks.size(); ++i) {
             tile.scalars = window + blocks[i].group * group_channels;
             tile.vectors = block_kernels[i];
             if (pack) tile.vector_stride = blocks[i].vectors * vector_floats;
             tile.bias = bias ? bias + blocks[i].column : nullptr;
-            tile.out = yb + step * g.filters + blocks[i].column;
+            tile.out = yb + step * layout.y_row_stride + blocks[i].column;
             run_tile(tile, std::min<std::int64_t>(tile_rows, to - step), blocks[i].vectors);
           }
       });
     }
   });
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return -floor_div(-a, b); }
+
+}  // namespace
+
+void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& g, int parts,
+                          float* y) {
+  forward_tiles(x, kernel, bias, g, parts, y, {g.length * g.channels, g.filters, g.output_length() * g.filters});
+}
+
+bool conv1d_backward_input_tiles(const float* grad, const float* kernel, const Conv1dGeometry& g, int parts,
+                                 float* grad_x) {
+  // Input step p receives from output step t through tap j when p + pad_left = t·s + j·d. Split
+  // the input steps by phase r = (p + pad_left) mod s: phase r hears only taps j = r, r + s, …,
+  // and, written m = (p + pad_left − r) / s, step m of the phase is a stride-1 convolution of
+  // grad over those n taps (dilation d), flipped, and transposed within each group. With stride
+  // 1 that is one phase. Keras never combines strides with dilation, and the phases need one of
+  // them to be 1.
+  if (g.stride != 1 && g.dilation != 1) return false;
+  const std::int64_t steps = g.output_length();
+  const std::int64_t group_channels = g.channels / g.groups, group_filters = g.filters / g.groups;
+  struct Phase {
+    std::int64_t first_tap, first_grad_step, first_input_step;
+    Conv1dGeometry geometry;
+  };
+  std::vector<Phase> phases;
+  bool unreached_steps = false;  // a phase no tap reaches: its input steps get zeros
+  for (std::int64_t phase = 0; phase < g.stride; ++phase) {
+    const std::int64_t first = ceil_div(g.pad_left - phase, g.stride);
+    const std::int64_t last = floor_div(g.length - 1 + g.pad_left - phase, g.stride);
+    if (last < first) continue;
+    const std::int64_t taps = phase < g.kernel_size ? (g.kernel_size - phase + g.stride - 1) / g.stride : 0;
+    if (taps == 0) {
+      unreached_steps = true;
+      continue;
+    }
+    // Step m's window over grad starts at m − (taps − 1)·d; grad steps before 0 or past its end
+    // are padding, and padding the window never reaches is cut off.
+    const std::int64_t span = (taps - 1) * g.dilation;
+    std::int64_t pad_left = span - first, first_grad_step = 0, length = steps;
+    if (pad_left < 0) {
+      first_grad_step = -pad_left;
+      length -= first_grad_step;
+      pad_left = 0;
+    }
+    std::int64_t pad_right = (last - first + 1) - length - pad_left + span;
+    if (pad_right < 0) {
+      length += pad_right;
+      pad_right = 0;
+    }
+    const Conv1dGeometry geometry{.batch = g.batch, .length = length, .channels = g.filters, .filters = g.channels,
+                                  .kernel_size = taps, .stride = 1, .dilation = g.dilation, .pad_left = pad_left,
+                                  .pad_right = pad_right, .groups = g.groups};
+    if (length < 1 || geometry.output_length() != last - first + 1 || !conv1d_tiles_apply(geometry, DType::float32))
+      return false;
+    phases.push_back({phase, first_grad_step, first * g.stride + phase - g.pad_left, geometry});
+  }
+  if (unreached_steps) std::fill(grad_x, grad_x + g.batch * g.length * g.channels, 0.0f);
+  std::vector<float> flipped_kernel;
+  for (const Phase& phase : phases) {
+    const std::int64_t taps = phase.geometry.kernel_size;
+    flipped_kernel.resize(std::size_t(taps * group_filters * g.channels));
+    for (std::int64_t i = 0; i < taps; ++i) {
+      const std::int64_t tap = phase.first_tap + (taps - 1 - i) * g.stride;
+      for (std::int64_t group = 0; group < g.groups; ++group)
+        for (std::int64_t f = 0; f < group_filters; ++f) {
+          const float* source = kernel + tap * group_channels * g.filters + group * group_filters + f;
+          float* row = flipped_kernel.data() + (i * group_filters + f) * g.channels + group * group_channels;
+          for (std::int64_t c = 0; c < group_channels; ++c) row[c] = source[c * g.filters];
+        }
+    }
+    forward_tiles(grad + phase.first_grad_step * g.filters, flipped_kernel.data(), nullptr, phase.geometry, parts,
+                  grad_x + phase.first_input_step * g.channels,
+                  {steps * g.filters, g.stride * g.channels, g.length * g.channels});
+  }
+  return true;
 }
 
 void conv1d_backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeometry& g, int parts,

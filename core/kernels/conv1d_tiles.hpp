@@ -1,6 +1,6 @@
 #pragma once
-// The float32 convolution's forward pass and kernel gradient as register tiles, on CPUs with
-// AVX-512. Internal to the kernels.
+// The float32 convolution's forward pass and its gradients for the input and the kernel as
+// register tiles, on CPUs with AVX-512. Internal to the kernels.
 //
 // BLAS needs each operand as a matrix whose rows do not overlap, so a convolution through it
 // either copies windows into an im2col matrix or splits into one gemm per tap, accumulated in
@@ -21,6 +21,10 @@ bool conv1d_tiles_apply(const Conv1dGeometry& geometry, DType dtype);
 // parallel_for); see conv1d_forward.
 void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& geometry, int parts,
                           float* y);
+// The input gradient (batch, length, channels) from grad (batch, output_length, filters); see
+// conv1d_backward_input. Returns false, having written nothing, where the tiles cannot compute it.
+bool conv1d_backward_input_tiles(const float* grad, const float* kernel, const Conv1dGeometry& geometry, int parts,
+                                 float* grad_x);
 // The kernel gradient (kernel_size, channels / groups, filters), from grad (batch, output_length,
 // filters) and x; see conv1d_backward_kernel.
 void conv1d_backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeometry& geometry, int parts,
