@@ -62,13 +62,14 @@ __attribute__((target("avx512f,fma"))) void compute_tile(const RegisterTile& til
   for (std::int64_t tap = 0; tap < tile.taps; ++tap) {
     const float* scalars = tile.scalars + tap * tile.tap_stride;
     const float* vectors = tile.vectors + tap * tile.depth * tile.vector_stride;
-    for (std::int64_t k = 0; k < tile.depth; ++k, scalars += tile.depth_stride, vectors += tile.vector_stride) {
+    for (std::int64_t k = 0; k < tile.depth; ++k) {
       Vector16 factors[Vectors];
 #pragma GCC unroll 4
-      for (int v = 0; v < Vectors; ++v) std::memcpy(&factors[v], vectors + v * vector_floats, sizeof(Vector16));
+      for (int v = 0; v < Vectors; ++v)
+        std::memcpy(&factors[v], vectors + k * tile.vector_stride + v * vector_floats, sizeof(Vector16));
 #pragma GCC unroll 16
       for (int row = 0; row < Rows; ++row) {
-        const Vector16 scalar = broadcast16(scalars[row * tile.row_stride]);
+        const Vector16 scalar = broadcast16(scalars[k * tile.depth_stride + row * tile.row_stride]);
 #pragma GCC unroll 4
         for (int v = 0; v < Vectors; ++v) sums[row][v] += scalar * factors[v];
       }
@@ -226,9 +227,9 @@ void forward_tiles(const float* x, const float* kernel, const float* bias, const
       float* yb = y + b * layout.y_batch_stride;
       // RegisterTile by tile, every block of filters while the tile's input rows are in cache.
       windows.for_each_range(x + b * layout.x_batch_stride, [&](const float* window, std::int64_t from, std::int64_t to) {
-        for (std::int64_t step = from; step < to; step += tile_rows, window += tile_rows * tile.row_stride)
+        for (std::int64_t step = from; step < to; step += tile_rows)
           for (std::size_t i = 0; i < blocks.size(); ++i) {
-            tile.scalars = window + blocks[i].group * group_channels;
+            tile.scalars = window + (step - from) * tile.row_stride + blocks[i].group * group_channels;
             tile.vectors = block_kernels[i];
             if (pack) tile.vector_stride = blocks[i].vectors * vector_floats;
             tile.bias = bias ? bias + blocks[i].column : nullptr;

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <pthread.h>
 #include <thread>
 #include <vector>
 
@@ -21,9 +22,17 @@ namespace {
 // spins briefly, so that the next loop of a step finds it awake, then sleeps.
 class WorkerPool {
  public:
+  // The process's pool, never destroyed: its idle workers end with the process. A forked child
+  // has none of its parent's threads, and its copy of the pool's condition variables may count
+  // waiters that do not exist there (destroying or notifying them could hang): the child leaves
+  // that copy untouched and starts a pool of its own.
   static WorkerPool& instance() {
-    static WorkerPool pool;
-    return pool;
+    static WorkerPool* pool = (pthread_atfork(nullptr, nullptr, [] { forked = true; }), new WorkerPool(nullptr));
+    if (forked) {
+      forked = false;
+      pool = new WorkerPool(pool);
+    }
+    return *pool;
   }
 
   // Runs task(part) for every part in [0, parts): part 0 in the caller, the others on workers.
@@ -46,18 +55,10 @@ class WorkerPool {
     finished_.wait(lock, [&] { return unfinished_.load(std::memory_order_acquire) == 0; });
   }
 
-  ~WorkerPool() {
-    {
-      const std::lock_guard lock(mutex_);
-      stopping_ = true;
-      generation_.fetch_add(1, std::memory_order_release);
-    }
-    wake_.notify_all();
-    workers_.clear();  // joins
-  }
-
  private:
-  WorkerPool() = default;
+  explicit WorkerPool(const WorkerPool* parents) : parents_(parents) {}
+
+  static inline bool forked = false;
 
   template <class Ready>
   static bool spin_until(Ready ready) {
@@ -83,7 +84,6 @@ class WorkerPool {
         std::unique_lock lock(mutex_);
         wake_.wait(lock, [&] { return generation_.load(std::memory_order_relaxed) != seen; });
         seen = generation_.load(std::memory_order_relaxed);
-        if (stopping_) return;
         if (index < parts_) task = task_;
       }
       if (!task) continue;
@@ -99,17 +99,20 @@ class WorkerPool {
   std::condition_variable wake_, finished_;
   const std::function<void(int)>* task_ = nullptr;
   int parts_ = 0;
-  bool stopping_ = false;
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<int> unfinished_{0};
-  std::vector<std::jthread> workers_;  // last: joined before the members they use are destroyed
+  std::vector<std::jthread> workers_;
+  [[maybe_unused]] const WorkerPool* parents_;  // in a forked child, the parent's pool: kept, never touched
 };
+
+// Whether this thread runs a part of a parallel region: a parallel_for inside one runs serially.
+thread_local bool inside_region = false;
 
 }  // namespace
 
 void parallel_for(std::int64_t count, int parts, const std::function<void(std::int64_t, std::int64_t, int)>& body) {
   parts = int(std::min<std::int64_t>(parts, count));
-  if (parts <= 1) {
+  if (parts <= 1 || inside_region) {
     body(0, count, 0);
     return;
   }
@@ -123,11 +126,13 @@ void parallel_for(std::int64_t count, int parts, const std::function<void(std::i
   } single_threaded_blas;
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
   WorkerPool::instance().run(parts, [&](int part) {
+    inside_region = true;
     try {
       body(count * part / parts, count * (part + 1) / parts, part);
     } catch (...) {
       errors[std::size_t(part)] = std::current_exception();
     }
+    inside_region = false;
   });
   for (const auto& error : errors)
     if (error) std::rethrow_exception(error);
