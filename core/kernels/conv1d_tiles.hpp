@@ -4,8 +4,8 @@
 //
 // BLAS needs each operand as a matrix whose rows do not overlap, so a convolution through it
 // either copies windows into an im2col matrix or splits into one gemm per tap, accumulated in
-// memory; either way BLAS also packs its operands on every call. A tile of output steps × 16 or
-// 32 filters instead stays in registers across all taps and channels, reading the windows where
+// memory; either way BLAS also packs its operands on every call. A tile of output steps × up to
+// 64 filters instead stays in registers across all taps and channels, reading the windows where
 // they lie in x and the kernel's rows where they lie in the kernel: nothing is copied, y is
 // written once. Steps whose window reaches into the padding read from a small zero-padded copy
 // of the input's ends.
