@@ -18,7 +18,6 @@
 #include <minidl/core/kernels/conv1d_tiles.hpp>
 #include <minidl/core/kernels/kernels.hpp>
 #include <minidl/core/kernels/parallel.hpp>
-#include <minidl/core/threads.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -251,18 +250,13 @@ Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const C
   const int parts = worthwhile_parts(g.batch, pass_flops(g));
   // A tile loads and stores its sums once per batch element: worth it over a few dozen steps.
   constexpr std::int64_t fewest_tiled_steps = 32;
+  Tensor kernel_grad = Tensor::empty(kernel_shape, grad.dtype());
   if (out_length >= fewest_tiled_steps && conv1d_tiles_apply(g, grad.dtype())) {
-    Tensor kernel_grad = Tensor::empty(kernel_shape, DType::float32);
     conv1d_backward_kernel_tiles(grad.data<float>(), x.data<float>(), g, parts, kernel_grad.data<float>());
     return kernel_grad;
   }
-  // Each thread sums its own batch elements' kernel gradient; the parts are added at the end.
-  std::vector<Tensor> partial;
-  for (int part = 0; part < std::min<std::int64_t>(parts, g.batch); ++part) partial.push_back(Tensor::zeros(kernel_shape, grad.dtype()));
-  if (partial.empty()) return Tensor::zeros(kernel_shape, grad.dtype());
   dispatch(grad.dtype(), [&]<class T>() {
-    parallel_for(g.batch, parts, [&](std::int64_t first, std::int64_t last, int part) {
-      T* dk = partial[std::size_t(part)].data<T>();
+    parallel_sum(kernel_grad.data<T>(), kernel_grad.size(), g.batch, parts, [&](std::int64_t first, std::int64_t last, T* dk) {
       const std::int64_t chunk = chunk_steps(g, sizeof(T));
       const Tensor columns = direct(g) ? Tensor() : Tensor::empty({chunk, width}, grad.dtype());
       for (std::int64_t b = first; b < last; ++b) {
@@ -285,37 +279,26 @@ Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const C
         }
       }
     });
-    T* total = partial[0].data<T>();
-    for (std::size_t part = 1; part < partial.size(); ++part) {
-      const T* addend = partial[part].data<T>();
-      for (std::int64_t i = 0; i < partial[0].size(); ++i) total[i] += addend[i];
-    }
   });
-  return partial[0];
+  return kernel_grad;
 }
 
 Tensor conv1d_backward_bias(const Tensor& grad_in, const Conv1dGeometry& g) {
   const Tensor grad = grad_in.contiguous();
-  Tensor grad_bias = Tensor::zeros({g.filters}, grad.dtype());
+  Tensor grad_bias = Tensor::empty({g.filters}, grad.dtype());
   const std::int64_t rows = g.batch * g.output_length();
-  // A pass over memory: a second thread pays from a few hundred thousand values on.
-  const int parts = rows * g.filters < (std::int64_t{1} << 18) ? 1 : num_threads();
   dispatch(grad.dtype(), [&]<class T>() {
     using Batch = xsimd::batch<T>;
     const auto whole = g.filters / std::int64_t(Batch::size) * std::int64_t(Batch::size);
-    // Each part sums its own rows; the parts are added at the end.
-    std::vector<std::vector<T>> partial(std::size_t(std::max(parts, 1)), std::vector<T>(std::size_t(g.filters)));
-    parallel_for(rows, parts, [&](std::int64_t first, std::int64_t last, int part) {
-      T* total = partial[std::size_t(part)].data();
-      for (const T* row = grad.data<T>() + first * g.filters; row != grad.data<T>() + last * g.filters; row += g.filters) {
-        for (std::int64_t f = 0; f < whole; f += Batch::size)
-          (Batch::load_unaligned(total + f) + Batch::load_unaligned(row + f)).store_unaligned(total + f);
-        for (std::int64_t f = whole; f < g.filters; ++f) total[f] += row[f];
-      }
-    });
-    T* result = grad_bias.data<T>();
-    for (const auto& addend : partial)
-      for (std::int64_t f = 0; f < g.filters; ++f) result[f] += addend[std::size_t(f)];
+    parallel_sum(grad_bias.data<T>(), g.filters, rows, memory_pass_parts(rows * g.filters),
+                 [&](std::int64_t first, std::int64_t last, T* total) {
+                   for (const T* row = grad.data<T>() + first * g.filters; row != grad.data<T>() + last * g.filters;
+                        row += g.filters) {
+                     for (std::int64_t f = 0; f < whole; f += Batch::size)
+                       (Batch::load_unaligned(total + f) + Batch::load_unaligned(row + f)).store_unaligned(total + f);
+                     for (std::int64_t f = whole; f < g.filters; ++f) total[f] += row[f];
+                   }
+                 });
   });
   return grad_bias;
 }

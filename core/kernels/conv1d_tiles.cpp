@@ -185,19 +185,6 @@ void run_tile(const RegisterTile& tile, std::int64_t rows, std::int64_t vectors)
   tile_functions[std::size_t(vectors - 1)][std::size_t(rows - 1)](tile);
 }
 
-}  // namespace
-
-bool conv1d_tiles_apply(const Conv1dGeometry& g, DType dtype) {
-  static const bool cpu_has_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-  // The padded copies of the ends stay within about twice the input when the receptive field and
-  // the padding (Keras's never exceeds the receptive field) do.
-  const std::int64_t span = (g.kernel_size - 1) * g.dilation;
-  return cpu_has_avx512 && dtype == DType::float32 && (g.filters / g.groups) % vector_floats == 0 && span <= g.length &&
-         g.pad_left >= 0 && g.pad_right >= 0 && g.pad_left <= span && g.pad_right <= span;
-}
-
-namespace {
-
 // Where x's batch elements and y's rows lie: dense for a forward pass; for a phase of a strided
 // input gradient, y's rows are every stride-th input step.
 struct TileLayout {
@@ -229,20 +216,20 @@ void forward_tiles(const float* x, const float* kernel, const float* bias, const
   parallel_for(g.batch, parts, [&](std::int64_t first, std::int64_t last, int) {
     PaddedWindows windows(g);
     RegisterTile tile{.scalars = nullptr,
-              .row_stride = g.stride * g.channels,
-              .taps = one_tap ? 1 : g.kernel_size,
-              .tap_stride = g.dilation * g.channels,
-              .depth = one_tap ? kernel_rows : group_channels,
-              .depth_stride = 1,
-              .vectors = nullptr,
-              .vector_stride = g.filters,
-              .bias = nullptr,
-              .accumulate = false,
-              .out = nullptr,
-              .out_stride = layout.y_row_stride};
+                      .row_stride = g.stride * g.channels,
+                      .taps = one_tap ? 1 : g.kernel_size,
+                      .tap_stride = g.dilation * g.channels,
+                      .depth = one_tap ? kernel_rows : group_channels,
+                      .depth_stride = 1,
+                      .vectors = nullptr,
+                      .vector_stride = g.filters,
+                      .bias = nullptr,
+                      .accumulate = false,
+                      .out = nullptr,
+                      .out_stride = layout.y_row_stride};
     for (std::int64_t b = first; b < last; ++b) {
       float* yb = y + b * layout.y_batch_stride;
-      // RegisterTile by tile, every block of filters while the tile's input rows are in cache.
+      // Tile by tile, every block of filters while the tile's input rows are in cache.
       windows.for_each_range(x + b * layout.x_batch_stride, [&](const float* window, std::int64_t from, std::int64_t to) {
         for (std::int64_t step = from; step < to; step += rows)
           for (std::size_t i = 0; i < blocks.size(); ++i) {
@@ -262,6 +249,15 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b :
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return -floor_div(-a, b); }
 
 }  // namespace
+
+bool conv1d_tiles_apply(const Conv1dGeometry& g, DType dtype) {
+  static const bool cpu_has_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+  // The padded copies of the ends stay within about twice the input when the receptive field and
+  // the padding (Keras's never exceeds the receptive field) do.
+  const std::int64_t span = (g.kernel_size - 1) * g.dilation;
+  return cpu_has_avx512 && dtype == DType::float32 && (g.filters / g.groups) % vector_floats == 0 && span <= g.length &&
+         g.pad_left >= 0 && g.pad_right >= 0 && g.pad_left <= span && g.pad_right <= span;
+}
 
 void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& g, int parts,
                           float* y) {
@@ -340,32 +336,27 @@ void conv1d_backward_kernel_tiles(const float* grad, const float* x, const Conv1
                                   float* kernel_grad) {
   const std::int64_t steps = g.output_length();
   const std::int64_t group_channels = g.channels / g.groups;
-  const std::int64_t kernel_rows = g.kernel_size * group_channels, kernel_size = kernel_rows * g.filters;
+  const std::int64_t kernel_rows = g.kernel_size * group_channels;
   const auto blocks = filter_blocks(g);
   const std::int64_t rows = tile_rows_for(blocks);
   // The kernel's rows, as runs of consecutive channels in a window: all of them at once with
   // dilation 1 and one group, else a tap's channels of one group.
   const bool one_tap = g.dilation == 1 && g.groups == 1;
   const std::int64_t run_rows = one_tap ? kernel_rows : group_channels;
-  parts = int(std::min<std::int64_t>(std::max(parts, 1), std::max<std::int64_t>(g.batch, 1)));
-  // Each part sums its own batch elements' gradient; the parts are added at the end.
-  std::vector<std::vector<float>> partial(std::size_t(parts - 1), std::vector<float>(std::size_t(kernel_size)));
-  std::fill(kernel_grad, kernel_grad + kernel_size, 0.0f);
-  parallel_for(g.batch, parts, [&](std::int64_t first, std::int64_t last, int part) {
-    float* sums = part == 0 ? kernel_grad : partial[std::size_t(part - 1)].data();
+  parallel_sum(kernel_grad, kernel_rows * g.filters, g.batch, parts, [&](std::int64_t first, std::int64_t last, float* sums) {
     PaddedWindows windows(g);
     RegisterTile tile{.scalars = nullptr,
-              .row_stride = 1,
-              .taps = 1,
-              .tap_stride = 0,
-              .depth = 0,
-              .depth_stride = g.stride * g.channels,
-              .vectors = nullptr,
-              .vector_stride = g.filters,
-              .bias = nullptr,
-              .accumulate = true,
-              .out = nullptr,
-              .out_stride = g.filters};
+                      .row_stride = 1,
+                      .taps = 1,
+                      .tap_stride = 0,
+                      .depth = 0,
+                      .depth_stride = g.stride * g.channels,
+                      .vectors = nullptr,
+                      .vector_stride = g.filters,
+                      .bias = nullptr,
+                      .accumulate = true,
+                      .out = nullptr,
+                      .out_stride = g.filters};
     for (std::int64_t b = first; b < last; ++b) {
       const float* gb = grad + b * steps * g.filters;
       windows.for_each_range(x + b * g.length * g.channels, [&](const float* window, std::int64_t from, std::int64_t to) {
@@ -382,8 +373,6 @@ void conv1d_backward_kernel_tiles(const float* grad, const float* x, const Conv1
       });
     }
   });
-  for (const auto& addend : partial)
-    for (std::int64_t i = 0; i < kernel_size; ++i) kernel_grad[i] += addend[std::size_t(i)];
 }
 
 }  // namespace minidl::kernels

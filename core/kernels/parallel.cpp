@@ -145,4 +145,9 @@ int worthwhile_parts(std::int64_t count, double flops) {
   return std::max(1, num_threads());
 }
 
+int memory_pass_parts(std::int64_t values) {
+  constexpr std::int64_t smallest_part = std::int64_t{1} << 17;
+  return values < 2 * smallest_part ? 1 : int(std::clamp<std::int64_t>(values / smallest_part, 1, num_threads()));
+}
+
 }  // namespace minidl::kernels

@@ -2,23 +2,11 @@
 
 #include <minidl/core/kernels/kernels.hpp>
 #include <minidl/core/kernels/parallel.hpp>
-#include <minidl/core/threads.hpp>
 
 #include <algorithm>
 #include <xsimd/xsimd.hpp>
 
 namespace minidl::kernels {
-
-namespace {
-
-// Elements per part below which a second thread costs more than it saves (a memory-bound pass).
-constexpr std::int64_t smallest_relu_part = std::int64_t{1} << 17;
-
-int relu_parts(std::int64_t count) {
-  return count < 2 * smallest_relu_part ? 1 : int(std::min<std::int64_t>(num_threads(), count / smallest_relu_part));
-}
-
-}  // namespace
 
 Tensor relu_forward(const Tensor& x_in) {
   const Tensor x = x_in.contiguous();
@@ -28,7 +16,7 @@ Tensor relu_forward(const Tensor& x_in) {
     const T* in = x.data<T>();
     T* result = out.data<T>();
     const std::int64_t n = out.size();
-    parallel_for(n, relu_parts(n), [&](std::int64_t first, std::int64_t last, int) {
+    parallel_for(n, memory_pass_parts(n), [&](std::int64_t first, std::int64_t last, int) {
       const std::int64_t whole = first + (last - first) / std::int64_t(Batch::size) * std::int64_t(Batch::size);
       const Batch zero(T(0));
       // max(0, x) in that order: on x86 a NaN x then comes through, as it does in Keras and PyTorch.
@@ -49,7 +37,7 @@ Tensor relu_backward(const Tensor& upstream_in, const Tensor& output_in) {
     const T* y = output.data<T>();
     T* result = gradient.data<T>();
     const std::int64_t n = gradient.size();
-    parallel_for(n, relu_parts(n), [&](std::int64_t first, std::int64_t last, int) {
+    parallel_for(n, memory_pass_parts(n), [&](std::int64_t first, std::int64_t last, int) {
       const std::int64_t whole = first + (last - first) / std::int64_t(Batch::size) * std::int64_t(Batch::size);
       const Batch zero(T(0));
       for (std::int64_t i = first; i < whole; i += Batch::size)
