@@ -4,11 +4,16 @@
 
 namespace minidl::io {
 
-// Replaces `path` with `bytes` through a temporary file beside it, flushed and fsync'ed, then
-// renamed over it: a crash leaves the old file or the new one, whole. `caller` names the
-// operation in errors.
+// Replaces `path` with `bytes` through a temporary file beside it, written, fsync'ed and renamed
+// over it, then the folder fsync'ed: a crash or kill at any moment leaves the old file or the new
+// one, whole, and once this returns the new one survives a power cut. On an error the temporary
+// file is removed and `path` is unchanged. `caller` names the operation in errors.
 void write_atomically(const std::string& path, const std::string& bytes, const char* caller);
-// The file's bytes; InvalidArgument naming `caller` and the path when it cannot be opened.
+// Removes what write_atomically(path, …) leaves when killed mid-write: its temporary files.
+void remove_temporaries(const std::string& path);
+// The file's bytes. InvalidArgument naming `caller` and the path when it cannot be opened or read
+// or is not a regular file (a device, a pipe, a folder); MemoryError when it is larger than the
+// allocation limit.
 std::string read_whole_file(const std::string& path, const char* caller);
 
 }  // namespace minidl::io

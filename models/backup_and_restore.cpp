@@ -37,7 +37,7 @@ BackupAndRestore::BackupAndRestore(std::string backup_dir, BackupAndRestoreOptio
 }
 
 void BackupAndRestore::on_train_begin(Model& model) {
-  remove_stale_temporaries();
+  io::remove_temporaries(path_);
   if (!std::filesystem::exists(path_)) return;
   if (!model.built())
     throw StateError(fmt::format("BackupAndRestore: {} '{}' must be built before fit to restore {}; call it on a batch first",
@@ -88,20 +88,11 @@ void BackupAndRestore::on_epoch_end(Model& model, int epoch, const Logs&) {
 
 void BackupAndRestore::on_train_end(Model&) {
   if (!options_.delete_checkpoint) return;
-  remove_stale_temporaries();
+  io::remove_temporaries(path_);
   std::error_code error;
   std::filesystem::remove(path_, error);
   if (error) throw InvalidArgument(fmt::format("BackupAndRestore: cannot delete {}: {}", path_, error.message()));
   std::filesystem::remove(backup_dir_, error);  // fails, harmlessly, when the folder holds other files
-}
-
-void BackupAndRestore::remove_stale_temporaries() const {
-  // A kill in the middle of a write leaves write_atomically's temporary file (named after the
-  // backup and the writer's pid); no writer of this run can own one yet.
-  std::error_code error;
-  const std::string prefix = std::filesystem::path(path_).filename().string() + ".tmp-";
-  for (const auto& entry : std::filesystem::directory_iterator(backup_dir_, error))
-    if (entry.path().filename().string().rfind(prefix, 0) == 0) std::filesystem::remove(entry.path(), error);
 }
 
 }  // namespace minidl::models

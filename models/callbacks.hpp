@@ -159,7 +159,6 @@ class BackupAndRestore : public Callback {
   std::string backup_dir_;
   std::string path_;
   BackupAndRestoreOptions options_;
-  void remove_stale_temporaries() const;
 };
 
 // Stops fit as soon as a batch's loss is NaN or infinite.

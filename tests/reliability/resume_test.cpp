@@ -1,5 +1,6 @@
-// Saved work is never lost: a fit with BackupAndRestore is killed with SIGKILL at random moments,
-// started again each time, and must end with the same weights, bit for bit, as a run never killed.
+// Saved work is never lost: a fit with BackupAndRestore and ModelCheckpoint is killed with SIGKILL
+// at random moments, started again each time, and must end with the same weights, bit for bit, as
+// a run never killed, and leave the same checkpoint for every epoch.
 #include <minidl/minidl.hpp>
 #include <minidl/models/framed_file.hpp>
 
@@ -44,6 +45,7 @@ bool finished_cleanly(pid_t pid) {
 }  // namespace
 
 TEST_CASE("fit with BackupAndRestore, killed with SIGKILL at random moments, resumes to bit-identical weights") {
+  constexpr int epochs = 24;  // as resume_worker.cpp trains
   const fs::path root = fs::temp_directory_path() / ("minidl_resume_" + std::to_string(::getpid()));
   fs::remove_all(root);
   fs::create_directories(root);
@@ -62,7 +64,7 @@ TEST_CASE("fit with BackupAndRestore, killed with SIGKILL at random moments, res
   const auto seed = std::random_device{}();
   INFO("kill-moment seed " << seed << ", uninterrupted run " << run_seconds << " s");
   std::mt19937 moments(seed);
-  std::uniform_real_distribution<double> within_epoch(0.0, run_seconds / 24);
+  std::uniform_real_distribution<double> within_epoch(0.0, run_seconds / epochs);
   const fs::path log = root / "resumed.weights.log";
   const auto epochs_ended = [&] {
     std::istringstream lines(read_file(log));
@@ -108,6 +110,18 @@ TEST_CASE("fit with BackupAndRestore, killed with SIGKILL at random moments, res
   CHECK(landed >= 4);
   CHECK(resumes >= 4);
   CHECK(read_file(root / "resumed.weights") == reference);
+  // ModelCheckpoint's file of every epoch is whole and as the uninterrupted run wrote it, and no
+  // write left a temporary file behind.
+  int checkpoints = 0;
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
+    const std::string name = "weights.epoch-" + std::to_string(epoch);
+    const std::string expected = read_file(root / ("reference." + name));
+    REQUIRE(expected.size() > reference.size());  // with the optimizer's state
+    if (read_file(root / ("resumed." + name)) == expected) ++checkpoints;
+  }
+  CHECK(checkpoints == epochs);
+  for (const auto& entry : fs::recursive_directory_iterator(root))
+    CHECK_MESSAGE(entry.path().string().find(".tmp-") == std::string::npos, entry.path());
   fs::remove_all(root);
 }
 

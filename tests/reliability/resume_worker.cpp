@@ -1,4 +1,5 @@
-// A training run for the kill-and-resume test: fit with BackupAndRestore in <backup_dir>, then the
+// A training run for the kill-and-resume test: fit with BackupAndRestore in <backup_dir> and a
+// ModelCheckpoint of every epoch (weights and optimizer state) to <result>.epoch-<n>, then the
 // final weights saved to <result>. Killed at any moment and started again with the same
 // arguments, it must end with the weights, bit for bit, of a run never killed. It logs to
 // <result>.log "start <epoch>" when a run begins (the epoch it went on from) and "end <epoch>"
@@ -65,9 +66,11 @@ int main(int argc, char** argv) {
   model.build(x.shape());
   model.compile(std::make_unique<optim::Adam>(optim::AdamOptions{.learning_rate = 0.003}), losses::Loss("mse"));
 
+  models::ModelCheckpoint checkpoint(result + ".epoch-{epoch}");
   models::BackupAndRestore backup(backup_dir);
   ProgressLog progress(result + ".log");
-  model.fit(x, y, {.batch_size = 16, .epochs = 24, .verbose = 0, .callbacks = {&backup, &progress}});
+  // BackupAndRestore after the checkpoint: an epoch is redone unless its backup was written.
+  model.fit(x, y, {.batch_size = 16, .epochs = 24, .verbose = 0, .callbacks = {&checkpoint, &backup, &progress}});
   models::save_weights(model, result);
   return 0;
 }

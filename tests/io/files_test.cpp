@@ -1,0 +1,106 @@
+// The savers' file primitives: a write replaces a file whole or not at all, and a read refuses
+// what has no end or no size it could hold.
+#include "../support/temporary.hpp"
+
+#include <doctest/doctest.h>
+#include <minidl/minidl.hpp>
+#include <minidl/io/files.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+using namespace minidl;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The folder's entries other than `kept`: what a write left behind.
+std::vector<std::string> leftovers(const fs::path& folder, const std::string& kept) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(folder))
+    if (entry.path().filename() != kept) names.push_back(entry.path().filename().string());
+  return names;
+}
+
+class AllocationLimitGuard {
+ public:
+  explicit AllocationLimitGuard(std::size_t bytes) : previous_(allocation_limit()) { set_allocation_limit(bytes); }
+  ~AllocationLimitGuard() { set_allocation_limit(previous_); }
+
+ private:
+  std::size_t previous_;
+};
+
+}  // namespace
+
+TEST_CASE("write_atomically replaces a file whole and leaves nothing else behind") {
+  const fs::path folder = testing::temporary("minidl_files_write");
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  const std::string path = (folder / "state.bin").string();
+  io::write_atomically(path, "first version", "test");
+  CHECK(io::read_whole_file(path, "test") == "first version");
+  const std::string longer(100000, 'x');
+  io::write_atomically(path, longer, "test");
+  CHECK(io::read_whole_file(path, "test") == longer);
+  io::write_atomically(path, "", "test");
+  CHECK(io::read_whole_file(path, "test").empty());
+  CHECK(leftovers(folder, "state.bin").empty());
+  fs::remove_all(folder);
+}
+
+TEST_CASE("remove_temporaries removes what a killed write left beside a file, and nothing else") {
+  const fs::path folder = testing::temporary("minidl_files_temporaries");
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  for (const char* name : {"state.bin", "state.bin.tmp-123", "state.bin.tmp-9", "state.bin.old", "other.bin.tmp-5"})
+    std::ofstream(folder / name) << name;
+  io::remove_temporaries((folder / "state.bin").string());
+  std::vector<std::string> left = leftovers(folder, "state.bin");
+  std::sort(left.begin(), left.end());
+  CHECK(left == std::vector<std::string>{"other.bin.tmp-5", "state.bin.old"});
+  CHECK(fs::exists(folder / "state.bin"));
+  fs::remove_all(folder);
+}
+
+TEST_CASE("a write that fails names the step and leaves the old file and no temporary") {
+  const fs::path folder = testing::temporary("minidl_files_fail");
+  fs::remove_all(folder);
+  // The target is a folder that is not empty: every step succeeds but the rename.
+  fs::create_directories(folder / "target" / "inside");
+  const std::string target = (folder / "target").string();
+  const std::string renaming = "save_weights: renaming " + target + ".tmp-";
+  CHECK_THROWS_WITH_AS(io::write_atomically(target, "new", "save_weights"), doctest::Contains(renaming.c_str()), InvalidArgument);
+  CHECK(fs::is_directory(folder / "target" / "inside"));
+  CHECK(leftovers(folder, "target").empty());
+  const std::string nowhere = (folder / "missing" / "state.bin").string();
+  const std::string creating = "save_model: cannot create " + nowhere + ".tmp-";
+  CHECK_THROWS_WITH_AS(io::write_atomically(nowhere, "new", "save_model"), doctest::Contains(creating.c_str()), InvalidArgument);
+  fs::remove_all(folder);
+}
+
+TEST_CASE("read_whole_file refuses a missing path, a folder, a device, and a file over the allocation limit") {
+  const fs::path folder = testing::temporary("minidl_files_read");
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  const std::string absent = (folder / "absent").string(), opening = "load_model: cannot open " + absent;
+  CHECK_THROWS_WITH_AS(io::read_whole_file(absent, "load_model"), doctest::Contains(opening.c_str()), InvalidArgument);
+  const std::string not_regular = "load_model: " + folder.string() + " is not a regular file";
+  CHECK_THROWS_WITH_AS(io::read_whole_file(folder.string(), "load_model"), not_regular.c_str(), InvalidArgument);
+  // Without the check, reading /dev/zero would never end.
+  models::Sequential model;
+  model.add<layers::Dense>({.units = 2});
+  model.build({1, 3});
+  CHECK_THROWS_WITH_AS(models::load_weights(model, "/dev/zero"), "load_weights: /dev/zero is not a regular file", InvalidArgument);
+
+  const std::string path = (folder / "big.bin").string();
+  std::ofstream(path, std::ios::binary) << std::string(4096, 'x');
+  {
+    const AllocationLimitGuard limit(1024);
+    CHECK_THROWS_WITH_AS(io::read_whole_file(path, "load_weights"),
+                         doctest::Contains("its 4096 bytes are over the allocation limit of 1024 bytes"), MemoryError);
+  }
+  CHECK(io::read_whole_file(path, "load_weights").size() == 4096);
+  fs::remove_all(folder);
+}
