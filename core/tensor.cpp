@@ -16,6 +16,7 @@ struct Tensor::Impl {
   Shape shape;
   Shape strides;
   std::int64_t offset = 0;
+  std::int64_t storage_elements = 0;  // what views of this storage may reach
   std::shared_ptr<AutogradMeta> autograd;
 };
 
@@ -27,12 +28,14 @@ DType parse_dtype(std::string_view name, std::string_view where) {
 
 Tensor Tensor::empty(Shape shape, DType dtype) {
   auto impl = std::make_shared<Impl>();
-  const auto bytes = std::size_t(checked_element_count(shape, "Tensor")) * dtype_size(dtype);
+  const std::int64_t count = checked_element_count(shape, "Tensor");
+  const auto bytes = std::size_t(count) * dtype_size(dtype);
   try {
     impl->storage = allocate_storage(bytes);
   } catch (const MemoryError& error) {
     throw MemoryError(fmt::format("{} (shape {}, {})", error.what(), shape_to_string(shape), dtype_name(dtype)));
   }
+  impl->storage_elements = count;
   impl->dtype = dtype;
   impl->strides = contiguous_strides(shape);
   impl->shape = std::move(shape);
@@ -149,8 +152,27 @@ Tensor Tensor::clone() const {
 }
 
 Tensor Tensor::as_strided(Shape shape, Shape strides, std::int64_t offset) const {
+  const std::int64_t elements = impl().storage_elements;
+  const auto refuse = [&](std::string_view expectation) {
+    throw_invalid_argument("Tensor::as_strided", "strides", expectation,
+                           fmt::format("shape {}, strides {}, offset {} on a storage of {} elements", shape_to_string(shape),
+                                       shape_to_string(strides), offset, elements));
+  };
+  if (strides.size() != shape.size()) refuse("expected one stride per dimension");
+  checked_element_count(shape, "Tensor::as_strided");
+  // The lowest and highest elements the view reaches, in 128 bits: extents are below 2^40, strides anything.
+  __int128 lowest = offset, highest = offset;
+  bool empty = false;
+  for (std::size_t axis = 0; axis < shape.size(); ++axis) {
+    empty = empty || shape[axis] == 0;
+    const __int128 reach = __int128(shape[axis] > 0 ? shape[axis] - 1 : 0) * strides[axis];
+    (reach < 0 ? lowest : highest) += reach;
+  }
+  // An empty view reads nothing: slicing an empty batch gives offsets past its empty storage.
+  if (offset < 0 || (!empty && (lowest < 0 || highest >= elements))) refuse("expected a view within the storage");
   auto view = std::make_shared<Impl>();
   view->storage = impl().storage;
+  view->storage_elements = elements;
   view->dtype = impl().dtype;
   view->shape = std::move(shape);
   view->strides = std::move(strides);

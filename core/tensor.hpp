@@ -76,7 +76,8 @@ class Tensor {
   Tensor contiguous() const;
   // A contiguous copy with its own storage, outside any graph.
   Tensor clone() const;
-  // Same storage and metadata, different layout: the view constructor kernels use.
+  // Same storage and metadata, different layout: the view constructor kernels use. InvalidArgument
+  // when the view would reach outside the storage.
   Tensor as_strided(Shape shape, Shape strides, std::int64_t offset) const;
   // Whether two tensors are the same object (copies of one handle).
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }

@@ -28,6 +28,25 @@ constexpr std::int64_t largest = std::numeric_limits<std::int64_t>::max();
 
 }  // namespace
 
+TEST_CASE("bad input: a strided view reaching outside its tensor's storage is refused") {
+  const Tensor x = Tensor::arange(0, 12, 1, DType::float64);
+  CHECK_THROWS_WITH_AS(x.as_strided({13}, {1}, 0),
+                       "Tensor::as_strided: invalid argument `strides`: expected a view within the storage, received shape "
+                       "(13,), strides (1,), offset 0 on a storage of 12 elements",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(x.as_strided({4, 3}, {3, 1}, 1), doctest::Contains("expected a view within the storage"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(x.as_strided({2}, {-1}, 0), doctest::Contains("expected a view within the storage"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(x.as_strided({2}, {1}, -1), doctest::Contains("offset -1"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(x.as_strided({3, 3}, {largest, 1}, 0), doctest::Contains("expected a view within the storage"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(x.as_strided({3}, {1, 1}, 0), doctest::Contains("expected one stride per dimension"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(x.as_strided({-3}, {1}, 0), doctest::Contains("non-negative"), InvalidArgument);
+  // The views that stay inside: the last element, a reversed one, a broadcast, an empty one at the end.
+  CHECK(x.as_strided({1}, {1}, 11).item() == 11);
+  CHECK(x.as_strided({3}, {-2}, 11).to_vector() == std::vector<double>{11, 9, 7});
+  CHECK(x.as_strided({2, 3}, {0, 1}, 9).to_vector() == std::vector<double>{9, 10, 11, 9, 10, 11});
+  CHECK(x.as_strided({0, 5}, {5, 1}, 12).size() == 0);
+}
+
 TEST_CASE("bad input: absurd and negative sizes name the requested size") {
   CHECK_THROWS_WITH_AS(Tensor::zeros({4, -1}), "Tensor: invalid argument `shape`: expected non-negative dimensions, received (4, -1)",
                        InvalidArgument);
