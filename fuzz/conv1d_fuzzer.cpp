@@ -1,11 +1,15 @@
 // Conv1D with arbitrary options and input shapes: every input must either compute (forward, and
 // backward to the input and weights) with the shape compute_output_shape promised, or throw one
 // of minidl's documented exceptions (InvalidArgument, ShapeError, MemoryError). Anything else —
-// another exception, a crash, a sanitizer report — is a bug.
+// another exception, a crash, a sanitizer report — is a bug. A float32 call must also agree with
+// the same call in float64: float32 takes its own kernels (register tiles on AVX-512 CPUs), float64
+// the BLAS path that gradcheck and the Keras goldens vouch for.
 #include "fuzz_input.hpp"
 
 #include <minidl/minidl.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -17,12 +21,68 @@ namespace {
 // still go through every check up to the allocation.
 constexpr std::size_t harness_allocation_limit = std::size_t{64} << 20;
 constexpr double largest_computation = 2e7;  // multiply-adds
+// On |float32 − float64|, relative to the largest |float64| of the result: float32 sums of n
+// products drift by about 1e-7·√n of that, a misplaced or missing term by far more. The floor is
+// for results that are all but zero (a softmax over one filter has a gradient of rounding errors);
+// inputs, weights and upstream gradients are of order 1.
+constexpr double float32_tolerance = 2e-3, float32_floor = 1e-5;
+
+[[noreturn]] void report(const char* what, const std::string& detail) {
+  std::fprintf(stderr, "Conv1D: %s: %s\n", what, detail.c_str());
+  std::abort();
+}
+
+void check_close(const char* what, const Tensor& single, const Tensor& reference) {
+  const auto got = single.to_vector<double>(), want = reference.to_vector<double>();
+  double largest = 0;
+  for (double value : want) largest = std::max(largest, std::abs(value));
+  for (std::size_t i = 0; i < got.size(); ++i)
+    if (!(std::abs(got[i] - want[i]) <= float32_tolerance * largest + float32_floor)) {
+      char detail[160];
+      std::snprintf(detail, sizeof detail, "element %zu is %.9g in float32, %.9g in float64 (largest |float64| %.9g)", i,
+                    got[i], want[i], largest);
+      report(what, detail);
+    }
+}
+
+// y and, when `gradients`, the gradients of <y, upstream> to x and each weight.
+std::vector<Tensor> results(layers::Conv1D& conv, const Tensor& x, const Tensor& upstream, bool gradients) {
+  const Tensor y = conv(x);
+  std::vector<Tensor> all = {y};
+  if (!gradients) return all;
+  std::vector<Tensor> inputs = {x};
+  for (const auto& weight : conv.trainable_weights()) inputs.push_back(weight->value());
+  const auto grads = autograd::grad({y}, inputs, {upstream});
+  all.insert(all.end(), grads.begin(), grads.end());
+  return all;
+}
+
+// The float32 layer's call, repeated in float64 on the same weights, input and upstream gradient.
+// relu's kink makes its gradient jump where float32 and float64 round a pre-activation near 0 to
+// different signs, so relu compares the forward pass only.
+void check_against_float64(layers::Conv1D& conv, layers::Conv1DOptions options, Tensor x64, const Tensor& x32,
+                           bool backward) {
+  const bool gradients = backward && options.activation.name() != "relu";
+  x64.set_requires_grad(gradients);
+  options.dtype = "float64";
+  layers::Conv1D twin(options);
+  twin.build(x64.shape());
+  std::vector<Tensor> weights;
+  for (const Tensor& weight : conv.get_weights()) weights.push_back(cast(weight, DType::float64));
+  twin.set_weights(weights);
+  const Tensor upstream = Tensor::uniform(conv.compute_output_shape(x64.shape()), -1, 1, DType::float64);
+  const auto single = results(conv, x32, cast(upstream, DType::float32), gradients);
+  const auto reference = results(twin, x64, upstream, gradients);
+  const char* names[] = {"y", "grad x", "grad kernel", "grad bias"};
+  for (std::size_t i = 0; i < reference.size(); ++i) check_close(names[i], single[i], reference[i]);
+}
 
 void run(fuzzing::FuzzInput& in) {
   static const char* const paddings[] = {"valid", "same", "causal", "SAME", "full", ""};
   static const char* const formats[] = {"channels_last", "channels_first", "channels_middle"};
   static const char* const activations[] = {"", "relu", "tanh", "sigmoid", "gelu", "softmax", "linear", "swish", "nope"};
-  layers::Conv1DOptions options{.filters = in.extent(0, 12),
+  // Filter and channel counts reach 16, 32, 48, 64 and 80, which the float32 tiles take whole.
+  layers::Conv1DOptions options{.filters = in.extent(0, 80),
                                 .kernel_size = in.extent(0, 9),
                                 .strides = in.extent(0, 4),
                                 .padding = in.pick(paddings),
@@ -33,12 +93,11 @@ void run(fuzzing::FuzzInput& in) {
                                 .use_bias = in.flag(),
                                 .dtype = in.flag() ? "float64" : "float32"};
   Shape shape(std::size_t(in.byte() % 5));
-  for (auto& extent : shape) extent = in.extent(0, 24);
+  for (auto& extent : shape) extent = in.extent(0, 96);
   const bool backward = in.flag();
 
   layers::Conv1D conv(options);
   const Shape expected = conv.compute_output_shape(shape);
-  const Tensor x = Tensor::normal(shape, 0.0, 1.0, conv.dtype()).set_requires_grad(backward);
   // Multiply-adds of the call: output elements × taps × channels per group.
   double work = 0;
   if (shape.size() == 3) {
@@ -48,13 +107,14 @@ void run(fuzzing::FuzzInput& in) {
     for (auto extent : expected) work *= double(extent);
   }
   if (!(work <= largest_computation)) return;
+  const Tensor x64 = Tensor::normal(shape, 0.0, 1.0, DType::float64);
+  Tensor x = cast(x64, conv.dtype());
+  x.set_requires_grad(backward);
   const Tensor y = conv(x);
-  if (y.shape() != expected) {
-    std::fprintf(stderr, "Conv1D: output shape %s, compute_output_shape said %s\n", shape_to_string(y.shape()).c_str(),
-                 shape_to_string(expected).c_str());
-    std::abort();
-  }
+  if (y.shape() != expected)
+    report("output shape", shape_to_string(y.shape()) + ", compute_output_shape said " + shape_to_string(expected));
   if (backward) sum(y).backward();
+  if (conv.dtype() == DType::float32) check_against_float64(conv, options, x64, x, backward);
 }
 
 }  // namespace

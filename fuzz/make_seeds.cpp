@@ -1,7 +1,7 @@
 // Writes the seed corpora under fuzz/corpus/: model and weights files saved by minidl, the layer
 // and Sequential configs real Keras 3.15.1 wrote (tests/data/keras/models.json) with build
-// configs added, and Conv1D option encodings of the cases the golden tests cover. Run once when
-// the formats change: make_seeds <fuzz/corpus> <tests/data/keras/models.json>.
+// configs added, and Conv1D cases: those the golden tests cover and float32 calls for the tiles.
+// Run once when the formats change: make_seeds <fuzz/corpus> <tests/data/keras/models.json>.
 #include <minidl/minidl.hpp>
 
 #include <cstdint>
@@ -79,20 +79,57 @@ void config_seeds(const fs::path& corpus, const fs::path& keras_models) {
   write(corpus / "config" / "keras_sequential", sequential.dump());
 }
 
-// Conv1D cases as fuzz_input.hpp reads them: filters, kernel_size, strides, padding, data_format,
-// dilation_rate, groups, activation, use_bias, dtype, rank, extents, backward.
+// A Conv1D case as conv1d_fuzzer.cpp reads it. Indices are into its tables: padding 0 valid,
+// 1 same, 2 causal; data_format 0 channels_last, 1 channels_first; activation 0 none, 1 relu,
+// 2 tanh, 3 sigmoid, 4 gelu, 7 swish.
+struct Conv1DCase {
+  std::uint8_t filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation;
+  bool use_bias, float64;
+  std::vector<std::uint8_t> shape;
+  bool backward;
+};
+
+// Each extent is a selector byte (0: a small value; 7 in its low bits would select a raw 64-bit
+// one) and the value's byte; the other fields are one byte each.
+std::string encode(const Conv1DCase& c) {
+  std::string bytes;
+  const auto extent = [&](std::uint8_t value) { bytes += {'\0', char(value)}; };
+  const auto byte = [&](std::uint8_t value) { bytes += char(value); };
+  extent(c.filters);
+  extent(c.kernel_size);
+  extent(c.strides);
+  byte(c.padding);
+  byte(c.data_format);
+  extent(c.dilation_rate);
+  extent(c.groups);
+  byte(c.activation);
+  byte(c.use_bias);
+  byte(c.float64);
+  byte(std::uint8_t(c.shape.size()));
+  for (auto value : c.shape) extent(value);
+  byte(c.backward);
+  return bytes;
+}
+
 void conv1d_seeds(const fs::path& corpus) {
-  const std::vector<std::vector<std::uint8_t>> cases = {
-      // The Keras docs example: 32 filters of 3 on (4, 10, 128); here 8 filters on (4, 10, 16).
-      {8, 3, 1, 0, 0, 1, 1, 1, 1, 0, 3, 4, 10, 16, 1},
-      {4, 3, 1, 2, 0, 2, 1, 0, 0, 1, 3, 2, 12, 3, 1},   // causal, dilated, float64
-      {6, 5, 2, 1, 0, 1, 2, 4, 1, 1, 3, 2, 11, 4, 1},   // same, strided, 2 groups, gelu
-      {4, 2, 1, 0, 1, 1, 4, 2, 1, 0, 3, 1, 8, 6, 0},    // channels_first, 4 groups (a 7 would read as raw)
-      {2, 9, 1, 0, 0, 1, 1, 0, 1, 0, 3, 1, 9, 1, 1},    // length equal to the receptive field
-      {2, 3, 1, 0, 0, 1, 1, 0, 1, 0, 3, 0, 9, 2, 1},    // batch of 0
+  const std::vector<Conv1DCase> cases = {
+      // The Keras docs example, 32 filters of 3 on (4, 10, 128), made smaller.
+      {8, 3, 1, 0, 0, 1, 1, 1, true, false, {4, 10, 16}, true},
+      {4, 3, 1, 2, 0, 2, 1, 0, false, true, {2, 12, 3}, true},  // causal, dilated, float64
+      {6, 5, 2, 1, 0, 1, 2, 4, true, true, {2, 11, 4}, true},   // same, strided, 2 groups, gelu
+      {4, 2, 1, 0, 1, 1, 4, 2, true, false, {1, 8, 6}, false},  // channels_first, 4 groups
+      {2, 9, 1, 0, 0, 1, 1, 0, true, false, {1, 9, 1}, true},   // length equal to the receptive field
+      {2, 3, 1, 0, 0, 1, 1, 0, true, false, {0, 9, 2}, true},   // batch of 0
+      // float32 with whole vectors of filters and channels: the register tiles, forward and both
+      // gradients, on AVX-512 CPUs.
+      {32, 3, 1, 1, 0, 1, 1, 2, true, false, {8, 40, 16}, true},   // same
+      {64, 3, 1, 2, 0, 2, 1, 3, true, false, {4, 64, 32}, true},   // causal, dilated, 64 filters
+      {48, 5, 2, 0, 0, 1, 1, 7, false, false, {8, 70, 16}, true},  // strided: the input gradient by phases
+      {64, 3, 1, 2, 0, 1, 2, 4, true, false, {4, 48, 32}, true},   // 2 groups of 32 filters
   };
+  fs::remove_all(corpus / "conv1d");
   int index = 0;
-  for (const auto& bytes : cases) write(corpus / "conv1d" / fmt::format("case_{}", index++), std::string(bytes.begin(), bytes.end()));
+  for (const auto& c : cases) write(corpus / "conv1d" / fmt::format("case_{}", index++), encode(c));
 }
 
 }  // namespace
