@@ -195,12 +195,8 @@ TEST_CASE("load_model names the file and the fault for damaged files") {
   CHECK_THROWS_WITH_AS(models::save_model(model, path), doctest::Contains("is not built"), StateError);
   model.build({1, 3});
   models::save_model(model, path);
-  std::string bytes;
-  {
-    std::ifstream file(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-  }
-  const auto write = [&](const std::string& contents) { std::ofstream(path, std::ios::binary | std::ios::trunc) << contents; };
+  const std::string bytes = read_file(path);
+  const auto write = [&](const std::string& contents) { write_file(path, contents); };
   write(bytes.substr(0, bytes.size() - 3));
   CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("truncated"), InvalidArgument);
   write("MINIDLW1" + bytes.substr(8));

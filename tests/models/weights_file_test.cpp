@@ -9,7 +9,9 @@
 #include <fstream>
 
 using namespace minidl;
+using minidl::testing::read_file;
 using minidl::testing::temporary;
+using minidl::testing::write_file;
 
 namespace {
 
@@ -23,13 +25,6 @@ std::unique_ptr<models::Sequential> small_model() {
   model->compile(std::make_unique<optim::Adam>(optim::AdamOptions{.learning_rate = 0.01}), "mse");
   return model;
 }
-
-std::string read_all(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-}
-
-void write_all(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
 }  // namespace
 
@@ -63,14 +58,14 @@ TEST_CASE("damaged and mismatched files give clear errors and change nothing") {
   model->build({2, 6, 2});
   const std::string path = temporary("minidl_weights_damaged.bin");
   models::save_weights(*model, path);
-  const std::string good = read_all(path);
+  const std::string good = read_file(path);
   const auto before = model->get_weights();
 
-  write_all(path, good.substr(0, good.size() - 5));
+  write_file(path, good.substr(0, good.size() - 5));
   CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("truncated while reading tensor data"), InvalidArgument);
-  write_all(path, "NOTMINIDL" + good.substr(9));
+  write_file(path, "NOTMINIDL" + good.substr(9));
   CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("wrong magic"), InvalidArgument);
-  write_all(path, "MINIDLW2" + good.substr(8));
+  write_file(path, "MINIDLW2" + good.substr(8));
   CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("format version 2 (this minidl reads version 1)"),
                        InvalidArgument);
   std::string huge = good;
@@ -78,20 +73,20 @@ TEST_CASE("damaged and mismatched files give clear errors and change nothing") {
   const std::size_t extent_at = 8 + 4 + 4 + std::string("conv/kernel").size() + 1 + 4;
   const std::int64_t absurd = std::int64_t{1} << 50;
   std::memcpy(huge.data() + extent_at, &absurd, sizeof(absurd));
-  write_all(path, huge);
+  write_file(path, huge);
   CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("absurd shape for 'conv/kernel'"), InvalidArgument);
-  write_all(path, good + "x");
+  write_file(path, good + "x");
   CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("trailing bytes"), InvalidArgument);
 
   models::Sequential other({.dtype = "float64"});
   other.add<layers::Dense>({.units = 1, .name = "head", .dtype = "float64"});
   other.build({2, 3});
-  write_all(path, good);
+  write_file(path, good);
   CHECK_THROWS_WITH_AS(models::load_weights(other, path), doctest::Contains("it holds 4 weights, the model has 2"), InvalidArgument);
   for (std::size_t i = 0; i < before.size(); ++i) CHECK(model->get_weights()[i].to_vector() == before[i].to_vector());
 
   CHECK_THROWS_AS(models::save_weights(*model, "/nonexistent-directory/w.bin"), InvalidArgument);
-  CHECK(read_all(path) == good);  // a failed save elsewhere leaves this file alone
+  CHECK(read_file(path) == good);  // a failed save elsewhere leaves this file alone
   std::filesystem::remove(path);
   CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("cannot open"), InvalidArgument);
 }

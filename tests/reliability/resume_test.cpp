@@ -1,46 +1,32 @@
 // Saved work is never lost: a fit with BackupAndRestore and ModelCheckpoint is killed with SIGKILL
 // at random moments, started again each time, and must end with the same weights, bit for bit, as
 // a run never killed, and leave the same checkpoint for every epoch.
+#include "../support/child_process.hpp"
+#include "../support/temporary.hpp"
+
 #include <minidl/minidl.hpp>
 #include <minidl/models/framed_file.hpp>
 
 #include <doctest/doctest.h>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <signal.h>
-#include <spawn.h>
 #include <sstream>
-#include <sys/wait.h>
 #include <thread>
-
-extern char** environ;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using minidl::testing::ChildProcess;
+using minidl::testing::read_file;
+using minidl::testing::write_file;
 namespace fs = std::filesystem;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(file), {}};
+ChildProcess start_worker(const fs::path& backup_dir, const fs::path& result) {
+  return ChildProcess({MINIDL_RESUME_WORKER, backup_dir.string(), result.string()});
 }
 
-pid_t start_worker(const fs::path& backup_dir, const fs::path& result) {
-  std::string worker = MINIDL_RESUME_WORKER, backup = backup_dir.string(), output = result.string();
-  char* argv[] = {worker.data(), backup.data(), output.data(), nullptr};
-  pid_t pid = 0;
-  REQUIRE(posix_spawn(&pid, worker.c_str(), nullptr, nullptr, argv, environ) == 0);
-  return pid;
-}
-
-// Waits for the worker; true when it exited with status 0.
-bool finished_cleanly(pid_t pid) {
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
+bool exited_cleanly(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
 
 }  // namespace
 
@@ -51,8 +37,7 @@ TEST_CASE("fit with BackupAndRestore, killed with SIGKILL at random moments, res
   fs::create_directories(root);
 
   const auto begun = Clock::now();
-  const pid_t reference_run = start_worker(root / "reference_backup", root / "reference.weights");
-  REQUIRE(finished_cleanly(reference_run));
+  REQUIRE(exited_cleanly(start_worker(root / "reference_backup", root / "reference.weights").wait()));
   const double run_seconds = std::chrono::duration<double>(Clock::now() - begun).count();
   const std::string reference = read_file(root / "reference.weights");
   REQUIRE(reference.size() > 1000);
@@ -76,26 +61,21 @@ TEST_CASE("fit with BackupAndRestore, killed with SIGKILL at random moments, res
   int landed = 0;
   for (int kill = 0; kill < kills; ++kill) {
     const int ended_before = epochs_ended();
-    const pid_t pid = start_worker(root / "backup", root / "resumed.weights");
-    int status = 0;
-    pid_t waited = 0;
-    while ((waited = waitpid(pid, &status, WNOHANG)) == 0 && epochs_ended() == ended_before)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    if (waited == 0) {
-      std::this_thread::sleep_for(std::chrono::duration<double>(within_epoch(moments)));
-      ::kill(pid, SIGKILL);
-      REQUIRE(waitpid(pid, &status, 0) == pid);
-    }
+    ChildProcess worker = start_worker(root / "backup", root / "resumed.weights");
+    while (!worker.poll() && epochs_ended() == ended_before) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (!worker.poll()) std::this_thread::sleep_for(std::chrono::duration<double>(within_epoch(moments)));
+    const int status = worker.kill_now();
     // Killed by us, or finished cleanly; anything else (a sanitizer's abort, a crash) is a failure.
     if (WIFSIGNALED(status)) {
       REQUIRE(WTERMSIG(status) == SIGKILL);
       ++landed;
     } else {
-      REQUIRE((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+      REQUIRE(exited_cleanly(status));
       break;
     }
   }
-  if (!fs::exists(root / "resumed.weights")) REQUIRE(finished_cleanly(start_worker(root / "backup", root / "resumed.weights")));
+  if (!fs::exists(root / "resumed.weights"))
+    REQUIRE(exited_cleanly(start_worker(root / "backup", root / "resumed.weights").wait()));
 
   // Each start logged the epoch it went on from: a run killed after its first backup resumes past 0.
   std::istringstream lines(read_file(log));
@@ -175,7 +155,7 @@ TEST_CASE("BackupAndRestore as Keras documents it: an interrupted fit goes on fr
 
   // A damaged backup is refused before anything is written: weights, optimizer, generators.
   const auto refused_without_change = [&](const std::string& damaged, const char* fault) {
-    std::ofstream(keep.path(), std::ios::binary | std::ios::trunc) << damaged;
+    write_file(keep.path(), damaged);
     const auto weights = model.get_weights();
     const auto iterations = model.optimizer().iterations();
     const std::string generator = global_generator().state();
