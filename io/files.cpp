@@ -3,12 +3,18 @@
 #include <minidl/core/allocator.hpp>
 #include <minidl/core/errors.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
+#include <limits>
+#include <new>
+#include <optional>
+#include <signal.h>
+#include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -47,16 +53,36 @@ std::filesystem::path folder_of(const std::string& path) {
 // After a rename only an fsync of the folder makes the new name survive a power cut.
 void sync_folder(const std::string& path, const char* caller) {
   Descriptor directory(::open(folder_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  // Some file systems cannot open or sync a folder (EINVAL); their renames are as durable as they get.
-  if (!directory.valid() || ::fsync(directory.get()) == 0 || errno == EINVAL) return;
-  throw InvalidArgument(fmt::format("{}: {} was written, but syncing its folder failed: {}", caller, path, error_text()));
+  // Some file systems cannot sync a folder (EINVAL); their renames are as durable as they get.
+  if (directory.valid() && (::fsync(directory.get()) == 0 || errno == EINVAL)) return;
+  throw InvalidArgument(fmt::format("{}: {} was replaced, but syncing its folder failed, so the new file may not survive a "
+                                    "power cut: {}",
+                                    caller, path, error_text()));
+}
+
+// <path>.tmp-<pid>-<n>: unique to a write in progress, and naming the process that owns it.
+std::string temporary_name(const std::string& path) {
+  static std::atomic<unsigned long> writes{0};
+  return fmt::format("{}{}{}-{}", path, temporary_suffix, ::getpid(), writes++);
+}
+
+// The pid in a temporary file's name when it is one of write_atomically's (<pid>-<n>).
+std::optional<pid_t> temporary_owner(std::string_view suffix) {
+  const auto dash = suffix.find('-');
+  const auto digits = [](std::string_view text) {
+    return !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  if (dash == std::string_view::npos || !digits(suffix.substr(0, dash)) || !digits(suffix.substr(dash + 1))) return std::nullopt;
+  const long long pid = std::stoll(std::string(suffix.substr(0, dash)));
+  if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return std::nullopt;
+  return pid_t(pid);
 }
 
 }  // namespace
 
 void write_atomically(const std::string& path, const std::string& bytes, const char* caller) {
-  const std::string temporary = path + temporary_suffix + std::to_string(::getpid());
-  Descriptor file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  const std::string temporary = temporary_name(path);
+  Descriptor file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!file.valid()) throw InvalidArgument(fmt::format("{}: cannot create {}: {}", caller, temporary, error_text()));
   const auto give_up = [&](const char* step) {
     const std::string why = error_text();
@@ -78,12 +104,18 @@ void write_atomically(const std::string& path, const std::string& bytes, const c
 void remove_temporaries(const std::string& path) {
   const std::string prefix = std::filesystem::path(path).filename().string() + temporary_suffix;
   std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(folder_of(path), error))
-    if (entry.path().filename().string().rfind(prefix, 0) == 0) std::filesystem::remove(entry.path(), error);
+  for (const auto& entry : std::filesystem::directory_iterator(folder_of(path), error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    // Another process's write may be under way: only a dead writer's file goes.
+    const auto owner = temporary_owner(std::string_view(name).substr(prefix.size()));
+    if (owner && ::kill(*owner, 0) != 0 && errno == ESRCH) std::filesystem::remove(entry.path(), error);
+  }
 }
 
 std::string read_whole_file(const std::string& path, const char* caller) {
-  Descriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // Without O_NONBLOCK, opening a named pipe would wait for a writer before fstat could refuse it.
+  Descriptor file(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!file.valid()) throw InvalidArgument(fmt::format("{}: cannot open {}: {}", caller, path, error_text()));
   struct stat status {};
   if (::fstat(file.get(), &status) != 0) throw InvalidArgument(fmt::format("{}: cannot read {}: {}", caller, path, error_text()));
@@ -93,7 +125,12 @@ std::string read_whole_file(const std::string& path, const char* caller) {
   if (size > allocation_limit())
     throw MemoryError(fmt::format("{}: cannot read {}: its {} bytes are over the allocation limit of {} bytes (set_allocation_limit)",
                                   caller, path, size, allocation_limit()));
-  std::string bytes(size, '\0');
+  std::string bytes;
+  try {
+    bytes.resize(size);
+  } catch (const std::bad_alloc&) {
+    throw MemoryError(fmt::format("{}: cannot read {}: the system refused {} bytes", caller, path, size));
+  }
   std::size_t done = 0;
   while (done < size) {
     const auto result = ::read(file.get(), bytes.data() + done, size - done);

@@ -112,7 +112,9 @@ struct ModelCheckpointOptions {
   // Save only when `monitor` improves on the best so far.
   bool save_best_only = false;
   std::string mode = "auto";
-  // Also store the optimizer's state, so that the run can be resumed exactly.
+  // Also store the optimizer's state, so that training can go on from the saved weights as the
+  // optimizer left them. (A run resumes exactly, epoch and random generators included, from
+  // BackupAndRestore.)
   bool save_optimizer = true;
 };
 

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace minidl;
 namespace fs = std::filesystem;
@@ -35,7 +37,7 @@ class AllocationLimitGuard {
 }  // namespace
 
 TEST_CASE("write_atomically replaces a file whole and leaves nothing else behind") {
-  const fs::path folder = testing::temporary("minidl_files_write");
+  const fs::path folder = testing::temporary(("minidl_files_write_" + std::to_string(::getpid())).c_str());
   fs::remove_all(folder);
   fs::create_directories(folder);
   const std::string path = (folder / "state.bin").string();
@@ -51,21 +53,25 @@ TEST_CASE("write_atomically replaces a file whole and leaves nothing else behind
 }
 
 TEST_CASE("remove_temporaries removes what a killed write left beside a file, and nothing else") {
-  const fs::path folder = testing::temporary("minidl_files_temporaries");
+  const fs::path folder = testing::temporary(("minidl_files_temporaries_" + std::to_string(::getpid())).c_str());
   fs::remove_all(folder);
   fs::create_directories(folder);
-  for (const char* name : {"state.bin", "state.bin.tmp-123", "state.bin.tmp-9", "state.bin.old", "other.bin.tmp-5"})
-    std::ofstream(folder / name) << name;
+  // pid 999999999 is beyond any Linux pid, so no process owns its files; this process is alive.
+  const std::string alive = "state.bin.tmp-" + std::to_string(::getpid()) + "-3";
+  for (const std::string& name : {std::string("state.bin"), std::string("state.bin.tmp-999999999-0"),
+                                  std::string("state.bin.tmp-999999999-12"), alive, std::string("state.bin.tmp-notes"),
+                                  std::string("state.bin.old"), std::string("other.bin.tmp-999999999-0")})
+    testing::write_file(folder / name, name);
   io::remove_temporaries((folder / "state.bin").string());
   std::vector<std::string> left = leftovers(folder, "state.bin");
   std::sort(left.begin(), left.end());
-  CHECK(left == std::vector<std::string>{"other.bin.tmp-5", "state.bin.old"});
+  CHECK(left == std::vector<std::string>{"other.bin.tmp-999999999-0", "state.bin.old", alive, "state.bin.tmp-notes"});
   CHECK(fs::exists(folder / "state.bin"));
   fs::remove_all(folder);
 }
 
 TEST_CASE("a write that fails names the step and leaves the old file and no temporary") {
-  const fs::path folder = testing::temporary("minidl_files_fail");
+  const fs::path folder = testing::temporary(("minidl_files_fail_" + std::to_string(::getpid())).c_str());
   fs::remove_all(folder);
   // The target is a folder that is not empty: every step succeeds but the rename.
   fs::create_directories(folder / "target" / "inside");
@@ -81,18 +87,23 @@ TEST_CASE("a write that fails names the step and leaves the old file and no temp
 }
 
 TEST_CASE("read_whole_file refuses a missing path, a folder, a device, and a file over the allocation limit") {
-  const fs::path folder = testing::temporary("minidl_files_read");
+  const fs::path folder = testing::temporary(("minidl_files_read_" + std::to_string(::getpid())).c_str());
   fs::remove_all(folder);
   fs::create_directories(folder);
   const std::string absent = (folder / "absent").string(), opening = "load_model: cannot open " + absent;
   CHECK_THROWS_WITH_AS(io::read_whole_file(absent, "load_model"), doctest::Contains(opening.c_str()), InvalidArgument);
   const std::string not_regular = "load_model: " + folder.string() + " is not a regular file";
   CHECK_THROWS_WITH_AS(io::read_whole_file(folder.string(), "load_model"), not_regular.c_str(), InvalidArgument);
+  // Without O_NONBLOCK, opening a named pipe with no writer would wait forever.
+  const std::string pipe = (folder / "pipe").string();
+  REQUIRE(::mkfifo(pipe.c_str(), 0600) == 0);
+  const std::string pipe_refused = "load_weights: " + pipe + " is not a regular file";
   // Without the check, reading /dev/zero would never end.
   models::Sequential model;
   model.add<layers::Dense>({.units = 2});
   model.build({1, 3});
   CHECK_THROWS_WITH_AS(models::load_weights(model, "/dev/zero"), "load_weights: /dev/zero is not a regular file", InvalidArgument);
+  CHECK_THROWS_WITH_AS(models::load_weights(model, pipe), pipe_refused.c_str(), InvalidArgument);
 
   const std::string path = (folder / "big.bin").string();
   std::ofstream(path, std::ios::binary) << std::string(4096, 'x');

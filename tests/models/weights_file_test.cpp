@@ -99,12 +99,16 @@ TEST_CASE("ModelCheckpoint saves every epoch, or only improvements") {
   const std::string every = temporary("minidl_checkpoint_{epoch}.bin");
   models::ModelCheckpoint each(every, {.save_optimizer = false});
   models::ModelCheckpoint best(temporary("minidl_checkpoint_best.bin"), {.monitor = "loss", .save_best_only = true});
+  // What a run killed while writing epoch 2's checkpoint leaves (pid 999999999 is beyond any Linux pid).
+  const std::string killed_write = temporary("minidl_checkpoint_2.bin.tmp-999999999-0");
+  write_file(killed_write, "half a checkpoint");
   model->fit(x, y, {.batch_size = 8, .epochs = 3, .verbose = 0, .callbacks = {&each, &best}, .shuffle = false});
   for (int epoch = 1; epoch <= 3; ++epoch) {
     const std::string path = temporary(("minidl_checkpoint_" + std::to_string(epoch) + ".bin").c_str());
     CHECK(std::filesystem::exists(path));
     std::filesystem::remove(path);
   }
+  CHECK_FALSE(std::filesystem::exists(killed_write));
   // The loss falls every epoch here, so the best checkpoint holds the final weights.
   auto restored = small_model();
   restored->build(x.shape());

@@ -1,5 +1,5 @@
-// For the kill-during-write test: creates <started>, then replaces <path> with write_atomically
-// over and over until killed. Writes alternate between two contents of 4 MiB, "A" then 'a's and
+// For the kill-during-write test: replaces <path> with write_atomically over and over until
+// killed, creating <started> once the first write is complete. Writes alternate between two contents of 4 MiB, "A" then 'a's and
 // "B" then 'b's, so that a file torn between two writes, or cut short, shows.
 #include <minidl/io/files.hpp>
 
@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   std::string contents[] = {std::string(size, 'a'), std::string(size, 'b')};
   contents[0][0] = 'A';
   contents[1][0] = 'B';
-  std::ofstream{argv[2]};
-  for (unsigned long count = 0;; ++count) minidl::io::write_atomically(argv[1], contents[count % 2], "write_worker");
+  for (unsigned long count = 0;; ++count) {
+    minidl::io::write_atomically(argv[1], contents[count % 2], "write_worker");
+    if (count == 0) std::ofstream{argv[2]};
+  }
 }
