@@ -3,9 +3,10 @@
 #include <minidl/autograd/ops/shape_ops.hpp>
 #include <minidl/core/errors.hpp>
 #include <minidl/core/xtensor_bridge.hpp>
+#include <minidl/io/files.hpp>
 
 #include <fmt/format.h>
-#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <xtensor/xcsv.hpp>
 #include <xtensor/xview.hpp>
@@ -13,8 +14,8 @@
 namespace minidl::io {
 
 Tensor load_csv(const std::string& path, const CsvOptions& options) {
-  std::ifstream file(path);
-  if (!file) throw InvalidArgument(fmt::format("load_csv: cannot open {}", path));
+  // Through read_whole_file: a device or a pipe is refused rather than read without end.
+  std::istringstream file(read_whole_file(path, "load_csv"));
   xt::xtensor<double, 2> table;
   try {
     table = xt::load_csv<double>(file, options.delimiter, options.skip_rows);

@@ -1,10 +1,11 @@
 #include <minidl/layers/config.hpp>
 
 #include <minidl/core/errors.hpp>
+#include <minidl/io/files.hpp>
 
 #include <cstdlib>
 #include <fmt/format.h>
-#include <fstream>
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -23,9 +24,9 @@ std::string from_keras_json() {
   else if (const char* home = std::getenv("HOME"); home && *home) directory = std::string(home) + "/.keras";
   else return "channels_last";
   const std::string path = directory + "/keras.json";
-  std::ifstream file(path);
-  if (!file) return "channels_last";
-  const auto settings = nlohmann::json::parse(file, nullptr, /*allow_exceptions=*/false);
+  if (!std::filesystem::exists(path)) return "channels_last";
+  // Through read_whole_file: a keras.json that is a device or a pipe is refused rather than read without end.
+  const auto settings = nlohmann::json::parse(io::read_whole_file(path, "config"), nullptr, /*allow_exceptions=*/false);
   if (!settings.is_object() || !settings.contains("image_data_format")) return "channels_last";
   const auto& value = settings.at("image_data_format");
   if (!value.is_string() || (value != "channels_last" && value != "channels_first"))

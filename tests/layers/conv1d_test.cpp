@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 
 using namespace minidl;
 using namespace minidl::testing;
@@ -158,6 +159,11 @@ TEST_CASE("the default data format comes from keras.json, and can be set in code
   config::reload_keras_json();
   CHECK_THROWS_WITH_AS(config::image_data_format(), doctest::Contains("invalid `image_data_format`"), InvalidArgument);
   CHECK_THROWS_AS(config::set_image_data_format("NWC"), InvalidArgument);
+  std::filesystem::remove(home / "keras.json");
+  // A keras.json that is a pipe would block a read until some process wrote to it.
+  REQUIRE(::mkfifo((home / "keras.json").c_str(), 0600) == 0);
+  config::reload_keras_json();
+  CHECK_THROWS_WITH_AS(config::image_data_format(), doctest::Contains("keras.json is not a regular file"), InvalidArgument);
   std::filesystem::remove(home / "keras.json");
   config::reload_keras_json();
   CHECK(config::image_data_format() == "channels_last");
