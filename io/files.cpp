@@ -81,6 +81,7 @@ std::optional<pid_t> temporary_owner(std::string_view suffix) {
 }  // namespace
 
 void write_atomically(const std::string& path, const std::string& bytes, const char* caller) {
+  remove_temporaries(path);  // what a writer of this path killed mid-write left
   const std::string temporary = temporary_name(path);
   Descriptor file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!file.valid()) throw InvalidArgument(fmt::format("{}: cannot create {}: {}", caller, temporary, error_text()));

@@ -37,7 +37,6 @@ BackupAndRestore::BackupAndRestore(std::string backup_dir, BackupAndRestoreOptio
 }
 
 void BackupAndRestore::on_train_begin(Model& model) {
-  io::remove_temporaries(path_);
   if (!std::filesystem::exists(path_)) return;
   if (!model.built())
     throw StateError(fmt::format("BackupAndRestore: {} '{}' must be built before fit to restore {}; call it on a batch first",

@@ -1,7 +1,6 @@
 #include <minidl/models/callbacks.hpp>
 
 #include <minidl/core/errors.hpp>
-#include <minidl/io/files.hpp>
 #include <minidl/models/model.hpp>
 #include <minidl/models/weights_file.hpp>
 
@@ -151,7 +150,6 @@ void ModelCheckpoint::on_epoch_end(Model& model, int epoch, const Logs& logs) {
   std::string path = filepath_;
   for (auto at = path.find("{epoch}"); at != std::string::npos; at = path.find("{epoch}"))
     path.replace(at, 7, std::to_string(epoch + 1));
-  io::remove_temporaries(path);  // a run killed while writing this file left one
   save_weights(model, path, options_.save_optimizer ? &model.optimizer() : nullptr);
 }
 

@@ -4,7 +4,6 @@
 // arguments, it must end with the weights, bit for bit, of a run never killed. It logs to
 // <result>.log "start <epoch>" when a run begins (the epoch it went on from) and "end <epoch>"
 // after each epoch's backup.
-#include <minidl/io/files.hpp>
 #include <minidl/minidl.hpp>
 
 #include <cmath>
@@ -72,7 +71,6 @@ int main(int argc, char** argv) {
   ProgressLog progress(result + ".log");
   // BackupAndRestore after the checkpoint: an epoch is redone unless its backup was written.
   model.fit(x, y, {.batch_size = 16, .epochs = 24, .verbose = 0, .callbacks = {&checkpoint, &backup, &progress}});
-  io::remove_temporaries(result);  // a run killed while saving its result left one
   models::save_weights(model, result);
   return 0;
 }
