@@ -153,12 +153,13 @@ Tensor Tensor::clone() const {
 
 Tensor Tensor::as_strided(Shape shape, Shape strides, std::int64_t offset) const {
   const std::int64_t elements = impl().storage_elements;
-  const auto refuse = [&](std::string_view expectation) {
-    throw_invalid_argument("Tensor::as_strided", "strides", expectation,
+  const auto refuse = [&](std::string_view argument, std::string_view expectation) {
+    throw_invalid_argument("Tensor::as_strided", argument, expectation,
                            fmt::format("shape {}, strides {}, offset {} on a storage of {} elements", shape_to_string(shape),
                                        shape_to_string(strides), offset, elements));
   };
-  if (strides.size() != shape.size()) refuse("expected one stride per dimension");
+  if (strides.size() != shape.size()) refuse("strides", "expected one stride per dimension");
+  if (offset < 0) refuse("offset", "expected a non-negative offset");
   checked_element_count(shape, "Tensor::as_strided");
   // The lowest and highest elements the view reaches, in 128 bits: extents are below 2^40, strides anything.
   __int128 lowest = offset, highest = offset;
@@ -169,7 +170,7 @@ Tensor Tensor::as_strided(Shape shape, Shape strides, std::int64_t offset) const
     (reach < 0 ? lowest : highest) += reach;
   }
   // An empty view reads nothing: slicing an empty batch gives offsets past its empty storage.
-  if (offset < 0 || (!empty && (lowest < 0 || highest >= elements))) refuse("expected a view within the storage");
+  if (!empty && (lowest < 0 || highest >= elements)) refuse("strides", "expected a view within the storage");
   auto view = std::make_shared<Impl>();
   view->storage = impl().storage;
   view->storage_elements = elements;

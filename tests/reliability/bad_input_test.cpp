@@ -36,7 +36,8 @@ TEST_CASE("bad input: a strided view reaching outside its tensor's storage is re
                        InvalidArgument);
   CHECK_THROWS_WITH_AS(x.as_strided({4, 3}, {3, 1}, 1), doctest::Contains("expected a view within the storage"), InvalidArgument);
   CHECK_THROWS_WITH_AS(x.as_strided({2}, {-1}, 0), doctest::Contains("expected a view within the storage"), InvalidArgument);
-  CHECK_THROWS_WITH_AS(x.as_strided({2}, {1}, -1), doctest::Contains("offset -1"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(x.as_strided({2}, {1}, -1), doctest::Contains("invalid argument `offset`: expected a non-negative offset"),
+                       InvalidArgument);
   CHECK_THROWS_WITH_AS(x.as_strided({3, 3}, {largest, 1}, 0), doctest::Contains("expected a view within the storage"), InvalidArgument);
   CHECK_THROWS_WITH_AS(x.as_strided({3}, {1, 1}, 0), doctest::Contains("expected one stride per dimension"), InvalidArgument);
   CHECK_THROWS_WITH_AS(x.as_strided({-3}, {1}, 0), doctest::Contains("non-negative"), InvalidArgument);
