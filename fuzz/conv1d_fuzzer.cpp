@@ -6,6 +6,7 @@
 // the BLAS path that gradcheck and the Keras goldens vouch for. (When the float64 twin does not
 // fit the harness's allocation limit, its MemoryError ends the run without the comparison.)
 #include "fuzz_input.hpp"
+#include "../tests/support/compare.hpp"
 
 #include <minidl/minidl.hpp>
 
@@ -34,18 +35,9 @@ constexpr double float32_tolerance = 2e-3, float32_floor = 1e-5;
 }
 
 void check_close(const char* what, const Tensor& single, const Tensor& reference) {
-  if (single.shape() != reference.shape())
-    report(what, "shape " + shape_to_string(single.shape()) + " in float32, " + shape_to_string(reference.shape()) + " in float64");
-  const auto got = single.to_vector<double>(), want = reference.to_vector<double>();
-  double largest = 0;
-  for (double value : want) largest = std::max(largest, std::abs(value));
-  for (std::size_t i = 0; i < got.size(); ++i)
-    if (!(std::abs(got[i] - want[i]) <= float32_tolerance * largest + float32_floor)) {
-      char detail[160];
-      std::snprintf(detail, sizeof detail, "element %zu is %.9g in float32, %.9g in float64 (largest |float64| %.9g)", i,
-                    got[i], want[i], largest);
-      report(what, detail);
-    }
+  const double largest = reference.size() > 0 ? max(abs(reference)).item() : 0.0;
+  const std::string difference = testing::compare(single, reference, 0.0, float32_tolerance * largest + float32_floor);
+  if (!difference.empty()) report(what, difference + " (float32 against float64)");
 }
 
 // y and, when `gradients`, the gradients of <y, upstream> to x and each weight.

@@ -1,5 +1,7 @@
 #pragma once
 // Reading golden JSON files and comparing tensors against them, naming the element that differs.
+#include "compare.hpp"
+
 #include <minidl/minidl.hpp>
 
 #include <nlohmann/json.hpp>
@@ -12,10 +14,6 @@ nlohmann::json load_test_data(const std::string& name);
 
 // {"shape": [...], "data": [...]} as a tensor of `dtype`.
 Tensor tensor_from_json(const nlohmann::json& value, DType dtype = DType::float64);
-
-// Empty when every element satisfies |actual − expected| <= atol + rtol·|expected| (and the shapes
-// agree); otherwise a sentence naming the first failing element with both values.
-std::string compare(const Tensor& actual, const Tensor& expected, double rtol, double atol);
 
 }  // namespace minidl::testing
 
