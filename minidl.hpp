@@ -29,6 +29,7 @@
 #include <minidl/layers/conv1d.hpp>
 #include <minidl/layers/dense.hpp>
 #include <minidl/layers/initializers/initializers.hpp>
+#include <minidl/layers/input_layer.hpp>
 #include <minidl/layers/layer.hpp>
 #include <minidl/layers/merging.hpp>
 #include <minidl/layers/normalization.hpp>
@@ -36,6 +37,8 @@
 #include <minidl/layers/regularizers/regularizers.hpp>
 #include <minidl/layers/reshaping.hpp>
 #include <minidl/layers/serialization.hpp>
+#include <minidl/layers/shared.hpp>
+#include <minidl/layers/symbolic_tensor.hpp>
 #include <minidl/layers/temporal.hpp>
 #include <minidl/layers/variable.hpp>
 
@@ -49,6 +52,7 @@
 #include <minidl/io/csv.hpp>
 #include <minidl/io/files.hpp>
 #include <minidl/models/callbacks.hpp>
+#include <minidl/models/functional.hpp>
 #include <minidl/models/model.hpp>
 #include <minidl/models/model_file.hpp>
 #include <minidl/models/progress.hpp>

@@ -5,6 +5,7 @@
 #include <minidl/layers/constraints/constraints.hpp>
 #include <minidl/layers/initializers/initializers.hpp>
 #include <minidl/layers/regularizers/regularizers.hpp>
+#include <minidl/layers/symbolic_tensor.hpp>
 #include <minidl/layers/variable.hpp>
 
 #include <memory>
@@ -15,7 +16,7 @@
 
 namespace minidl::layers {
 
-class Layer {
+class Layer : public std::enable_shared_from_this<Layer> {
  public:
   virtual ~Layer() = default;
   Layer(const Layer&) = delete;
@@ -30,6 +31,20 @@ class Layer {
   // trainable_weights() order, shapes checked) in place of its trainable weights, so that
   // gradients flow to those tensors: what gradcheck of a layer needs. The weights are untouched.
   Tensor stateless_call(const std::vector<Tensor>& trainable_values, const Tensor& inputs);
+  // The functional API (models/functional.hpp): called on symbolic tensors, a layer checks and
+  // builds itself for their shapes and records the call, which models::Functional replays on real
+  // tensors. The call shares the layer, so it must be owned by a std::shared_ptr (layers::make).
+  SymbolicTensor operator()(const SymbolicTensor& inputs);
+  // A call on a list: merge layers, models of several inputs.
+  SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs);
+  // Every output of a call on one tensor (`list_argument` false, one input) or on a list.
+  std::vector<SymbolicTensor> symbolic_call(const std::vector<SymbolicTensor>& inputs, bool list_argument);
+  // How a functional model runs a recorded call on real tensors: every output. By default the
+  // call on the one input; merge layers and models override it.
+  virtual std::vector<Tensor> call_node(const std::vector<Tensor>& inputs, bool list_argument, bool training);
+  // Keras's len(layer._inbound_nodes): how many symbolic calls the layer has had.
+  std::size_t inbound_node_count() const { return inbound_node_count_; }
+
   // Creates the weights for inputs of this shape; a second build is a no-op.
   void build(const Shape& input_shape);
   virtual Shape compute_output_shape(const Shape& input_shape) const = 0;
@@ -41,6 +56,9 @@ class Layer {
   bool built() const { return built_; }
   // The input shape the layer was built for (Keras's build_config), once built.
   const std::optional<Shape>& build_input_shape() const { return build_input_shape_; }
+  // The input shapes of the first call of a layer called on a list (a merge layer), for its
+  // build_config; empty otherwise.
+  const std::vector<Shape>& build_input_shapes() const { return build_input_shapes_; }
   // The output shape of the latest call, for summary(); unset before the first call.
   const std::optional<Shape>& last_output_shape() const { return last_output_shape_; }
   bool trainable() const { return trainable_; }
@@ -66,6 +84,9 @@ class Layer {
 
   // Keras's get_config(): name, trainable, dtype, then the layer's own arguments.
   virtual nlohmann::json get_config() const;
+  // Keras's serialize_keras_object: {"module", "class_name", "config", "registered_name"} and the
+  // build_config of a layer Keras builds by shape (layers::serialize() calls it). Models add to it.
+  virtual nlohmann::json serialized() const;
 
  protected:
   // `name` empty gets Keras's automatic name: the snake_case class name, then _1, _2, ...
@@ -76,6 +97,10 @@ class Layer {
   virtual void check_input(const Shape& input_shape) const = 0;
   virtual void build_weights(const Shape& input_shape) = 0;
   virtual Tensor call(const Tensor& inputs) = 0;
+  // For a symbolic call on tensors of these shapes (the batch extent 1 where unknown): checks
+  // them as a real call would and returns the output shapes. By default one tensor, the layer's
+  // own check_input and compute_output_shape; the call then builds the layer on that tensor.
+  virtual std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, bool list_argument) const;
 
   std::shared_ptr<Variable> add_weight(const std::string& name, const Shape& shape,
                                        const initializers::Initializer& initializer,
@@ -99,6 +124,12 @@ class Layer {
   // Whether the call in progress is a training call.
   bool training() const { return training_; }
   void set_last_output_shape(Shape shape) { last_output_shape_ = std::move(shape); }
+  // For a layer built by other means than build(): a functional model, built by its graph.
+  void mark_built() { built_ = true; }
+  // Keeps the shapes of a layer's first call on a list.
+  void record_build_shapes(const std::vector<Shape>& shapes) {
+    if (build_input_shapes_.empty()) build_input_shapes_ = shapes;
+  }
 
  private:
   std::string class_name_;
@@ -108,12 +139,14 @@ class Layer {
   bool built_ = false;
   bool training_ = false;
   std::optional<Shape> build_input_shape_;
+  std::vector<Shape> build_input_shapes_;
   std::optional<Shape> last_output_shape_;
   regularizers::Regularizer activity_regularizer_;
   std::vector<std::shared_ptr<Variable>> weights_;
   std::vector<Layer*> sublayers_;
   std::vector<Generator*> generators_;
   std::vector<Tensor> activity_losses_;
+  std::size_t inbound_node_count_ = 0;
 };
 
 }  // namespace minidl::layers

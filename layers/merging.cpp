@@ -31,9 +31,20 @@ Tensor Merge::operator()(const std::vector<Tensor>& inputs, bool) {
     shapes.push_back(inputs[i].shape());
   }
   compute_output_shape(shapes);
+  record_build_shapes(shapes);
   Tensor output = merge(inputs);
   set_last_output_shape(output.shape());
   return output;
+}
+
+std::vector<Tensor> Merge::call_node(const std::vector<Tensor>& inputs, bool list_argument, bool training) {
+  if (!list_argument) check_input(inputs.at(0).shape());
+  return {(*this)(inputs, training)};
+}
+
+std::vector<Shape> Merge::node_output_shapes(const std::vector<Shape>& input_shapes, bool list_argument) const {
+  if (!list_argument) check_input(input_shapes.at(0));
+  return {compute_output_shape(input_shapes)};
 }
 
 void Merge::check_batch(const std::vector<Shape>& input_shapes) const {

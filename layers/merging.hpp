@@ -25,7 +25,9 @@ struct ConcatenateOptions {
 // Sequential would) is an error naming the layer.
 class Merge : public Layer {
  public:
+  using Layer::operator();
   Tensor operator()(const std::vector<Tensor>& inputs, bool training = false);
+  std::vector<Tensor> call_node(const std::vector<Tensor>& inputs, bool list_argument, bool training) override;
   virtual Shape compute_output_shape(const std::vector<Shape>& input_shapes) const = 0;
   Shape compute_output_shape(const Shape& input_shape) const override;
 
@@ -34,6 +36,7 @@ class Merge : public Layer {
   void check_input(const Shape& input_shape) const override;
   void build_weights(const Shape&) override {}
   Tensor call(const Tensor& inputs) override;
+  std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, bool list_argument) const override;
   virtual Tensor merge(const std::vector<Tensor>& inputs) const = 0;
   // Throws unless there is at least one shape, each of rank >= 1, with one batch size.
   void check_batch(const std::vector<Shape>& input_shapes) const;

@@ -41,16 +41,16 @@ LayerNormalization::LayerNormalization(LayerNormalizationOptions options)
     : Layer("LayerNormalization", options.name, options.trainable, parse_dtype(options.dtype, "LayerNormalization"), {}),
       options_(std::move(options)) {
   validate_weights(options_, where());
-  if (options_.axis.empty()) throw_invalid_argument(where(), "axis", "expected at least one axis", "axis=[]");
+  if (options_.axis.axes().empty()) throw_invalid_argument(where(), "axis", "expected at least one axis", "axis=[]");
 }
 
 void LayerNormalization::check_input(const Shape& input_shape) const {
-  normalize_axes(options_.axis, static_cast<int>(input_shape.size()), where());
+  normalize_axes(options_.axis.axes(), static_cast<int>(input_shape.size()), where());
 }
 
 void LayerNormalization::build_weights(const Shape& input_shape) {
   Shape shape;
-  for (int axis : normalize_axes(options_.axis, static_cast<int>(input_shape.size()), where())) shape.push_back(input_shape[axis]);
+  for (int axis : normalize_axes(options_.axis.axes(), static_cast<int>(input_shape.size()), where())) shape.push_back(input_shape[axis]);
   if (options_.scale)
     gamma_ = add_weight("gamma", shape, options_.gamma_initializer, options_.gamma_regularizer, options_.gamma_constraint);
   if (options_.center)
@@ -58,10 +58,10 @@ void LayerNormalization::build_weights(const Shape& input_shape) {
 }
 
 Tensor LayerNormalization::call(const Tensor& inputs) {
-  const auto axes = normalize_axes(options_.axis, inputs.ndim(), where());
+  const auto axes = normalize_axes(options_.axis.axes(), inputs.ndim(), where());
   const Shape weight_shape = broadcast_shape(inputs.shape(), axes);
-  const Tensor centered = inputs - mean(inputs, options_.axis, true);
-  Tensor inverse = 1.0 / sqrt(mean(square(centered), options_.axis, true) + options_.epsilon);
+  const Tensor centered = inputs - mean(inputs, options_.axis.axes(), true);
+  Tensor inverse = 1.0 / sqrt(mean(square(centered), options_.axis.axes(), true) + options_.epsilon);
   if (gamma_) inverse = inverse * reshape(gamma_->value(), weight_shape);
   Tensor outputs = centered * inverse;
   if (beta_) outputs = outputs + reshape(beta_->value(), weight_shape);
@@ -71,7 +71,7 @@ Tensor LayerNormalization::call(const Tensor& inputs) {
 nlohmann::json LayerNormalization::get_config() const {
   auto config = Layer::get_config();
   // Keras keeps the axis as given: an integer (the default) or a list.
-  config["axis"] = options_.axis.size() == 1 ? nlohmann::json(options_.axis[0]) : nlohmann::json(options_.axis);
+  config["axis"] = options_.axis.is_list() ? nlohmann::json(options_.axis.axes()) : nlohmann::json(options_.axis.axes()[0]);
   config["epsilon"] = options_.epsilon;
   config["center"] = options_.center;
   config["scale"] = options_.scale;

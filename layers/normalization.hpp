@@ -2,13 +2,30 @@
 // keras.layers.LayerNormalization and BatchNormalization.
 #include <minidl/layers/layer.hpp>
 
+#include <initializer_list>
 #include <memory>
+#include <vector>
 
 namespace minidl::layers {
 
+// An axis or a list of axes, kept in the form given: Keras's config writes `-1` and `[-1]` back
+// as they came.
+class AxisList {
+ public:
+  AxisList(std::int64_t axis) : axes_{axis}, is_list_(false) {}
+  AxisList(std::initializer_list<std::int64_t> axes) : axes_(axes) {}
+  AxisList(std::vector<std::int64_t> axes) : axes_(std::move(axes)) {}
+  const std::vector<std::int64_t>& axes() const { return axes_; }
+  bool is_list() const { return is_list_; }
+
+ private:
+  std::vector<std::int64_t> axes_;
+  bool is_list_ = true;
+};
+
 struct LayerNormalizationOptions {
   // Axes normalized (each sample on its own).
-  std::vector<std::int64_t> axis = {-1};
+  AxisList axis = -1;
   double epsilon = 1e-3;
   bool center = true;  // add beta
   bool scale = true;   // multiply by gamma

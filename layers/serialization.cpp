@@ -5,6 +5,7 @@
 #include <minidl/layers/config_fields.hpp>
 #include <minidl/layers/conv1d.hpp>
 #include <minidl/layers/dense.hpp>
+#include <minidl/layers/input_layer.hpp>
 #include <minidl/layers/merging.hpp>
 #include <minidl/layers/normalization.hpp>
 #include <minidl/layers/pooling1d.hpp>
@@ -16,6 +17,7 @@
 #include <fmt/format.h>
 #include <map>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 
 namespace minidl::layers {
@@ -36,7 +38,7 @@ std::pair<std::int64_t, std::int64_t> integer_pair(const Json& value) {
 }
 
 template <class SomeLayer>
-std::unique_ptr<Layer> make(typename SomeLayer::Options options, const Json& config) {
+std::unique_ptr<Layer> from_options(typename SomeLayer::Options options, const Json& config) {
   read_common_fields(config, options);
   return std::make_unique<SomeLayer>(std::move(options));
 }
@@ -76,46 +78,46 @@ std::map<std::string, LayerFactory> built_in_layers() {
   factories["Conv1D"] = [](const Json& config) -> std::unique_ptr<Layer> { return Conv1D::from_config(config); };
   factories["Dense"] = [](const Json& config) -> std::unique_ptr<Layer> { return Dense::from_config(config); };
   factories["Flatten"] = [](const Json& config) {
-    return make<Flatten>({.data_format = optional_string(config, "data_format")}, config);
+    return from_options<Flatten>({.data_format = optional_string(config, "data_format")}, config);
   };
   factories["Reshape"] = [](const Json& config) {
-    return make<Reshape>({.target_shape = config.at("target_shape").get<Shape>()}, config);
+    return from_options<Reshape>({.target_shape = config.at("target_shape").get<Shape>()}, config);
   };
   factories["Activation"] = [](const Json& config) {
-    return make<Activation>({.activation = config.at("activation").get<std::string>()}, config);
+    return from_options<Activation>({.activation = config.at("activation").get<std::string>()}, config);
   };
   factories["Dropout"] = [](const Json& config) {
     DropoutOptions options{.rate = config.at("rate").get<double>()};
     if (config.contains("seed") && !config.at("seed").is_null()) options.seed = config.at("seed").get<std::uint64_t>();
-    return make<Dropout>(options, config);
+    return from_options<Dropout>(options, config);
   };
   factories["GlobalAveragePooling1D"] = [](const Json& config) {
-    return make<GlobalAveragePooling1D>(global_pooling_options(config), config);
+    return from_options<GlobalAveragePooling1D>(global_pooling_options(config), config);
   };
   factories["GlobalMaxPooling1D"] = [](const Json& config) {
-    return make<GlobalMaxPooling1D>(global_pooling_options(config), config);
+    return from_options<GlobalMaxPooling1D>(global_pooling_options(config), config);
   };
-  factories["MaxPooling1D"] = [](const Json& config) { return make<MaxPooling1D>(pooling_options(config), config); };
-  factories["AveragePooling1D"] = [](const Json& config) { return make<AveragePooling1D>(pooling_options(config), config); };
+  factories["MaxPooling1D"] = [](const Json& config) { return from_options<MaxPooling1D>(pooling_options(config), config); };
+  factories["AveragePooling1D"] = [](const Json& config) { return from_options<AveragePooling1D>(pooling_options(config), config); };
   factories["ZeroPadding1D"] = [](const Json& config) {
-    return make<ZeroPadding1D>({.padding = integer_pair(config.value("padding", Json(1))),
+    return from_options<ZeroPadding1D>({.padding = integer_pair(config.value("padding", Json(1))),
                                 .data_format = optional_string(config, "data_format")},
                                config);
   };
   factories["Cropping1D"] = [](const Json& config) {
-    return make<Cropping1D>({.cropping = integer_pair(config.value("cropping", Json(1)))}, config);
+    return from_options<Cropping1D>({.cropping = integer_pair(config.value("cropping", Json(1)))}, config);
   };
   factories["UpSampling1D"] = [](const Json& config) {
-    return make<UpSampling1D>({.size = config.value("size", std::int64_t{2})}, config);
+    return from_options<UpSampling1D>({.size = config.value("size", std::int64_t{2})}, config);
   };
   factories["LayerNormalization"] = [](const Json& config) {
     LayerNormalizationOptions options;
     const Json axis = config.value("axis", Json(-1));
-    options.axis = axis.is_array() ? axis.get<std::vector<std::int64_t>>() : std::vector<std::int64_t>{axis.get<std::int64_t>()};
+    options.axis = axis.is_array() ? AxisList(axis.get<std::vector<std::int64_t>>()) : AxisList(axis.get<std::int64_t>());
     if (config.value("rms_scaling", false))
       throw_invalid_argument("LayerNormalization.from_config", "rms_scaling", "not supported; expected false", "true");
     read_normalization(config, options);
-    return make<LayerNormalization>(std::move(options), config);
+    return from_options<LayerNormalization>(std::move(options), config);
   };
   factories["BatchNormalization"] = [](const Json& config) {
     BatchNormalizationOptions options;
@@ -129,11 +131,12 @@ std::map<std::string, LayerFactory> built_in_layers() {
       options.moving_mean_initializer = initializers::Initializer::from_config(config.at("moving_mean_initializer"));
     if (config.contains("moving_variance_initializer"))
       options.moving_variance_initializer = initializers::Initializer::from_config(config.at("moving_variance_initializer"));
-    return make<BatchNormalization>(std::move(options), config);
+    return from_options<BatchNormalization>(std::move(options), config);
   };
-  factories["Add"] = [](const Json& config) { return make<Add>({}, config); };
+  factories["InputLayer"] = [](const Json& config) -> std::unique_ptr<Layer> { return InputLayer::from_config(config); };
+  factories["Add"] = [](const Json& config) { return from_options<Add>({}, config); };
   factories["Concatenate"] = [](const Json& config) {
-    return make<Concatenate>({.axis = config.value("axis", std::int64_t{-1})}, config);
+    return from_options<Concatenate>({.axis = config.value("axis", std::int64_t{-1})}, config);
   };
   return factories;
 }
@@ -173,15 +176,24 @@ Shape shape_from_json(const Json& shape, std::int64_t batch) {
   return result;
 }
 
-Json serialize(const Layer& layer) {
-  Json entry = {{"module", "keras.layers"},
-                {"class_name", layer.class_name()},
-                {"config", layer.get_config()},
-                {"registered_name", nullptr}};
-  // Keras records a build_config for the layers with a build step of their own: those with weights.
-  if (layer.build_input_shape() && !layer.weights().empty()) entry["build_config"] = {{"input_shape", shape_to_json(*layer.build_input_shape())}};
+Json Layer::serialized() const {
+  Json entry = {{"module", "keras.layers"}, {"class_name", class_name()}, {"config", get_config()}, {"registered_name", nullptr}};
+  // Keras records a build_config for the layers with a build step of their own: those with
+  // weights, and these built-in classes that define build() without weights.
+  static const std::set<std::string> built_by_shape = {"Add", "Concatenate", "Cropping1D", "Flatten", "UpSampling1D",
+                                                       "ZeroPadding1D"};
+  if (weights().empty() && !built_by_shape.count(class_name())) return entry;
+  if (!build_input_shapes().empty()) {
+    Json shapes = Json::array();
+    for (const auto& shape : build_input_shapes()) shapes.push_back(shape_to_json(shape));
+    entry["build_config"] = {{"input_shape", shapes}};
+  } else if (build_input_shape()) {
+    entry["build_config"] = {{"input_shape", shape_to_json(*build_input_shape())}};
+  }
   return entry;
 }
+
+Json serialize(const Layer& layer) { return layer.serialized(); }
 
 const Json* find_unreadable_number(const Json& config) {
   constexpr double largest_float = 9007199254740992.0;  // 2^53
@@ -218,8 +230,10 @@ std::unique_ptr<Layer> deserialize(const Json& serialized) {
     auto layer = factory(config);
     if (!layer) throw InvalidArgument(fmt::format("layers::deserialize: the factory registered for '{}' returned no layer", class_name));
     layer->set_trainable(config.value("trainable", true));
-    if (serialized.contains("build_config") && serialized.at("build_config").contains("input_shape"))
-      layer->build(shape_from_json(serialized.at("build_config").at("input_shape")));
+    // A merge layer's build_config holds a list of shapes, and nothing to build.
+    const Json build_shape = serialized.contains("build_config") ? serialized.at("build_config").value("input_shape", Json()) : Json();
+    if (build_shape.is_array() && !(build_shape.size() > 0 && build_shape.at(0).is_array()))
+      layer->build(shape_from_json(build_shape));
     return layer;
   } catch (const nlohmann::json::exception& error) {
     throw InvalidArgument(fmt::format("layers::deserialize: the config of {} is malformed: {}", class_name, error.what()));

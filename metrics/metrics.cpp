@@ -78,13 +78,15 @@ Tensor SparseCategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_p
 }
 
 std::unique_ptr<Metric> get(std::string_view name) {
-  if (name == "mse" || name == "mean_squared_error") return std::make_unique<MeanSquaredError>();
-  if (name == "mae" || name == "mean_absolute_error") return std::make_unique<MeanAbsoluteError>();
-  if (name == "rmse" || name == "root_mean_squared_error") return std::make_unique<RootMeanSquaredError>();
-  if (name == "accuracy" || name == "acc") return std::make_unique<Accuracy>();
-  if (name == "binary_accuracy") return std::make_unique<BinaryAccuracy>();
-  if (name == "categorical_accuracy") return std::make_unique<CategoricalAccuracy>();
-  if (name == "sparse_categorical_accuracy") return std::make_unique<SparseCategoricalAccuracy>();
+  // Named as asked for ("mae" logs as "mae"), as Keras's compile does.
+  const std::string given(name);
+  if (name == "mse" || name == "mean_squared_error") return std::make_unique<MeanSquaredError>(given);
+  if (name == "mae" || name == "mean_absolute_error") return std::make_unique<MeanAbsoluteError>(given);
+  if (name == "rmse" || name == "root_mean_squared_error") return std::make_unique<RootMeanSquaredError>(given);
+  if (name == "accuracy" || name == "acc") return std::make_unique<Accuracy>(given);
+  if (name == "binary_accuracy") return std::make_unique<BinaryAccuracy>(0.5, given);
+  if (name == "categorical_accuracy") return std::make_unique<CategoricalAccuracy>(given);
+  if (name == "sparse_categorical_accuracy") return std::make_unique<SparseCategoricalAccuracy>(given);
   throw_invalid_argument("metrics::get", "metric",
                          "expected one of mse, mae, rmse, accuracy, binary_accuracy, categorical_accuracy, "
                          "sparse_categorical_accuracy",

@@ -5,12 +5,16 @@
 #include <minidl/autograd/ops/shape_ops.hpp>
 #include <minidl/core/errors.hpp>
 #include <minidl/core/random.hpp>
+#include <minidl/layers/serialization.hpp>
+#include <minidl/models/functional.hpp>
 #include <minidl/models/progress.hpp>
+#include <minidl/models/sequential.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
@@ -43,27 +47,27 @@ std::vector<std::int64_t> identity_order(std::int64_t n) {
   return order;
 }
 
+// Models are layers too: deserialize() builds them by class name (nested in a config, or a
+// whole saved model).
+const bool model_classes_registered = [] {
+  layers::register_layer("Sequential", [](const nlohmann::json& config) -> std::unique_ptr<layers::Layer> {
+    return Sequential::from_config(config);
+  });
+  layers::register_layer("Functional", [](const nlohmann::json& config) -> std::unique_ptr<layers::Layer> {
+    return Functional::from_config(config);
+  });
+  return true;
+}();
+
 }  // namespace
 
 int History::epochs() const { return history.empty() ? 0 : int(history.begin()->second.size()); }
 
-void Model::compile(std::unique_ptr<optim::Optimizer> optimizer, losses::Loss loss, std::vector<std::string> metrics) {
-  if (!optimizer) throw_invalid_argument(where(), "optimizer", "expected an optimizer", "a null pointer");
-  optimizer_ = std::move(optimizer);
-  loss_ = loss.validated(where(), "loss");
-  metrics_.clear();
-  for (const auto& name : metrics) metrics_.push_back(metrics::get(name));
-  metric_names_ = std::move(metrics);
-}
+std::vector<std::string> Model::input_names() const { return {"input_layer"}; }
+std::vector<std::string> Model::output_names() const { return {name()}; }
 
-nlohmann::json Model::compile_config() const {
-  if (!compiled()) return nullptr;
-  return {{"optimizer", {{"module", "keras.optimizers"},
-                         {"class_name", optimizer_->class_name()},
-                         {"config", optimizer_->get_config()},
-                         {"registered_name", nullptr}}},
-          {"loss", loss_->serialize()},
-          {"metrics", metric_names_}};
+std::vector<Tensor> Model::forward(const std::vector<Tensor>& inputs, bool training) {
+  return call_node(inputs, inputs.size() != 1, training);
 }
 
 optim::Optimizer& Model::optimizer() {
@@ -81,9 +85,10 @@ void Model::require_compiled(const char* call) const {
     throw StateError(fmt::format("{}: {}() needs compile(optimizer, loss) first", where(), call));
 }
 
-std::map<std::string, double> Model::run_epoch(const Tensor& x, const Tensor& y, std::int64_t batch_size, bool train,
-                                               ProgressBar* progress, const std::vector<Callback*>& callbacks) {
-  const std::int64_t samples = x.shape()[0];
+std::map<std::string, double> Model::run_epoch(const std::vector<Tensor>& x, const std::vector<Tensor>& y,
+                                               std::int64_t batch_size, bool train, ProgressBar* progress,
+                                               const std::vector<Callback*>& callbacks) {
+  const std::int64_t samples = x[0].shape()[0];
   std::vector<std::int64_t> order = identity_order(samples);
   if (train && shuffle_) {
     Generator& generator = global_generator();
@@ -91,18 +96,38 @@ std::map<std::string, double> Model::run_epoch(const Tensor& x, const Tensor& y,
       std::swap(order[i], order[static_cast<std::int64_t>(generator.next() % std::uint64_t(i + 1))]);
   }
   const std::int64_t steps = batch_count(samples, batch_size);
-  for (auto& metric : metrics_) metric->reset_state();
+  std::size_t loss_count = 0;
+  for (auto& output : compiled_outputs_) {
+    for (auto& metric : output.metrics) metric->reset_state();
+    loss_count += output.loss.has_value();
+  }
+  // Keras logs each output's loss when more than one output has one.
+  const bool log_output_losses = loss_count > 1;
+  std::vector<double> output_loss_totals(compiled_outputs_.size(), 0.0);
   double loss_total = 0.0, seen = 0.0;
   std::map<std::string, double> logs;
+  std::vector<Tensor> x_batch(x.size()), y_batch(y.size());
   for (std::int64_t step = 0; step < steps; ++step) {
     const std::int64_t begin = step * batch_size, end = begin + std::min(batch_size, samples - begin);
-    const Tensor x_batch = rows(x, order, begin, end), y_batch = rows(y, order, begin, end);
+    for (std::size_t i = 0; i < x.size(); ++i) x_batch[i] = rows(x[i], order, begin, end);
+    for (std::size_t i = 0; i < y.size(); ++i) y_batch[i] = y[i].defined() ? rows(y[i], order, begin, end) : Tensor();
     if (train)
       for (auto* callback : callbacks) callback->on_train_batch_begin(*this, int(step));
     std::optional<NoGradGuard> inference;
     if (!train) inference.emplace();
-    const Tensor prediction = (*this)(x_batch, train);
-    Tensor loss = (*loss_)(y_batch, prediction);
+    const std::vector<Tensor> predictions = forward(x_batch, train);
+    if (predictions.size() != compiled_outputs_.size())
+      throw StateError(fmt::format("{}: the model gave {} outputs for {} compiled ones", where(), predictions.size(),
+                                   compiled_outputs_.size()));
+    Tensor loss;
+    for (std::size_t i = 0; i < compiled_outputs_.size(); ++i) {
+      const auto& output = compiled_outputs_[i];
+      if (!output.loss) continue;
+      const Tensor value = (*output.loss)(y_batch[i], predictions[i]);
+      output_loss_totals[i] += value.item() * double(end - begin);
+      const Tensor weighted = output.loss_weight == 1.0 ? value : value * output.loss_weight;
+      loss = loss.defined() ? loss + weighted : weighted;
+    }
     for (const auto& penalty : losses()) loss = loss + penalty;
     if (train) {
       loss.backward();
@@ -114,9 +139,15 @@ std::map<std::string, double> Model::run_epoch(const Tensor& x, const Tensor& y,
     const double batch_loss = loss.item();
     loss_total += batch_loss * double(end - begin);
     seen += double(end - begin);
-    for (auto& metric : metrics_) metric->update_state(y_batch, prediction);
     logs = {{"loss", loss_total / seen}};
-    for (const auto& metric : metrics_) logs[metric->name()] = metric->result();
+    for (std::size_t i = 0; i < compiled_outputs_.size(); ++i) {
+      auto& output = compiled_outputs_[i];
+      if (log_output_losses && output.loss) logs[output.name + "_loss"] = output_loss_totals[i] / seen;
+      for (std::size_t m = 0; m < output.metrics.size(); ++m) {
+        output.metrics[m]->update_state(y_batch[i], predictions[i]);
+        logs[output.metric_logs[m]] = output.metrics[m]->result();
+      }
+    }
     if (progress) progress->update(step + 1, logs);
     if (train) {
       for (auto* callback : callbacks) callback->on_train_batch_end(*this, int(step), {{"loss", batch_loss}});
@@ -126,20 +157,45 @@ std::map<std::string, double> Model::run_epoch(const Tensor& x, const Tensor& y,
   return logs;
 }
 
-void Model::require_samples(const char* call, const Tensor& x, const Tensor& y) const {
-  if (x.ndim() == 0 || y.ndim() == 0 || x.shape()[0] != y.shape()[0])
+std::pair<std::vector<Tensor>, std::vector<Tensor>> Model::arrays_for(const char* call, const Arrays& x, const Arrays& y) const {
+  std::vector<bool> required;
+  for (const auto& output : compiled_outputs_) required.push_back(output.needs_targets());
+  auto xs = x.in_order(input_names(), where(), "x");
+  auto ys = y.in_order(output_names(), where(), "y", required);
+  const auto describe = [](const std::vector<Tensor>& arrays) {
+    std::vector<std::string> shapes;
+    for (const auto& array : arrays) shapes.push_back(array.defined() ? shape_to_string(array.shape()) : "none");
+    return fmt::format("{}", fmt::join(shapes, ", "));
+  };
+  bool consistent = true;
+  for (const auto* arrays : {&xs, &ys})
+    for (const auto& array : *arrays)
+      if (array.defined()) consistent = consistent && array.ndim() > 0 && array.shape()[0] == xs[0].shape()[0];
+  if (!consistent || xs[0].ndim() == 0)
     throw ShapeError(fmt::format("{}: {} needs x and y with the same number of samples, received x {} and y {}", where(), call,
-                                 shape_to_string(x.shape()), shape_to_string(y.shape())));
+                                 describe(xs), describe(ys)));
   // Keras refuses an empty dataset too (num_samples should be a positive integer).
-  if (x.shape()[0] == 0)
-    throw_invalid_argument(where(), "x", fmt::format("expected at least one sample for {}", call),
-                           fmt::format("x {}", shape_to_string(x.shape())));
+  if (xs[0].shape()[0] == 0)
+    throw_invalid_argument(where(), "x", fmt::format("expected at least one sample for {}", call), fmt::format("x {}", describe(xs)));
+  return {std::move(xs), std::move(ys)};
 }
 
-History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) {
+namespace {
+
+std::vector<Tensor> slices(const std::vector<Tensor>& arrays, std::int64_t begin, std::int64_t end) {
+  std::vector<Tensor> parts;
+  for (const auto& array : arrays) parts.push_back(array.defined() ? slice(array, 0, begin, end) : Tensor());
+  return parts;
+}
+
+}  // namespace
+
+History Model::fit(const Arrays& x, const Arrays& y, const FitOptions& options) {
   require_compiled("fit");
-  require_samples("fit", x, y);
-  if (options.validation_data) require_samples("fit's validation_data", options.validation_data->first, options.validation_data->second);
+  auto [x_train, y_train] = arrays_for("fit", x, y);
+  std::optional<std::pair<std::vector<Tensor>, std::vector<Tensor>>> validation;
+  if (options.validation_data)
+    validation = arrays_for("fit's validation_data", options.validation_data->first, options.validation_data->second);
   for (const auto* callback : options.callbacks)
     if (!callback) throw_invalid_argument(where(), "callbacks", "expected callbacks", "a null pointer");
   if (options.batch_size <= 0 || options.epochs < 0)
@@ -151,15 +207,13 @@ History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) 
   if (!(options.validation_split >= 0 && options.validation_split < 1))
     throw_invalid_argument(where(), "validation_split", "expected a float in [0, 1)",
                            fmt::format("validation_split={}", options.validation_split));
-  Tensor x_train = x, y_train = y;
-  std::optional<std::pair<Tensor, Tensor>> validation = options.validation_data;
   if (options.validation_split > 0) {
     // Keras holds out the last samples, before any shuffling.
-    const std::int64_t samples = x.shape()[0];
+    const std::int64_t samples = x_train[0].shape()[0];
     const auto held = static_cast<std::int64_t>(std::floor(double(samples) * options.validation_split));
-    x_train = slice(x, 0, 0, samples - held);
-    y_train = slice(y, 0, 0, samples - held);
-    validation = std::pair{slice(x, 0, samples - held, samples), slice(y, 0, samples - held, samples)};
+    validation = std::pair{slices(x_train, samples - held, samples), slices(y_train, samples - held, samples)};
+    x_train = slices(x_train, 0, samples - held);
+    y_train = slices(y_train, 0, samples - held);
   }
   History history;
   stop_training = false;
@@ -170,14 +224,14 @@ History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) 
   // when called, hence a call on one sample rather than build().
   if (!built()) {
     NoGradGuard no_grad;
-    (*this)(slice(x_train, 0, 0, 1));
+    forward(slices(x_train, 0, 1));
   }
   for (auto* callback : options.callbacks) callback->on_train_begin(*this);
   const int first_epoch = restored_epoch.value_or(options.initial_epoch);
   for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {
     for (auto* callback : options.callbacks) callback->on_epoch_begin(*this, epoch);
     if (options.verbose > 0) fmt::print("Epoch {}/{}\n", epoch + 1, options.epochs);
-    ProgressBar progress(batch_count(x_train.shape()[0], options.batch_size), options.verbose);
+    ProgressBar progress(batch_count(x_train[0].shape()[0], options.batch_size), options.verbose);
     auto logs = run_epoch(x_train, y_train, options.batch_size, true, &progress, options.callbacks);
     if (validation) {
       NoGradGuard no_grad;
@@ -192,24 +246,46 @@ History Model::fit(const Tensor& x, const Tensor& y, const FitOptions& options) 
   return history;
 }
 
-std::map<std::string, double> Model::evaluate(const Tensor& x, const Tensor& y, std::int64_t batch_size) {
+std::map<std::string, double> Model::evaluate(const Arrays& x, const Arrays& y, std::int64_t batch_size) {
   require_compiled("evaluate");
-  require_samples("evaluate", x, y);
+  const auto [xs, ys] = arrays_for("evaluate", x, y);
   NoGradGuard no_grad;
   if (batch_size <= 0) throw_invalid_argument(where(), "batch_size", "expected a positive integer", fmt::format("batch_size={}", batch_size));
-  return run_epoch(x, y, batch_size, false, nullptr, {});
+  return run_epoch(xs, ys, batch_size, false, nullptr, {});
 }
 
-Tensor Model::predict(const Tensor& x, std::int64_t batch_size) {
+Tensor Model::predict(const Arrays& x, std::int64_t batch_size) {
+  auto outputs = predict_outputs(x, batch_size);
+  if (outputs.size() != 1)
+    throw InvalidArgument(fmt::format("{}: predict() gives the output of a model of one output; this one has {} ({}): use "
+                                      "predict_outputs()",
+                                      where(), outputs.size(), fmt::join(output_names(), ", ")));
+  return outputs[0];
+}
+
+std::vector<Tensor> Model::predict_outputs(const Arrays& x, std::int64_t batch_size) {
   if (batch_size <= 0) throw_invalid_argument(where(), "batch_size", "expected a positive integer", fmt::format("batch_size={}", batch_size));
+  const auto xs = x.in_order(input_names(), where(), "x");
+  for (const auto& array : xs)
+    if (array.ndim() == 0 || array.shape()[0] != xs[0].shape()[0])
+      throw ShapeError(fmt::format("{}: predict needs inputs with the same number of samples", where()));
   NoGradGuard no_grad;
-  const std::int64_t samples = x.ndim() == 0 ? 0 : x.shape()[0];
+  const std::int64_t samples = xs[0].shape()[0];
   const auto order = identity_order(samples);
+  std::vector<std::vector<Tensor>> batches;
+  std::vector<Tensor> batch(xs.size());
+  for (std::int64_t begin = 0; begin < samples; begin += batch_size) {
+    for (std::size_t i = 0; i < xs.size(); ++i) batch[i] = rows(xs[i], order, begin, std::min(samples, begin + batch_size));
+    batches.push_back(forward(batch));
+  }
+  if (batches.empty()) return forward(xs);
   std::vector<Tensor> outputs;
-  for (std::int64_t begin = 0; begin < samples; begin += batch_size)
-    outputs.push_back((*this)(rows(x, order, begin, std::min(samples, begin + batch_size))));
-  if (outputs.empty()) return (*this)(x);
-  return outputs.size() == 1 ? outputs[0] : concat(outputs, 0);
+  for (std::size_t output = 0; output < batches[0].size(); ++output) {
+    std::vector<Tensor> parts;
+    for (const auto& results : batches) parts.push_back(results[output]);
+    outputs.push_back(parts.size() == 1 ? parts[0] : concat(parts, 0));
+  }
+  return outputs;
 }
 
 }  // namespace minidl::models

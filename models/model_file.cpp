@@ -6,7 +6,6 @@
 #include <minidl/io/files.hpp>
 #include <minidl/layers/serialization.hpp>
 #include <minidl/models/framed_file.hpp>
-#include <minidl/models/sequential.hpp>
 #include <minidl/models/weights_file.hpp>
 #include <minidl/optim/serialization.hpp>
 
@@ -31,9 +30,7 @@ constexpr std::size_t build_headroom = std::size_t{256} << 20;
 
 std::unique_ptr<Model> model_from(const Json& serialized) {
   const auto class_name = serialized.value("class_name", std::string());
-  std::unique_ptr<layers::Layer> layer;
-  if (class_name == "Sequential") layer = Sequential::from_config(serialized.value("config", Json::object()));
-  else layer = layers::deserialize(serialized);
+  std::unique_ptr<layers::Layer> layer = layers::deserialize(serialized);
   auto* model = dynamic_cast<Model*>(layer.get());
   if (!model) throw InvalidArgument(fmt::format("load_model: '{}' is a layer, not a Model", class_name));
   layer.release();
@@ -46,8 +43,7 @@ void save_model(const Model& model, const std::string& path) {
   if (!model.built())
     throw StateError(fmt::format("save_model: {} '{}' is not built; call it or build() it first", model.class_name(), model.name()));
   Json serialized = layers::serialize(model);
-  serialized["module"] = "keras";
-  serialized["compile_config"] = model.compile_config();
+  if (serialized["module"] == "keras.layers") serialized["module"] = "keras";  // a model class
   const optim::Optimizer* optimizer = model.compiled() && model.optimizer().built() ? &model.optimizer() : nullptr;
   io::write_atomically(path, frame(model_magic, serialized, encode_weights(model, optimizer)), "save_model");
 }
@@ -73,8 +69,7 @@ std::unique_ptr<Model> load_model(const std::string& path) {
     }
     const Json compile = serialized.value("compile_config", Json());
     if (compile.is_object() && !compile.value("loss", Json()).is_null()) {
-      model->compile(optim::from_config(compile.at("optimizer")), losses::Loss::deserialize(compile.at("loss")),
-                     compile.value("metrics", std::vector<std::string>{}));
+      model->compile(optim::from_config(compile.at("optimizer")), Model::compile_options_from_config(compile));
       model->optimizer().build(model->trainable_weights());
     }
   } catch (const Json::exception& error) {

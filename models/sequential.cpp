@@ -70,7 +70,7 @@ nlohmann::json Sequential::get_config() const {
                                   {"dtype", dtype_name(dtype())},
                                   {"sparse", false},
                                   {"ragged", false},
-                                  {"name", "input_layer"},
+                                  {"name", input_name_},
                                   {"optional", false}}},
                                 {"registered_name", nullptr}});
   for (const auto& layer : layers_) config["layers"].push_back(layers::serialize(*layer));
@@ -78,9 +78,13 @@ nlohmann::json Sequential::get_config() const {
   return config;
 }
 
-namespace {
+nlohmann::json Sequential::serialized() const {
+  auto entry = Model::serialized();
+  entry["module"] = "keras";
+  return entry;
+}
 
-std::unique_ptr<Sequential> read_config(const nlohmann::json& config) {
+std::unique_ptr<Sequential> Sequential::read_config(const nlohmann::json& config) {
   SequentialOptions options;
   layers::read_common_fields(config, options);
   auto model = std::make_unique<Sequential>(options);
@@ -90,6 +94,7 @@ std::unique_ptr<Sequential> read_config(const nlohmann::json& config) {
   for (const auto& entry : config.value("layers", nlohmann::json::array())) {
     if (entry.value("class_name", "") == "InputLayer") {
       if (!input_shape) input_shape = layers::shape_from_json(entry.at("config").at("batch_shape"));
+      model->input_name_ = entry.at("config").value("name", model->input_name_);
       continue;
     }
     auto layer_entry = entry;
@@ -100,8 +105,6 @@ std::unique_ptr<Sequential> read_config(const nlohmann::json& config) {
   if (input_shape && !model->layers().empty()) model->build(*input_shape);
   return model;
 }
-
-}  // namespace
 
 std::unique_ptr<Sequential> Sequential::from_config(const nlohmann::json& config) {
   if (const auto* number = layers::find_unreadable_number(config))

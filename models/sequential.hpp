@@ -35,6 +35,7 @@ class Sequential : public Model {
   nlohmann::json get_config() const override;
   // Reads Keras's Sequential config (ours or Keras's own); built when it names an input shape.
   static std::unique_ptr<Sequential> from_config(const nlohmann::json& config);
+  nlohmann::json serialized() const override;
 
  protected:
   void check_input(const Shape& input_shape) const override;
@@ -43,7 +44,11 @@ class Sequential : public Model {
   std::vector<SummaryRow> summary_rows() const override;
 
  private:
+  static std::unique_ptr<Sequential> read_config(const nlohmann::json& config);
+
   std::vector<std::unique_ptr<layers::Layer>> layers_;
+  // Its config's InputLayer's name: Keras's automatic one unless a config named it.
+  std::string input_name_ = "input_layer";
 };
 
 }  // namespace minidl::models

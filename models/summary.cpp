@@ -2,6 +2,7 @@
 #include <minidl/models/model.hpp>
 
 #include <minidl/core/errors.hpp>
+#include <minidl/models/summary_table.hpp>
 
 #include <algorithm>
 #include <array>
@@ -10,13 +11,6 @@
 namespace minidl::models {
 
 namespace {
-
-std::string without_batch(const std::optional<Shape>& shape) {
-  if (!shape) return "?";
-  std::string text = "(None";
-  for (std::size_t i = 1; i < shape->size(); ++i) text += fmt::format(", {}", (*shape)[i]);
-  return text + (shape->size() == 1 ? ",)" : ")");
-}
 
 std::int64_t parameters(const std::vector<std::shared_ptr<layers::Variable>>& weights) {
   std::int64_t count = 0;
@@ -30,17 +24,6 @@ std::int64_t bytes(const std::vector<std::shared_ptr<layers::Variable>>& weights
   return total;
 }
 
-// 1234567 → "1,234,567", as Python's "{:,}".
-std::string with_commas(std::int64_t count) {
-  const std::string digits = std::to_string(count);
-  std::string text;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
-    text += digits[i];
-  }
-  return text;
-}
-
 // Keras's readable_memory_size: binary units, two decimals.
 std::string readable_size(double size) {
   static constexpr std::array units = {"B", "KB", "MB", "GB", "TB", "PB"};
@@ -51,12 +34,6 @@ std::string readable_size(double size) {
   return fmt::format("{:.2f} {}", size, units.back());
 }
 
-std::string repeat(const char* piece, std::size_t count) {
-  std::string text;
-  for (std::size_t i = 0; i < count; ++i) text += piece;
-  return text;
-}
-
 }  // namespace
 
 std::vector<Model::SummaryRow> Model::summary_rows() const {
@@ -65,31 +42,18 @@ std::vector<Model::SummaryRow> Model::summary_rows() const {
   return rows;
 }
 
+// Keras's columns at 45%, 80% and 100% of 76 characters.
+std::string Model::summary_table() const {
+  std::vector<std::vector<std::string>> cells;
+  for (const auto& row : summary_rows())
+    cells.push_back({fmt::format("{} ({})", row.layer->name(), row.layer->class_name()),
+                     row.output_shape ? summary_shape(*row.output_shape) : "?", with_commas(parameters(row.layer->weights()))});
+  return render_summary_table({{"Layer (type)", 31}, {"Output Shape", 22}, {"Param #", 13, true}}, cells);
+}
+
 std::string Model::summary() const {
   if (!built()) throw StateError(fmt::format("{}: summary() needs a built model (call it or build() it first)", where()));
-  std::vector<std::array<std::string, 3>> cells;
-  for (const auto& row : summary_rows())
-    cells.push_back({fmt::format("{} ({})", row.layer->name(), row.layer->class_name()), without_batch(row.output_shape),
-                     with_commas(parameters(row.layer->weights()))});
-  // Keras's columns at 45%, 80% and 100% of 76 characters, widened when a cell needs it.
-  std::array<std::size_t, 3> width = {31, 22, 13};
-  for (const auto& row : cells)
-    for (std::size_t column = 0; column < 3; ++column) width[column] = std::max(width[column], row[column].size());
-  const auto rule = [&](const char* left, const char* line, const char* middle, const char* right) {
-    return fmt::format("{}{}{}{}{}{}{}\n", left, repeat(line, width[0] + 2), middle, repeat(line, width[1] + 2), middle,
-                       repeat(line, width[2] + 2), right);
-  };
-  const auto line = [&](const char* border, const std::array<std::string, 3>& row) {
-    return fmt::format("{0} {1:<{4}} {0} {2:<{5}} {0} {3:>{6}} {0}\n", border, row[0], row[1], row[2], width[0], width[1],
-                       width[2]);
-  };
-  std::string text = fmt::format("Model: \"{}\"\n", name());
-  text += rule("┏", "━", "┳", "┓") + line("┃", {"Layer (type)", "Output Shape", "Param #"}) + rule("┡", "━", "╇", "┩");
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    if (i > 0) text += rule("├", "─", "┼", "┤");
-    text += line("│", cells[i]);
-  }
-  text += rule("└", "─", "┴", "┘");
+  std::string text = fmt::format("Model: \"{}\"\n", name()) + summary_table();
   const auto total = weights(), trainable = trainable_weights(), frozen = non_trainable_weights();
   text += fmt::format(" Total params: {} ({})\n", with_commas(parameters(total)), readable_size(double(bytes(total))));
   text += fmt::format(" Trainable params: {} ({})\n", with_commas(parameters(trainable)), readable_size(double(bytes(trainable))));
