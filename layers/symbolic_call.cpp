@@ -16,6 +16,18 @@ SymbolicTensor only_output(std::vector<SymbolicTensor> outputs, const std::strin
   return std::move(outputs[0]);
 }
 
+// A layer checks the shapes of a symbolic call with the batch extent 1 standing for None; its
+// message shows the shapes as the user knows them.
+std::string with_symbolic_shapes(std::string message, const std::vector<SymbolicTensor>& inputs) {
+  for (const auto& input : inputs) {
+    if (input.shape().empty() || input.shape()[0] != unknown_batch) continue;
+    const std::string concrete = shape_to_string(input.concrete_shape()), symbolic = input.shape_string();
+    for (std::size_t at = message.find(concrete); at != std::string::npos; at = message.find(concrete, at + symbolic.size()))
+      message.replace(at, concrete.size(), symbolic);
+  }
+  return message;
+}
+
 }  // namespace
 
 SymbolicTensor Layer::operator()(const SymbolicTensor& inputs) { return only_output(symbolic_call({inputs}, false), where()); }
@@ -40,7 +52,14 @@ std::vector<SymbolicTensor> Layer::symbolic_call(const std::vector<SymbolicTenso
                                         where(), dtype_name(dtype_), dtype_name(inputs[i].dtype()), i, inputs[i].name()));
     shapes.push_back(inputs[i].concrete_shape());
   }
-  const std::vector<Shape> output_shapes = node_output_shapes(shapes, list_argument);
+  std::vector<Shape> output_shapes;
+  try {
+    output_shapes = node_output_shapes(shapes, list_argument);
+  } catch (const ShapeError& error) {
+    throw ShapeError(with_symbolic_shapes(error.what(), inputs));
+  } catch (const InvalidArgument& error) {
+    throw InvalidArgument(with_symbolic_shapes(error.what(), inputs));
+  }
   if (!list_argument && shapes.size() == 1) build(shapes[0]);
   if (list_argument) record_build_shapes(shapes);
   // Outputs keep the batch extent of the inputs: unknown, or what Input() fixed.

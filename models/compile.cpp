@@ -80,7 +80,7 @@ std::vector<std::vector<std::string>> metrics_per_output(const OutputMetrics& me
   if (names.size() > 1 && !flat.empty()) {
     if (flat.size() != names.size())
       throw_invalid_argument(where, "metrics",
-                             fmt::format("one list of metrics per output for a model of {} outputs ({}), by name or "
+                             fmt::format("expected one list of metrics per output for a model of {} outputs ({}), by name or "
                                          "position, or a flat list of one metric per output",
                                          names.size(), fmt::join(names, ", ")),
                              fmt::format("the flat list [{}]", fmt::join(flat, ", ")));
@@ -118,7 +118,7 @@ void Model::compile(std::unique_ptr<optim::Optimizer> optimizer, CompileOptions 
       outputs[i].metric_logs.push_back(names.size() > 1 ? fmt::format("{}_{}", names[i], metric) : metric);
     }
   }
-  if (!any_loss) throw_invalid_argument(where(), "loss", "a loss for at least one output", "none for every output");
+  if (!any_loss) throw_invalid_argument(where(), "loss", "expected a loss for at least one output", "none for every output");
   optimizer_ = std::move(optimizer);
   compiled_outputs_ = std::move(outputs);
   compile_options_ = std::move(options);

@@ -49,7 +49,8 @@ class PerOutput {
 class OutputMetrics {
  public:
   OutputMetrics() = default;
-  OutputMetrics(std::initializer_list<std::string> every) : every_(every) {}
+  // (Of C strings: a braced {"name", {...}} could otherwise be read as a std::string.)
+  OutputMetrics(std::initializer_list<const char*> every) : every_(every.begin(), every.end()) {}
   OutputMetrics(std::vector<std::string> every) : every_(std::move(every)) {}
   // Write a list of lists with its type, `std::vector<std::vector<std::string>>{{"mae"}, {"mse"}}`:
   // a bare `{{"mae"}, {"mse"}}` is the flat list {"mae", "mse"}.
