@@ -55,6 +55,7 @@
 #include <minidl/models/functional.hpp>
 #include <minidl/models/model.hpp>
 #include <minidl/models/model_file.hpp>
+#include <minidl/models/plot_model.hpp>
 #include <minidl/models/progress.hpp>
 #include <minidl/models/sequential.hpp>
 #include <minidl/models/windows.hpp>

@@ -72,8 +72,8 @@ class Functional : public Model {
   // From Keras's own module, built from its graph alone: build_config {"input_shape": null}.
   nlohmann::json serialized() const override;
 
-  // The graph as Graphviz dot text, in the manner of keras.utils.model_to_dot(show_shapes=True).
-  std::string to_dot() const;
+  // Every recorded call of the graph (input nodes included), in the order they run.
+  const std::vector<std::shared_ptr<layers::Node>>& nodes() const { return nodes_; }
 
  protected:
   void check_input(const Shape& input_shape) const override;

@@ -8,7 +8,7 @@ minidl_packages=(
   cmake g++ make
   libxtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev
   libfmt-dev doctest-dev nlohmann-json3-dev
-  libcli11-dev gnuplot-nox
+  libcli11-dev gnuplot-nox graphviz
 )
 if [[ ${1:-} == reliability ]]; then
   minidl_packages+=(clang libclang-rt-14-dev valgrind)

@@ -1,6 +1,7 @@
 // Building functional models in C++: the same graphs as Keras's give Keras's configs; graph
 // mistakes get Keras's errors; shared layers, nested models, several inputs, dicts.
 #include "../support/golden.hpp"
+#include "../support/temporary.hpp"
 
 #include <doctest/doctest.h>
 
@@ -217,4 +218,39 @@ TEST_CASE("graph mistakes get Keras's errors") {
     CHECK(layers::make<layers::Dense>({.units = 3})(fixed).shape() == Shape{4, 8, 3});
     CHECK(Input({.batch_shape = Shape{layers::unknown_batch, 5}}).shape_string() == "(None, 5)");
   }
+}
+
+TEST_CASE("model_to_dot and plot_model draw the graph as Keras's plot_model does") {
+  using namespace layers;
+  auto x = Input({.shape = {9, 2}, .name = "x"});
+  auto conv = make<Conv1D>({.filters = 2, .kernel_size = 3, .padding = "causal", .name = "conv"});
+  auto twice = conv(conv(x));
+  auto out = make<Dense>({.units = 1, .name = "head"})(make<Add>({.name = "add"})({twice, x}));
+  models::Functional model(x, out, {.name = "m"});
+  const std::string dot = models::model_to_dot(model, {.show_shapes = true, .show_layer_names = true});
+  CHECK(dot.starts_with("digraph G {\nconcentrate=True;\ndpi=200;\nrankdir=TB;\nsplines=ortho;\nnode [shape=record];\n"));
+  // Layers in model.layers() order: x 0, conv 1, add 2, head 3. One edge per connected pair,
+  // the shared layer's call on its own output a loop.
+  for (const char* edge : {"0 -> 1  [penwidth=2];", "1 -> 1  [penwidth=2];", "1 -> 2  [penwidth=2];", "0 -> 2  [penwidth=2];",
+                           "2 -> 3  [penwidth=2];"})
+    CHECK_MESSAGE(dot.find(edge) != std::string::npos, edge);
+  std::size_t edges = 0;
+  for (std::size_t at = dot.find(" -> "); at != std::string::npos; at = dot.find(" -> ", at + 1)) ++edges;
+  CHECK(edges == 5);
+  CHECK(dot.find("<b>add</b> (Add)</font></td></tr><tr><td bgcolor=\"white\"><font point-size=\"14\">Input shape: "
+                 "<b>[(None, 9, 2), (None, 9, 2)]</b></font></td><td bgcolor=\"white\"><font point-size=\"14\">Output shape: "
+                 "<b>(None, 9, 2)</b>") != std::string::npos);
+  // A layer called twice has no one shape; an input layer shows only its output.
+  CHECK(dot.find("<b>conv</b> (Conv1D)</font></td></tr><tr><td bgcolor=\"white\"><font point-size=\"14\">Input shape: <b>?</b>") !=
+        std::string::npos);
+  CHECK(dot.find("<b>x</b> (InputLayer)</font></td></tr><tr><td bgcolor=\"white\"><font point-size=\"14\">Output shape: "
+                 "<b>(None, 9, 2)</b></font></td></tr></table>>") != std::string::npos);
+  CHECK(models::model_to_dot(model).find("<b>Conv1D</b></font></td></tr></table>>") != std::string::npos);
+
+  const std::string picture = temporary("minidl_plot_model.png");
+  models::plot_model(model, picture, {.show_shapes = true});
+  CHECK(read_file(picture).substr(0, 8) == "\x89PNG\r\n\x1a\n");
+  std::filesystem::remove(picture);
+  CHECK_THROWS_WITH_AS(models::plot_model(model, temporary("minidl_plot_model.nosuchformat")),
+                       doctest::Contains("plot_model: Graphviz's `dot -Tnosuchformat` failed to write"), InvalidArgument);
 }
