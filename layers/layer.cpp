@@ -9,6 +9,21 @@
 
 namespace minidl::layers {
 
+namespace {
+
+thread_local int call_depth = 0;
+thread_local std::uint64_t outermost_calls = 0;
+
+}  // namespace
+
+CallScope::CallScope() {
+  if (call_depth++ == 0) ++outermost_calls;
+}
+
+CallScope::~CallScope() { --call_depth; }
+
+std::uint64_t CallScope::outermost() { return outermost_calls; }
+
 Layer::Layer(std::string class_name, std::string name, bool trainable, DType dtype,
              regularizers::Regularizer activity_regularizer)
     : class_name_(std::move(class_name)),
@@ -39,12 +54,16 @@ Tensor Layer::operator()(const Tensor& inputs, bool training) {
     throw InvalidArgument(fmt::format("{}: invalid argument `inputs`: expected dtype {} (the layer's dtype), received {}; "
                                       "cast the input",
                                       where(), dtype_name(dtype_), dtype_name(inputs.dtype())));
+  const CallScope scope;
   check_input(inputs.shape());
   build(inputs.shape());
   training_ = training;
   Tensor outputs = call(inputs);
   last_output_shape_ = outputs.shape();
-  activity_losses_.clear();
+  if (activity_losses_call_ != CallScope::outermost()) {
+    activity_losses_.clear();
+    activity_losses_call_ = CallScope::outermost();
+  }
   if (activity_regularizer_) {
     Tensor loss = activity_regularizer_(outputs);
     if (outputs.ndim() > 0 && outputs.shape()[0] > 0) loss = loss / static_cast<double>(outputs.shape()[0]);

@@ -16,6 +16,19 @@
 
 namespace minidl::layers {
 
+// Marks a call of a layer or a model. The activity regularization losses of a layer gather over
+// all its calls within the outermost call (a shared layer's calls add up) and start afresh with
+// the next outermost call, as in Keras.
+class CallScope {
+ public:
+  CallScope();
+  ~CallScope();
+  CallScope(const CallScope&) = delete;
+  CallScope& operator=(const CallScope&) = delete;
+  // Numbers the outermost calls of this thread.
+  static std::uint64_t outermost();
+};
+
 class Layer : public std::enable_shared_from_this<Layer> {
  public:
   virtual ~Layer() = default;
@@ -147,6 +160,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::vector<Generator*> generators_;
   std::vector<Tensor> activity_losses_;
   std::size_t inbound_node_count_ = 0;
+  // The outermost call activity_losses_ belong to.
+  std::uint64_t activity_losses_call_ = 0;
 };
 
 }  // namespace minidl::layers

@@ -284,6 +284,7 @@ std::vector<Shape> Functional::node_output_shapes(const std::vector<Shape>& inpu
 }
 
 std::vector<Tensor> Functional::run(const std::vector<Tensor>& inputs, bool training) {
+  const layers::CallScope scope;
   std::vector<Shape> shapes;
   std::vector<DType> dtypes;
   for (const auto& input : inputs) {

@@ -156,3 +156,19 @@ TEST_CASE("save_model and load_model keep functional models, nested Sequential a
   const auto a = model.get_weights(), b = reloaded->get_weights();
   for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i].to_vector() == b[i].to_vector());
 }
+
+TEST_CASE("a shared layer's activity penalties add up over its calls in one model call, as in Keras") {
+  using namespace layers;
+  auto a = Input({.shape = {3}, .dtype = "float64"}), b = Input({.shape = {3}, .dtype = "float64"});
+  auto shared = make<Dense>({.units = 2, .activity_regularizer = regularizers::L1{.l1 = 0.5}, .dtype = "float64"});
+  models::Functional model({a, b}, make<Add>({.dtype = "float64"})({shared(a), shared(b)}));
+  const Tensor xa = Tensor::normal({4, 3}, 0.0, 1.0, DType::float64), xb = Tensor::normal({4, 3}, 0.0, 1.0, DType::float64);
+  const Tensor kernel = shared->kernel(), bias = shared->bias();
+  const auto penalty = [&](const Tensor& x) { return 0.5 * sum(abs(matmul(x, kernel) + bias)).item() / 4.0; };
+  for (int call = 0; call < 2; ++call) {
+    model.forward({xa, xb});
+    const auto losses = model.losses();
+    REQUIRE(losses.size() == 2);
+    CHECK(losses[0].item() + losses[1].item() == doctest::Approx(penalty(xa) + penalty(xb)).epsilon(1e-12));
+  }
+}
