@@ -1,7 +1,8 @@
 // Writes the seed corpora under fuzz/corpus/: model and weights files saved by minidl, the layer
 // and Sequential configs real Keras 3.15.1 wrote (tests/data/keras/models.json) with build
-// configs added, and Conv1D cases: those the golden tests cover and float32 calls for the tiles.
-// Run once when the formats change: make_seeds <fuzz/corpus> <tests/data/keras/models.json>.
+// configs added, the functional models' configs Keras wrote (tests/data/keras/functional.json),
+// and Conv1D cases: those the golden tests cover and float32 calls for the tiles. Run once when
+// the formats change: make_seeds <fuzz/corpus> <tests/data/keras>.
 #include <minidl/minidl.hpp>
 
 #include <cstdint>
@@ -55,6 +56,17 @@ void model_file_seeds(const fs::path& corpus) {
     models::save_model(model, scratch.string());
     write(corpus / "model_file" / "sequential_compiled", read(scratch));
   }
+  {  // A compiled functional model of two inputs and two outputs, with a shared layer.
+    auto a = Input({.shape = {6, 2}, .name = "a"}), b = Input({.shape = {6, 2}, .name = "b"});
+    auto shared = layers::make<layers::Conv1D>({.filters = 3, .kernel_size = 2, .padding = "causal", .name = "shared"});
+    auto joined = layers::make<layers::Concatenate>({.name = "joined"})({shared(a), shared(b)});
+    auto level = layers::make<layers::Dense>({.units = 1, .name = "level"})(layers::make<layers::GlobalAveragePooling1D>()(joined));
+    models::Functional model({a, b}, {level, joined}, {.name = "seed_functional"});
+    model.compile(std::make_unique<optim::Adam>(), {.loss = {"mse", "mae"}, .loss_weights = {1.0, 0.5}, .metrics = {"mae", "mse"}});
+    model.optimizer().build(model.trainable_weights());
+    models::save_model(model, scratch.string());
+    write(corpus / "model_file" / "functional_compiled", read(scratch));
+  }
   {  // Not compiled: no optimizer state.
     models::Sequential model;
     model.add<layers::Dense>({.units = 2});
@@ -65,8 +77,8 @@ void model_file_seeds(const fs::path& corpus) {
   fs::remove(scratch);
 }
 
-void config_seeds(const fs::path& corpus, const fs::path& keras_models) {
-  const auto recorded = nlohmann::json::parse(read(keras_models));
+void config_seeds(const fs::path& corpus, const fs::path& keras_data) {
+  const auto recorded = nlohmann::json::parse(read(keras_data / "models.json"));
   const std::vector<Shape> input_shapes = {{2, 5, 3}, {2, 5}, {2, 4}};
   int written = 0;
   for (const auto& layer : recorded.at("layer_configs")) {
@@ -77,6 +89,11 @@ void config_seeds(const fs::path& corpus, const fs::path& keras_models) {
   }
   const nlohmann::json sequential = {{"class_name", "Sequential"}, {"config", recorded.at("sequential_config")}};
   write(corpus / "config" / "keras_sequential", sequential.dump());
+  const auto functional = nlohmann::json::parse(read(keras_data / "functional.json"));
+  for (const auto& item : functional.at("cases"))
+    for (const char* id : {"residual_tcn", "two_inputs", "shared_conv_twice", "nested_sequential", "nested_functional_twice",
+                           "dict_io_three_way_add"})
+      if (item.at("id") == id) write(corpus / "config" / fmt::format("keras_functional_{}", id), item.at("saved_config_json").dump());
 }
 
 // A Conv1D case as conv1d_fuzzer.cpp reads it. Indices are into its tables: padding 0 valid,
@@ -136,7 +153,7 @@ void conv1d_seeds(const fs::path& corpus) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    fmt::print(stderr, "usage: {} <fuzz/corpus> <tests/data/keras/models.json>\n", argv[0]);
+    fmt::print(stderr, "usage: {} <fuzz/corpus> <tests/data/keras>\n", argv[0]);
     return 2;
   }
   model_file_seeds(argv[1]);

@@ -28,11 +28,15 @@ Shape batch_shape_of(const InputOptions& options, const std::string& where) {
     throw_invalid_argument(where, "batch_shape", "expected a batch extent that is positive or unknown (-1)",
                            shape_to_string(shape));
   for (std::size_t axis = 1; axis < shape.size(); ++axis)
-    if (shape[axis] < 0)
+    if (shape[axis] < 0) {
+      std::string extents = "(";
+      for (std::size_t i = 0; i < shape.size(); ++i)
+        extents += (i ? ", " : "") + (shape[i] == unknown_batch ? std::string("None") : std::to_string(shape[i]));
       throw_invalid_argument(where, options.batch_shape ? "batch_shape" : "shape",
                              "expected known, non-negative extents after the batch axis (minidl's functional models need "
                              "every extent but the batch's)",
-                             shape_to_string(shape));
+                             extents + ")");
+    }
   checked_element_count(Shape(shape.begin() + 1, shape.end()), where);
   return shape;
 }

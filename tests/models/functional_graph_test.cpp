@@ -208,7 +208,7 @@ TEST_CASE("graph mistakes get Keras's errors") {
                          "InputLayer 'in': you cannot pass both `shape` and `batch_shape` at the same time", InvalidArgument);
     CHECK_THROWS_WITH_AS(Input({.shape = {-1, 3}, .name = "in"}),
                          "InputLayer 'in': invalid argument `shape`: expected known, non-negative extents after the batch axis "
-                         "(minidl's functional models need every extent but the batch's), received (-1, -1, 3)",
+                         "(minidl's functional models need every extent but the batch's), received (None, None, 3)",
                          InvalidArgument);
     CHECK_THROWS_WITH_AS(Input({.shape = {3}, .batch_size = 0, .name = "in"}),
                          "InputLayer 'in': invalid argument `batch_size`: expected a positive integer, received batch_size=0",
@@ -253,4 +253,45 @@ TEST_CASE("model_to_dot and plot_model draw the graph as Keras's plot_model does
   std::filesystem::remove(picture);
   CHECK_THROWS_WITH_AS(models::plot_model(model, temporary("minidl_plot_model.nosuchformat")),
                        doctest::Contains("plot_model: Graphviz's `dot -Tnosuchformat` failed to write"), InvalidArgument);
+}
+
+TEST_CASE("functional configs that do not hold together are refused, naming what is wrong") {
+  const json golden = load_test_data("keras/functional.json");
+  const json good = keras_case(golden, "residual_tcn").at("model_get_config");
+  const auto refused = [](const json& config) {
+    try {
+      models::Functional::from_config(config);
+    } catch (const InvalidArgument& error) {
+      return std::string(error.what());
+    }
+    return std::string("accepted");
+  };
+  json unknown = good;
+  unknown["layers"][1]["inbound_nodes"][0]["args"][0]["config"]["keras_history"][0] = "nowhere";
+  CHECK(refused(unknown) ==
+        "Functional.from_config: invalid functional model configuration: a call reads the unknown layer 'nowhere'");
+  json unresolvable = good;  // c1 reads c2's output, which needs c1's
+  unresolvable["layers"][1]["inbound_nodes"][0]["args"][0]["config"]["keras_history"] = {"c2", 0, 0};
+  CHECK(refused(unresolvable) == "Functional.from_config: invalid functional model configuration: the calls of 'c1' cannot be "
+                                 "resolved: the graph has loops or disconnected nodes");
+  json keyword = good;
+  keyword["layers"][1]["inbound_nodes"][0]["kwargs"] = {{"scale", 2}};
+  CHECK(refused(keyword) ==
+        "Functional.from_config: invalid functional model configuration: the call keyword argument scale=2 is not supported");
+  json open_length = good;
+  open_length["layers"][0]["config"]["batch_shape"] = {nullptr, nullptr, 2};
+  CHECK(refused(open_length).find("InputLayer 'x': invalid argument `batch_shape`: expected known, non-negative extents after "
+                                  "the batch axis (minidl's functional models need every extent but the batch's), received "
+                                  "(None, None, 2)") != std::string::npos);
+  json missing = good;
+  missing["output_layers"] = {"head", 3, 0};
+  CHECK(refused(missing) == "Functional.from_config: invalid functional model configuration: an input or output names a call "
+                            "that does not exist: [\"head\",3,0]");
+  json malformed = good;
+  malformed["layers"][2].erase("inbound_nodes");
+  malformed["layers"][2]["inbound_nodes"] = 7;
+  CHECK(refused(malformed).starts_with("Functional.from_config: the config is malformed"));
+  json duplicate = good;
+  duplicate["layers"][2]["name"] = "c1";
+  CHECK(refused(duplicate) == "Functional.from_config: invalid functional model configuration: two layers are named 'c1'");
 }
