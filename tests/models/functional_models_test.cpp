@@ -172,3 +172,49 @@ TEST_CASE("a shared layer's activity penalties add up over its calls in one mode
     CHECK(losses[0].item() + losses[1].item() == doctest::Approx(penalty(xa) + penalty(xb)).epsilon(1e-12));
   }
 }
+
+namespace {
+
+// A user's layer, with weights of its own, registered for configs.
+class Scale : public layers::Layer {
+ public:
+  explicit Scale(std::string name = "") : Layer("Scale", std::move(name), true, DType::float64, {}) {}
+  Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
+
+ protected:
+  void check_input(const Shape& input_shape) const override { require_rank_3(input_shape); }
+  void build_weights(const Shape& input_shape) override {
+    factor_ = add_weight("factor", {input_shape.back()}, "ones", {}, {});
+  }
+  Tensor call(const Tensor& inputs) override { return inputs * factor_->value(); }
+
+ private:
+  std::shared_ptr<layers::Variable> factor_;
+};
+
+}  // namespace
+
+TEST_CASE("a user's layer in a functional model, and a Sequential nested in a Sequential, save and load") {
+  layers::register_layer("Scale", [](const nlohmann::json& config) -> std::unique_ptr<layers::Layer> {
+    return std::make_unique<Scale>(config.at("name").get<std::string>());
+  });
+  auto x = Input({.shape = {5, 2}, .dtype = "float64", .name = "x"});
+  auto scale = layers::make<Scale>(std::string("scale"));
+  models::Functional model(x, scale(x), {.name = "scaled"});
+  REQUIRE(model.weights().size() == 1);
+  model.set_weights({Tensor(std::vector<double>{2.0, -3.0}, {2})});
+  const Tensor input = Tensor::normal({3, 5, 2}, 0.0, 1.0, DType::float64);
+  const std::string path = temporary("minidl_scaled.minidl");
+  models::save_model(model, path);
+  CHECK(models::load_model(path)->predict(input).to_vector() == model.predict(input).to_vector());
+
+  models::Sequential outer({.name = "outer"});
+  auto& inner = static_cast<models::Sequential&>(outer.add(std::make_unique<models::Sequential>(models::SequentialOptions{.name = "inner"})));
+  inner.add<layers::Dense>({.units = 3, .activation = "tanh"});
+  outer.add<layers::Dense>({.units = 1});
+  outer.build({1, 4});
+  const Tensor features = Tensor::normal({6, 4});
+  models::save_model(outer, path);
+  CHECK(models::load_model(path)->predict(features).to_vector() == outer.predict(features).to_vector());
+  std::filesystem::remove(path);
+}
