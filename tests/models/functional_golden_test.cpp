@@ -40,12 +40,6 @@ void check_predictions(models::Functional& model, const json& item, DType dtype,
   for (std::size_t i = 0; i < outputs.size(); ++i) CHECK_CLOSE(cast(outputs[i], DType::float64), tensor_from_json(expected[i]), rtol, 1e-12);
 }
 
-// Empty when equal; otherwise the JSON patch from ours to Keras's, which names what differs.
-std::string config_difference(const json& ours, const json& keras) {
-  const json patch = json::diff(ours, keras);
-  return patch.empty() ? "" : patch.dump();
-}
-
 }  // namespace
 
 TEST_CASE("Keras's functional configs rebuild the graph, predict what Keras did and come back key for key") {

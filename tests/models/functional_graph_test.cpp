@@ -17,11 +17,6 @@ const json& keras_case(const json& golden, const std::string& id) {
   throw std::runtime_error("no case " + id);
 }
 
-std::string config_difference(const json& ours, const json& keras) {
-  const json patch = json::diff(ours, keras);
-  return patch.empty() ? "" : patch.dump();
-}
-
 template <class SomeLayer>
 layers::Shared<SomeLayer> make64(typename SomeLayer::Options options) {
   options.dtype = "float64";

@@ -11,6 +11,11 @@ nlohmann::json load_test_data(const std::string& name) {
   return nlohmann::json::parse(file);
 }
 
+std::string config_difference(const nlohmann::json& ours, const nlohmann::json& keras) {
+  const nlohmann::json patch = nlohmann::json::diff(ours, keras);
+  return patch.empty() ? "" : patch.dump();
+}
+
 Tensor tensor_from_json(const nlohmann::json& value, DType dtype) {
   const Shape shape = value.at("shape").get<Shape>();
   const auto data = value.at("data").get<std::vector<double>>();

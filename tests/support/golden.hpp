@@ -12,6 +12,10 @@ namespace minidl::testing {
 // Parses tests/data/<name>.
 nlohmann::json load_test_data(const std::string& name);
 
+// Empty when the two configs are equal; otherwise the JSON patch from ours to Keras's, which
+// names what differs.
+std::string config_difference(const nlohmann::json& ours, const nlohmann::json& keras);
+
 // {"shape": [...], "data": [...]} as a tensor of `dtype`.
 Tensor tensor_from_json(const nlohmann::json& value, DType dtype = DType::float64);
 
