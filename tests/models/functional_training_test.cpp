@@ -78,17 +78,19 @@ TEST_CASE("a model of two outputs trains as Keras does: per-output losses, weigh
     REQUIRE(keys == keras_keys);
     for (const auto& [key, values] : run.at("history").items())
       for (int epoch = 0; epoch < 3; ++epoch) {
-        CAPTURE(key);
-        CHECK(history.history.at(key)[epoch] == doctest::Approx(values[epoch].get<double>()).epsilon(tolerance_for(key)));
+        const std::string name = key;  // (clang cannot capture a structured binding)
+        CAPTURE(name);
+        CHECK(history.history.at(name)[epoch] == doctest::Approx(values[epoch].get<double>()).epsilon(tolerance_for(name)));
       }
     const auto final_weights = weight_values(run.at("final_weights"));
     const auto weights = model->get_weights();
     for (std::size_t i = 0; i < weights.size(); ++i) CHECK_CLOSE(weights[i], final_weights[i], 1e-10, 1e-13);
     const auto evaluated = model->evaluate(validation_x, validation_y, 4);
     for (const auto& [key, value] : run.at("evaluate").items()) {
-      CAPTURE(key);
-      REQUIRE(evaluated.count(key) == 1);
-      CHECK(evaluated.at(key) == doctest::Approx(value.get<double>()).epsilon(tolerance_for(key)));
+      const std::string name = key;
+      CAPTURE(name);
+      REQUIRE(evaluated.count(name) == 1);
+      CHECK(evaluated.at(name) == doctest::Approx(value.get<double>()).epsilon(tolerance_for(name)));
     }
     CHECK(evaluated.size() == run.at("evaluate").size());
     ++compared;
