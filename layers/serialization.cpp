@@ -239,6 +239,8 @@ std::unique_ptr<Layer> deserialize(const Json& serialized) {
     throw InvalidArgument(fmt::format("layers::deserialize: the config of {} is malformed: {}", class_name, error.what()));
   } catch (const InvalidArgument& error) {
     throw InvalidArgument(fmt::format("layers::deserialize: {}: {}", class_name, error.what()));
+  } catch (const StateError& error) {  // a config that leaves the layer unusable, such as a model without layers
+    throw InvalidArgument(fmt::format("layers::deserialize: {}: {}", class_name, error.what()));
   }
 }
 

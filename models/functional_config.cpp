@@ -223,6 +223,8 @@ std::unique_ptr<Functional> Functional::from_config(const Json& config) {
     return GraphReader().read(config);
   } catch (const Json::exception& error) {
     throw InvalidArgument(fmt::format("Functional.from_config: the config is malformed: {}", error.what()));
+  } catch (const StateError& error) {  // a layer the config leaves unusable, such as a model without layers
+    throw InvalidArgument(fmt::format("Functional.from_config: {}", error.what()));
   }
 }
 
