@@ -98,7 +98,8 @@ Tensor Layer::stateless_call(const std::vector<Tensor>& trainable_values, const 
 
 void Layer::set_trainable(bool trainable) {
   trainable_ = trainable;
-  for (auto& weight : weights_) weight->set_trainable(trainable);
+  for (auto& weight : weights_)
+    if (weight->created_trainable()) weight->set_trainable(trainable);
   for (auto* layer : sublayers_) layer->set_trainable(trainable);
 }
 

@@ -82,6 +82,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::vector<std::shared_ptr<Variable>> weights() const;
   std::vector<std::shared_ptr<Variable>> trainable_weights() const;
   std::vector<std::shared_ptr<Variable>> non_trainable_weights() const;
+  // The layer's own weights in creation order, without its sublayers' (what Keras files keep in
+  // a layer's "vars"; every minidl layer creates its trainable weights first, as Keras saves them).
+  const std::vector<std::shared_ptr<Variable>>& own_weights() const { return weights_; }
   // Copies of the weights' values, in weights() order.
   std::vector<Tensor> get_weights() const;
   // Overwrites every weight in place; count, shapes and dtypes must match (checked before any write).

@@ -15,6 +15,7 @@
 #include <climits>
 #include <cmath>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <map>
 #include <mutex>
 #include <set>
@@ -219,10 +220,13 @@ std::unique_ptr<Layer> deserialize(const Json& serialized) {
     auto& known = registry();
     std::lock_guard lock(known.mutex);
     const auto found = known.factories.find(class_name);
-    if (found == known.factories.end())
-      throw InvalidArgument(fmt::format("layers::deserialize: unknown layer class '{}'; register it with "
-                                        "layers::register_layer",
-                                        class_name));
+    if (found == known.factories.end()) {
+      std::vector<std::string> names;
+      for (const auto& entry : known.factories) names.push_back(entry.first);
+      throw InvalidArgument(fmt::format("layers::deserialize: unknown layer class '{}' (minidl has {}); a class of your "
+                                        "own needs layers::register_layer",
+                                        class_name, fmt::join(names, ", ")));
+    }
     factory = found->second;
   }
   const Json config = serialized.value("config", Json::object());

@@ -11,6 +11,7 @@ Variable::Variable(std::string path, Tensor value, bool trainable, regularizers:
     : path_(std::move(path)),
       value_(std::move(value)),
       trainable_(trainable),
+      created_trainable_(trainable),
       regularizer_(std::move(regularizer)),
       constraint_(std::move(constraint)) {
   value_.set_requires_grad(trainable_);

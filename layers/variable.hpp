@@ -25,6 +25,9 @@ class Variable {
   void assign(const Tensor& source);
   bool trainable() const { return trainable_; }
   void set_trainable(bool trainable);
+  // Whether it was made trainable (a BatchNormalization's moving statistics never are): only such
+  // weights follow their layer's trainable flag, as Keras's layer.trainable setter.
+  bool created_trainable() const { return created_trainable_; }
   const regularizers::Regularizer& regularizer() const { return regularizer_; }
   const constraints::Constraint& constraint() const { return constraint_; }
   // Replaces the value by constraint(value); what an optimizer does right after updating it.
@@ -36,6 +39,7 @@ class Variable {
   std::string path_;
   Tensor value_;
   bool trainable_;
+  bool created_trainable_;
   regularizers::Regularizer regularizer_;
   constraints::Constraint constraint_;
 };
