@@ -187,8 +187,17 @@ Json Loss::serialize() const {
   return {{"module", "keras.losses"}, {"class_name", class_name}, {"config", config}, {"registered_name", nullptr}};
 }
 
+std::optional<std::string> Loss::given_name() const {
+  if (const auto* name = std::get_if<std::string>(&spec_)) return *name;
+  return std::nullopt;
+}
+
 Loss Loss::deserialize(const Json& serialized) {
-  if (serialized.is_string()) return Loss(serialized.get<std::string>()).validated("Loss.deserialize", "loss");
+  if (serialized.is_string()) {
+    Loss named(serialized.get<std::string>());
+    named.validated("Loss.deserialize", "loss");
+    return named;
+  }
   if (!serialized.is_object() || !serialized.contains("class_name"))
     throw InvalidArgument(fmt::format("Loss.deserialize: expected a loss name or an object with a \"class_name\", received {:.200}",
                                       serialized.dump()));

@@ -114,8 +114,11 @@ class Loss {
   // {"module", "class_name", "config", "registered_name"} as Keras serializes a loss object (with
   // Huber's delta kept); null for a function, which cannot be saved.
   nlohmann::json serialize() const;
-  // Reads serialize()'s output, or a loss name.
+  // Reads serialize()'s output, or a loss name (kept as the name).
   static Loss deserialize(const nlohmann::json& serialized);
+  // The Keras name the loss was given by ("mse"), which Keras's compile_config keeps as it was
+  // given; unset for a loss object or a function.
+  std::optional<std::string> given_name() const;
 
   using Spec = std::variant<std::string, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, Huber, LogCosh,
                             BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Function>;

@@ -28,6 +28,21 @@ Tensor argmax_last(const Tensor& y) {
   return cast(Tensor(indices, Shape(y.shape().begin(), y.shape().end() - 1)), y.dtype());
 }
 
+Tensor binary_accuracy(const Tensor& y_true, const Tensor& y_pred, double threshold) {
+  const auto [y, p] = losses::squeeze_or_expand_to_same_rank(y_true, y_pred);
+  return minidl::mean(equal(y, greater(p, Tensor::scalar(threshold, p.dtype()))), {-1});
+}
+
+Tensor categorical_accuracy(const Tensor& y_true, const Tensor& y_pred) {
+  return equal(argmax_last(y_true), argmax_last(y_pred));
+}
+
+Tensor sparse_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred) {
+  Tensor labels = y_true;
+  if (labels.ndim() == y_pred.ndim() && labels.shape().back() == 1) labels = squeeze(labels, {-1});
+  return equal(labels, argmax_last(y_pred));
+}
+
 }  // namespace
 
 void Metric::update_state(const Tensor& y_true, const Tensor& y_pred) {
@@ -63,18 +78,24 @@ Tensor Accuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
 }
 
 Tensor BinaryAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
-  const auto [y, p] = losses::squeeze_or_expand_to_same_rank(y_true, y_pred);
-  return minidl::mean(equal(y, greater(p, Tensor::scalar(threshold_, p.dtype()))), {-1});
+  return binary_accuracy(y_true, y_pred, threshold_);
 }
 
 Tensor CategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
-  return equal(argmax_last(y_true), argmax_last(y_pred));
+  return categorical_accuracy(y_true, y_pred);
 }
 
 Tensor SparseCategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
-  Tensor labels = y_true;
-  if (labels.ndim() == y_pred.ndim() && labels.shape().back() == 1) labels = squeeze(labels, {-1});
-  return equal(labels, argmax_last(y_pred));
+  return sparse_categorical_accuracy(y_true, y_pred);
+}
+
+Tensor CompileAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
+  // Keras's compile_utils.is_binary_or_sparse_categorical.
+  const std::int64_t true_last = y_true.ndim() == 0 ? 1 : y_true.shape().back();
+  const std::int64_t pred_last = y_pred.ndim() == 0 ? 1 : y_pred.shape().back();
+  if (pred_last == 1) return binary_accuracy(y_true, y_pred, 0.5);
+  if (y_true.ndim() < y_pred.ndim() || true_last == 1) return sparse_categorical_accuracy(y_true, y_pred);
+  return categorical_accuracy(y_true, y_pred);
 }
 
 std::unique_ptr<Metric> get(std::string_view name) {
@@ -83,7 +104,7 @@ std::unique_ptr<Metric> get(std::string_view name) {
   if (name == "mse" || name == "mean_squared_error") return std::make_unique<MeanSquaredError>(given);
   if (name == "mae" || name == "mean_absolute_error") return std::make_unique<MeanAbsoluteError>(given);
   if (name == "rmse" || name == "root_mean_squared_error") return std::make_unique<RootMeanSquaredError>(given);
-  if (name == "accuracy" || name == "acc") return std::make_unique<Accuracy>(given);
+  if (name == "accuracy" || name == "acc") return std::make_unique<CompileAccuracy>(given);
   if (name == "binary_accuracy") return std::make_unique<BinaryAccuracy>(0.5, given);
   if (name == "categorical_accuracy") return std::make_unique<CategoricalAccuracy>(given);
   if (name == "sparse_categorical_accuracy") return std::make_unique<SparseCategoricalAccuracy>(given);

@@ -88,6 +88,17 @@ class SparseCategoricalAccuracy : public Metric {
   Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
 };
 
+// What the name "accuracy" (or "acc") means in Keras's compile: BinaryAccuracy (threshold 0.5)
+// when y_pred has one value per sample, SparseCategoricalAccuracy when y_true holds class labels
+// (a rank less than y_pred, or a last extent of 1 against several classes), CategoricalAccuracy
+// otherwise. (The class Accuracy, exact equality, is Keras's keras.metrics.Accuracy.)
+class CompileAccuracy : public Metric {
+ public:
+  explicit CompileAccuracy(std::string name = "accuracy") : Metric(std::move(name)) {}
+ protected:
+  Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
+};
+
 // By Keras name: "mse", "mae", "rmse", "accuracy"/"acc", "binary_accuracy", "categorical_accuracy",
 // "sparse_categorical_accuracy" (and the long forms); an unknown name throws listing the known ones.
 std::unique_ptr<Metric> get(std::string_view name);

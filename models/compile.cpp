@@ -91,7 +91,12 @@ std::vector<std::vector<std::string>> metrics_per_output(const OutputMetrics& me
   return result;
 }
 
-Json serialized_loss(const std::optional<losses::Loss>& loss) { return loss ? loss->serialize() : Json(nullptr); }
+// As Keras's compile_config: a loss given by name stays its name.
+Json serialized_loss(const std::optional<losses::Loss>& loss) {
+  if (!loss) return nullptr;
+  if (const auto name = loss->given_name()) return *name;
+  return loss->serialize();
+}
 
 }  // namespace
 
@@ -139,13 +144,20 @@ Json Model::compile_config() const {
   const auto& metrics = compile_options_.metrics;
   Json metric_config = metrics.by_position() ? Json(*metrics.by_position())
                        : metrics.by_name()   ? Json(*metrics.by_name())
-                                             : Json(metrics.every());
+                       : metrics.every().empty() ? Json(nullptr)
+                                                 : Json(metrics.every());
   Json config = {{"optimizer", {{"module", "keras.optimizers"},
                                 {"class_name", optimizer_->class_name()},
                                 {"config", optimizer_->get_config()},
                                 {"registered_name", nullptr}}},
                  {"loss", losses},
-                 {"metrics", metric_config}};
+                 {"loss_weights", nullptr},
+                 {"metrics", metric_config},
+                 // compile() arguments minidl does not take, at Keras's defaults.
+                 {"weighted_metrics", nullptr},
+                 {"run_eagerly", false},
+                 {"steps_per_execution", 1},
+                 {"jit_compile", false}};
   const auto& weights = compile_options_.loss_weights;
   if (weights.every()) config["loss_weights"] = *weights.every();
   else if (weights.by_position()) config["loss_weights"] = *weights.by_position();

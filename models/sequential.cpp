@@ -117,5 +117,9 @@ std::unique_ptr<Sequential> Sequential::from_config(const nlohmann::json& config
   }
 }
 
-}  // namespace minidl::models
+std::vector<std::string> Sequential::output_names() const {
+  if (layers_.empty()) return Model::output_names();
+  return {layers_.back()->name()};
+}
 
+}  // namespace minidl::models

@@ -36,6 +36,8 @@ class Sequential : public Model {
   // Reads Keras's Sequential config (ours or Keras's own); built when it names an input shape.
   static std::unique_ptr<Sequential> from_config(const nlohmann::json& config);
   nlohmann::json serialized() const override;
+  // Keras's: the last layer's name (what y may be keyed by, and what a .keras file records).
+  std::vector<std::string> output_names() const override;
 
  protected:
   void check_input(const Shape& input_shape) const override;

@@ -158,10 +158,21 @@ TEST_CASE("metrics accumulate over batches") {
   auto sparse = metrics::get("sparse_categorical_accuracy");
   sparse->update_state(Tensor(std::vector<double>{1, 1, 2}, {3}), Tensor(std::vector<double>{0, 1, 0, 1, 0, 0, 0, 0, 1}, {3, 3}));
   CHECK(sparse->result() == doctest::Approx(2.0 / 3));
-  auto accuracy = metrics::get("accuracy");
-  accuracy->update_state(Tensor(std::vector<double>{1, 2, 3}, {3}), Tensor(std::vector<double>{1, 0, 3}, {3}));
-  CHECK(accuracy->result() == doctest::Approx(2.0 / 3));
+  auto exact = metrics::Accuracy();
+  exact.update_state(Tensor(std::vector<double>{1, 2, 3}, {3}), Tensor(std::vector<double>{1, 0, 3}, {3}));
+  CHECK(exact.result() == doctest::Approx(2.0 / 3));
   CHECK_THROWS_AS(metrics::get("f1"), InvalidArgument);
+}
+
+TEST_CASE("The metric name \"accuracy\" picks binary, sparse or categorical accuracy from the shapes, as Keras's compile") {
+  for (const auto& item : testing::load_test_data("keras/accuracy_resolution.json").at("cases")) {
+    CAPTURE(item.at("what").get<std::string>());
+    auto accuracy = metrics::get("accuracy");
+    accuracy->update_state(testing::tensor_from_json(item.at("y_true"), DType::float32),
+                           testing::tensor_from_json(item.at("y_pred"), DType::float32));
+    CHECK(accuracy->result() == doctest::Approx(item.at("result").get<double>()).epsilon(1e-7));
+    CHECK(accuracy->name() == "accuracy");
+  }
 }
 
 TEST_CASE("losses serialize under Keras's class names and read back") {
