@@ -18,6 +18,12 @@ std::vector<std::string> Adam::slot_names() const {
   return {"momentum", "velocity"};
 }
 
+// Keras creates momentum and velocity together per weight, then amsgrad's velocity_hat apart.
+std::vector<std::vector<std::size_t>> Adam::keras_slot_groups() const {
+  if (options_.amsgrad) return {{0, 1}, {2}};
+  return {{0, 1}};
+}
+
 void Adam::update(const Tensor& weight, const Tensor& gradient, std::vector<Tensor>& slots, double learning_rate,
                   std::int64_t step) {
   dispatch(weight.dtype(), [&]<class T>() {

@@ -173,6 +173,55 @@ void Optimizer::check_variables(const std::vector<std::pair<std::string, Tensor>
                            fmt::format("iteration={}", iteration));
 }
 
+std::vector<std::vector<std::size_t>> Optimizer::keras_slot_groups() const {
+  std::vector<std::size_t> every_slot(slot_names().size());
+  for (std::size_t s = 0; s < every_slot.size(); ++s) every_slot[s] = s;
+  return {every_slot};
+}
+
+std::vector<std::pair<std::string, Tensor>> Optimizer::keras_variables() const {
+  std::vector<std::pair<std::string, Tensor>> state = {
+      {"iteration", Tensor::scalar(double(iterations_), DType::float64)}};
+  if (learning_rate_is_constant()) state.emplace_back("learning_rate", Tensor::scalar(learning_rate(), DType::float32));
+  if (!built_) return state;
+  const auto names = slot_names();
+  for (const auto& group : keras_slot_groups())
+    for (const auto& entry : tracked_)
+      for (const std::size_t s : group)
+        state.emplace_back(slot_prefix(*entry.variable) + "_" + names[s], entry.slots[s].clone());
+  const DType dtype = tracked_.empty() ? DType::float32 : tracked_.front().variable->value().dtype();
+  for (const auto& [name, value] : shared_state()) state.emplace_back(name, Tensor::scalar(value.item(), dtype));
+  return state;
+}
+
+void Optimizer::load_keras_variables(const std::vector<Tensor>& state) {
+  const auto expected = keras_variables();
+  if (state.size() != expected.size())
+    throw_invalid_argument(where(), "state",
+                           fmt::format("expected {} variables (the iteration{}{})", expected.size(),
+                                       learning_rate_is_constant() ? ", the learning rate" : "",
+                                       built_ ? ", the slots of each weight" : "; build the optimizer for the slots"),
+                           fmt::format("{} variables", state.size()));
+  for (std::size_t i = 0; i < state.size(); ++i)
+    if (state[i].shape() != expected[i].second.shape())
+      throw ShapeError(fmt::format("{}: variable {} ('{}') must have shape {}, received {}", where(), i, expected[i].first,
+                                   shape_to_string(expected[i].second.shape()), shape_to_string(state[i].shape())));
+  const double iteration = state[0].item();
+  if (!(iteration >= 0 && iteration <= 9007199254740992.0 && iteration == std::floor(iteration)))
+    throw_invalid_argument(where(), "iteration", "expected a whole number of steps in [0, 2^53]",
+                           fmt::format("iteration={}", iteration));
+  std::size_t next = 1;
+  if (learning_rate_is_constant()) set_learning_rate(state[next++].item());
+  iterations_ = static_cast<std::int64_t>(iteration);
+  if (!built_) return;
+  for (const auto& group : keras_slot_groups())
+    for (auto& entry : tracked_)
+      for (const std::size_t s : group) entry.slots[s].assign(state[next++]);
+  std::vector<std::pair<std::string, Tensor>> shared;
+  for (; next < state.size(); ++next) shared.emplace_back(expected[next].first, state[next]);
+  load_shared_state(shared);
+}
+
 Json Optimizer::get_config() const {
   return {{"name", options_.name},
           {"learning_rate", options_.learning_rate.get_config()},

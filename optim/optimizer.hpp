@@ -60,6 +60,15 @@ class Optimizer {
   // load_variables' checks alone, so that a loader can refuse a bad state before writing anything;
   // the iteration count must be a whole number in [0, 2^53].
   void check_variables(const std::vector<std::pair<std::string, Tensor>>& state) const;
+  // The state as Keras 3 saves it in a .keras or .weights.h5 file (its optimizer.variables): the
+  // iteration count, the learning rate while it is a constant, then — once built — every
+  // variable's slots in Keras's creation order (keras_slot_groups) and the shared state, the
+  // slots and shared state in the variables' dtype. Named as Keras names them.
+  std::vector<std::pair<std::string, Tensor>> keras_variables() const;
+  // Restores a state laid out as keras_variables() (build the optimizer first when the state holds
+  // slots); a constant learning rate takes the stored value, as Keras's loading assigns its
+  // learning_rate variable. Count and shapes are checked before anything is written.
+  void load_keras_variables(const std::vector<Tensor>& state);
   // Whether the learning rate is a constant, which set_learning_rate may change.
   bool learning_rate_is_constant() const { return options_.learning_rate.is_constant(); }
   // Builds the state for `variables` without updating them.
@@ -75,6 +84,10 @@ class Optimizer {
   // Slot names in Keras's creation order, and their initial value.
   virtual std::vector<std::string> slot_names() const = 0;
   virtual double slot_initial_value() const { return 0.0; }
+  // How Keras creates the slots (indices into slot_names()), for keras_variables(): group after
+  // group, and within a group each variable's slots in turn, as one call of Keras's
+  // add_optimizer_variables with a list of names. By default one group of every slot.
+  virtual std::vector<std::vector<std::size_t>> keras_slot_groups() const;
   // Called once per step before the per-variable updates (Nadam's shared product).
   virtual void begin_step(std::int64_t /*step*/) {}
   // Updates `weight` in place from `gradient` (both contiguous, same dtype) and its slots.

@@ -135,6 +135,7 @@ class Adam : public Optimizer {
  protected:
   Adam(std::string class_name, SharedOptions shared, AdamOptions options);
   std::vector<std::string> slot_names() const override;
+  std::vector<std::vector<std::size_t>> keras_slot_groups() const override;
   void update(const Tensor& weight, const Tensor& gradient, std::vector<Tensor>& slots, double learning_rate,
               std::int64_t step) override;
 
@@ -154,6 +155,7 @@ class RMSprop : public Optimizer {
 
  protected:
   std::vector<std::string> slot_names() const override;
+  std::vector<std::vector<std::size_t>> keras_slot_groups() const override;
   void update(const Tensor& weight, const Tensor& gradient, std::vector<Tensor>& slots, double learning_rate,
               std::int64_t step) override;
 

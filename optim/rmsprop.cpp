@@ -17,6 +17,13 @@ std::vector<std::string> RMSprop::slot_names() const {
   return names;
 }
 
+// Keras creates each kind of slot for every weight before the next kind.
+std::vector<std::vector<std::size_t>> RMSprop::keras_slot_groups() const {
+  std::vector<std::vector<std::size_t>> groups;
+  for (std::size_t s = 0; s < slot_names().size(); ++s) groups.push_back({s});
+  return groups;
+}
+
 void RMSprop::update(const Tensor& weight, const Tensor& gradient, std::vector<Tensor>& slots, double learning_rate,
                      std::int64_t) {
   dispatch(weight.dtype(), [&]<class T>() {
