@@ -53,6 +53,7 @@
 #include <minidl/io/files.hpp>
 #include <minidl/models/callbacks.hpp>
 #include <minidl/models/functional.hpp>
+#include <minidl/models/keras_file.hpp>
 #include <minidl/models/model.hpp>
 #include <minidl/models/model_file.hpp>
 #include <minidl/models/plot_model.hpp>

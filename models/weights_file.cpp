@@ -2,6 +2,7 @@
 
 #include <minidl/core/errors.hpp>
 #include <minidl/io/files.hpp>
+#include <minidl/models/keras_weights.hpp>
 
 #include <cstring>
 #include <fmt/format.h>
@@ -146,12 +147,42 @@ void decode_weights(layers::Layer& model, std::string bytes, const std::string& 
   if (optimizer && !state.empty()) optimizer->load_variables(state);
 }
 
+namespace {
+
+bool is_keras_weights_path(const std::string& path) { return path.ends_with(".weights.h5"); }
+
+template <class SomeModel, class SomeLayer>
+SomeModel& keras_model(SomeLayer& layer, const char* caller) {
+  auto* model = dynamic_cast<SomeModel*>(&layer);
+  if (!model)
+    throw InvalidArgument(fmt::format("{}: a .weights.h5 file holds a model's weights; {} '{}' is a layer (use another "
+                                      "suffix for minidl's own weights file)",
+                                      caller, layer.class_name(), layer.name()));
+  return *model;
+}
+
+}  // namespace
+
 void save_weights(const layers::Layer& model, const std::string& path, const optim::Optimizer* optimizer) {
+  if (is_keras_weights_path(path)) {
+    const auto& keras = keras_model<const Model>(model, "save_weights");
+    io::write_atomically(path, encode_keras_weights(keras, optimizer), "save_weights");
+    return;
+  }
   io::write_atomically(path, encode_weights(model, optimizer), "save_weights");
 }
 
 void load_weights(layers::Layer& model, const std::string& path, optim::Optimizer* optimizer) {
   std::string bytes = io::read_whole_file(path, "load_weights");
+  if (is_keras_weights_path(path)) {
+    auto& keras = keras_model<Model>(model, "load_weights");
+    try {
+      decode_keras_weights(keras, bytes, path, optimizer);
+    } catch (const InvalidArgument& error) {
+      throw InvalidArgument(fmt::format("load_weights: {}", error.what()));
+    }
+    return;
+  }
   try {
     decode_weights(model, std::move(bytes), path, optimizer);
   } catch (const ShapeError&) {

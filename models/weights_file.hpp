@@ -16,10 +16,13 @@
 
 namespace minidl::models {
 
+// A path ending in ".weights.h5" is written in Keras 3's layout (keras_weights.hpp), which Keras's
+// model.load_weights reads; only a Sequential or functional model can be saved so.
 void save_weights(const layers::Layer& model, const std::string& path, const optim::Optimizer* optimizer = nullptr);
 // Restores the weights (and the optimizer's state, when given and present in the file; build the
 // optimizer on the model's weights first). Weight names (not layer names, which a rebuilt
-// model class numbers anew), shapes and dtypes must match the model's, in order.
+// model class numbers anew), shapes and dtypes must match the model's, in order. A ".weights.h5"
+// file is read in Keras 3's layout: written by Keras's model.save_weights or by save_weights.
 void load_weights(layers::Layer& model, const std::string& path, optim::Optimizer* optimizer = nullptr);
 
 // The bytes of a weights file, and reading them back; `source` names them in errors (what

@@ -5,9 +5,9 @@
 set -euo pipefail
 
 minidl_packages=(
-  cmake g++ make
+  cmake g++ make pkgconf
   libxtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev
-  libfmt-dev doctest-dev nlohmann-json3-dev
+  libfmt-dev doctest-dev nlohmann-json3-dev libhdf5-dev libzip-dev
   libcli11-dev gnuplot-nox graphviz
 )
 if [[ ${1:-} == reliability ]]; then

@@ -1,0 +1,167 @@
+#include <minidl/models/keras_weights.hpp>
+
+#include <minidl/autograd/grad_mode.hpp>
+#include <minidl/core/errors.hpp>
+#include <minidl/core/naming.hpp>
+#include <minidl/io/hdf5_file.hpp>
+#include <minidl/models/functional.hpp>
+#include <minidl/models/sequential.hpp>
+
+#include <algorithm>
+#include <map>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace minidl::models {
+
+namespace {
+
+// One "vars" group of the layout: the layer whose own weights it holds.
+struct SavedLayer {
+  std::string group;  // "" for the model itself, "/layers/conv1d", "/layers/sequential/layers/dense"
+  const layers::Layer* layer;
+};
+
+std::vector<const layers::Layer*> listed_layers(const Model& model, const char* caller) {
+  std::vector<const layers::Layer*> listed;
+  if (const auto* sequential = dynamic_cast<const Sequential*>(&model)) {
+    for (const auto& layer : sequential->layers()) listed.push_back(layer.get());
+  } else if (const auto* functional = dynamic_cast<const Functional*>(&model)) {
+    for (const auto& layer : functional->layers()) listed.push_back(layer.get());
+  } else {
+    throw InvalidArgument(fmt::format("{}: {} '{}' is a model class; Keras files hold Sequential and functional models "
+                                      "(build it with Sequential or Functional to exchange it with Keras)",
+                                      caller, model.class_name(), model.name()));
+  }
+  return listed;
+}
+
+// The layout's groups in Keras's walking order: the model, then each listed layer, a nested
+// model's own layers right after it.
+void walk(const Model& model, const std::string& group, const char* caller, std::vector<SavedLayer>& saved) {
+  saved.push_back({group, &model});
+  std::map<std::string, int> used;
+  for (const auto* layer : listed_layers(model, caller)) {
+    std::string name = snake_case(layer->class_name());
+    const int seen = used[name]++;
+    if (seen > 0) name += fmt::format("_{}", seen);
+    const std::string path = group + "/layers/" + name;
+    if (const auto* nested = dynamic_cast<const Model*>(layer)) {
+      walk(*nested, path, caller, saved);
+    } else {
+      if (layer->weights().size() != layer->own_weights().size())
+        throw InvalidArgument(fmt::format("{}: {} '{}' holds layers of its own, which minidl does not lay out in Keras files",
+                                          caller, layer->class_name(), layer->name()));
+      saved.push_back({path, layer});
+    }
+  }
+}
+
+std::vector<SavedLayer> layout(const Model& model, const char* caller) {
+  std::vector<SavedLayer> saved;
+  walk(model, "", caller, saved);
+  return saved;
+}
+
+std::vector<std::string> weight_names(const layers::Layer& layer) {
+  std::vector<std::string> names;
+  for (const auto& weight : layer.own_weights()) names.push_back(weight->name());
+  return names;
+}
+
+std::string vars_group(const SavedLayer& saved) { return saved.group + "/vars"; }
+
+// A weight as the file holds it, read only once its count and shape are known to fit.
+struct Assignment {
+  std::shared_ptr<layers::Variable> variable;
+  Tensor value;
+};
+
+std::vector<Assignment> read_layers(const io::Hdf5Reader& file, const std::vector<SavedLayer>& saved) {
+  const std::string& source = file.source();
+  std::vector<Assignment> assignments;
+  for (const auto& entry : saved) {
+    const layers::Layer& layer = *entry.layer;
+    const std::string group = vars_group(entry);
+    if (!file.has_group(group))
+      throw InvalidArgument(fmt::format("{}: there is no group {} for {} '{}': the file holds another model", source, group,
+                                        layer.class_name(), layer.name()));
+    const auto& weights = layer.own_weights();
+    const auto members = file.members(group);
+    if (members.size() != weights.size())
+      throw InvalidArgument(fmt::format("{}: layer '{}' expected {} variables, but received {} variables during loading "
+                                        "(in {}). Expected: [{}]",
+                                        source, layer.name(), weights.size(), members.size(), group,
+                                        fmt::join(weight_names(layer), ", ")));
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      const std::string path = fmt::format("{}/{}", group, i);
+      const Shape shape = file.dataset_shape(path);
+      if (shape != weights[i]->shape())
+        throw InvalidArgument(fmt::format("{}: {} holds {} of shape {}, the model's is {}", source, path,
+                                          weights[i]->path(), shape_to_string(shape),
+                                          shape_to_string(weights[i]->shape())));
+      assignments.push_back({weights[i], file.read(path, shape, weights[i]->value().dtype())});
+    }
+  }
+  return assignments;
+}
+
+// What an unbuilt optimizer's keras_variables() holds: the iteration and a constant learning rate.
+std::size_t unbuilt_count(const optim::Optimizer& optimizer) { return optimizer.learning_rate_is_constant() ? 2 : 1; }
+
+std::vector<Tensor> read_optimizer(const io::Hdf5Reader& file, Model& model, optim::Optimizer& optimizer) {
+  const std::string& source = file.source();
+  const std::string group = "/optimizer/vars";
+  const std::size_t stored = file.members(group).size();
+  if (stored > unbuilt_count(optimizer) && !optimizer.built()) optimizer.build(model.trainable_weights());
+  const auto expected = optimizer.keras_variables();
+  if (stored != expected.size())
+    throw InvalidArgument(fmt::format("{}: {} holds {} variables, the model's {} optimizer '{}' has {} (the iteration{}{}): "
+                                      "the file was saved with another optimizer or model",
+                                      source, group, stored, optimizer.class_name(), optimizer.name(), expected.size(),
+                                      optimizer.learning_rate_is_constant() ? ", the learning rate" : "",
+                                      optimizer.built() ? " and the slots of each trainable weight" : ""));
+  std::vector<Tensor> state;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const std::string path = fmt::format("{}/{}", group, i);
+    const Shape shape = file.dataset_shape(path);
+    if (shape != expected[i].second.shape())
+      throw InvalidArgument(fmt::format("{}: {} holds {} of shape {}, the optimizer's is {}", source, path, expected[i].first,
+                                        shape_to_string(shape), shape_to_string(expected[i].second.shape())));
+    state.push_back(file.read(path, shape, i == 0 ? DType::float64 : expected[i].second.dtype()));
+  }
+  return state;
+}
+
+}  // namespace
+
+std::string encode_keras_weights(const Model& model, const optim::Optimizer* optimizer) {
+  io::Hdf5Writer file;
+  for (const auto& entry : layout(model, "save_keras_model")) {
+    const std::string group = vars_group(entry);
+    file.group(group, entry.layer->name());
+    const auto& weights = entry.layer->own_weights();
+    for (std::size_t i = 0; i < weights.size(); ++i) file.write(fmt::format("{}/{}", group, i), weights[i]->value());
+  }
+  if (optimizer) {
+    file.group("/optimizer/vars", optimizer->name());
+    const auto state = optimizer->keras_variables();
+    file.write_int32("/optimizer/vars/0", static_cast<std::int32_t>(std::min<std::int64_t>(optimizer->iterations(), INT32_MAX)));
+    for (std::size_t i = 1; i < state.size(); ++i) file.write(fmt::format("/optimizer/vars/{}", i), state[i].second);
+  }
+  return file.bytes();
+}
+
+void decode_keras_weights(Model& model, const std::string& bytes, const std::string& source, optim::Optimizer* optimizer) {
+  const auto saved = layout(model, "load_weights");
+  io::Hdf5Reader file(bytes, source);
+  const auto assignments = read_layers(file, saved);
+  std::vector<Tensor> optimizer_state;
+  const bool restore_optimizer = optimizer && file.has_group("/optimizer/vars");
+  if (restore_optimizer) optimizer_state = read_optimizer(file, model, *optimizer);
+  NoGradGuard no_grad;
+  for (const auto& [variable, value] : assignments) variable->assign(value);
+  if (restore_optimizer) optimizer->load_keras_variables(optimizer_state);
+}
+
+}  // namespace minidl::models
