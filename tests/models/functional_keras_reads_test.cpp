@@ -49,15 +49,6 @@ std::unique_ptr<models::Functional> shared_head_tcn() {
   return std::make_unique<models::Functional>(x, out, models::FunctionalOptions{.name = "shared_head_tcn"});
 }
 
-// Weights and inputs that are exact in float32: multiples of 1/128 in [-0.25, 0.25).
-Tensor pattern(const Shape& shape, std::int64_t salt) {
-  std::vector<float> values(std::size_t(element_count(shape)));
-  for (std::size_t i = 0; i < values.size(); ++i) values[i] = float((std::int64_t(i) * 37 + salt * 11) % 64 - 32) / 128.0f;
-  return Tensor(values, shape);
-}
-
-json tensor_json(const Tensor& tensor) { return {{"shape", tensor.shape()}, {"data", cast(tensor, DType::float64).to_vector()}}; }
-
 struct Recorded {
   std::string id;
   std::unique_ptr<models::Functional> model;
@@ -66,12 +57,12 @@ struct Recorded {
 
 std::vector<Recorded> recorded_models() {
   std::vector<Recorded> models;
-  models.push_back({"forecaster", forecaster(), {pattern({3, 10, 3}, 1), pattern({3, 10, 2}, 2)}});
-  models.push_back({"shared_head_tcn", shared_head_tcn(), {pattern({3, 16, 1}, 3)}});
+  models.push_back({"forecaster", forecaster(), {float32_exact_pattern({3, 10, 3}, 1), float32_exact_pattern({3, 10, 2}, 2)}});
+  models.push_back({"shared_head_tcn", shared_head_tcn(), {float32_exact_pattern({3, 16, 1}, 3)}});
   for (auto& item : models) {
     std::vector<Tensor> weights;
     std::int64_t salt = 10;
-    for (const auto& weight : item.model->weights()) weights.push_back(pattern(weight->shape(), salt++));
+    for (const auto& weight : item.model->weights()) weights.push_back(float32_exact_pattern(weight->shape(), salt++));
     item.model->set_weights(weights);
   }
   return models;
@@ -85,9 +76,9 @@ TEST_CASE("Keras 3.15.1 reads the configs minidl writes and predicts what minidl
     json cases = json::array();
     for (auto& item : models) {
       json entry = {{"id", item.id}, {"minidl_config", item.model->get_config()}, {"minidl_serialized", layers::serialize(*item.model)}};
-      for (const auto& weight : item.model->weights()) entry["weights"].push_back({{"path", weight->path()}, {"tensor", tensor_json(weight->value())}});
-      for (const auto& input : item.inputs) entry["inputs"].push_back(tensor_json(input));
-      for (const auto& output : item.model->predict_outputs(item.inputs)) entry["minidl_outputs"].push_back(tensor_json(output));
+      for (const auto& weight : item.model->weights()) entry["weights"].push_back({{"path", weight->path()}, {"tensor", tensor_to_json(weight->value())}});
+      for (const auto& input : item.inputs) entry["inputs"].push_back(tensor_to_json(input));
+      for (const auto& output : item.model->predict_outputs(item.inputs)) entry["minidl_outputs"].push_back(tensor_to_json(output));
       cases.push_back(entry);
     }
     std::ofstream(target) << json{{"cases", cases}}.dump() << '\n';

@@ -11,12 +11,6 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<Tensor> tensors(const json& list) {
-  std::vector<Tensor> result;
-  for (const auto& item : list) result.push_back(tensor_from_json(item));
-  return result;
-}
-
 std::vector<Tensor> weight_values(const json& weights) {
   std::vector<Tensor> values;
   for (const auto& weight : weights) values.push_back(tensor_from_json(weight));
@@ -59,9 +53,9 @@ TEST_CASE("a model of two outputs trains as Keras does: per-output losses, weigh
   const json golden = load_test_data("keras/functional.json");
   const json& training = golden.at("training");
   const auto x = tensor_from_json(training.at("x"));
-  const auto y = tensors(training.at("y"));
+  const auto y = tensors_from_json(training.at("y"));
   const auto validation_x = tensor_from_json(training.at("validation_x"));
-  const auto validation_y = tensors(training.at("validation_y"));
+  const auto validation_y = tensors_from_json(training.at("validation_y"));
   int compared = 0;
   for (const auto& run : training.at("runs")) {
     const std::string id = run.at("id");
@@ -139,7 +133,7 @@ TEST_CASE("compile refuses per-output settings that do not fit the outputs, nami
   // A flat list of one metric per output is Keras's too.
   model->compile(sgd(), {.loss = "mse", .metrics = {"mae", "mse"}});
   const json& training = golden.at("training");
-  const auto logs = model->evaluate(tensor_from_json(training.at("x")), tensors(training.at("y")));
+  const auto logs = model->evaluate(tensor_from_json(training.at("x")), tensors_from_json(training.at("y")));
   CHECK(logs.count("level_mae") == 1);
   CHECK(logs.count("sequence_mse") == 1);
 }
@@ -148,7 +142,7 @@ TEST_CASE("x and y by name, and targets left out for an output without a loss") 
   const json golden = load_test_data("keras/functional.json");
   const json& training = golden.at("training");
   const auto x = tensor_from_json(training.at("x"));
-  const auto y = tensors(training.at("y"));
+  const auto y = tensors_from_json(training.at("y"));
   auto by_position = recorded_model(training), by_name = recorded_model(training);
   for (auto* model : {by_position.get(), by_name.get()})
     model->compile(std::make_unique<optim::SGD>(optim::SGDOptions{.learning_rate = 0.05}), {.loss = {{"level", "mse"}, {"sequence", std::nullopt}}});

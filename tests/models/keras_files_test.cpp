@@ -17,17 +17,9 @@ using nlohmann::json;
 
 namespace {
 
-const std::string files_dir = std::string(MINIDL_TEST_DATA_DIR) + "/keras/files/";
-
 const json& cases() {
   static const json data = load_test_data("keras/files/cases.json");
   return data.at("cases");
-}
-
-std::vector<Tensor> tensors(const json& list, DType dtype = DType::float32) {
-  std::vector<Tensor> result;
-  for (const auto& entry : list) result.push_back(tensor_from_json(entry, dtype));
-  return result;
 }
 
 std::map<std::string, std::shared_ptr<layers::Variable>> weights_by_path(const models::Model& model) {
@@ -69,7 +61,7 @@ void check_optimizer(const optim::Optimizer& optimizer, const json& recorded, do
 }
 
 std::vector<Tensor> predicted(models::Model& model, const json& inputs) {
-  return model.predict_outputs(models::Arrays(tensors(inputs)), 1024);
+  return model.predict_outputs(models::Arrays(tensors_from_json(inputs, DType::float32)), 1024);
 }
 
 void check_outputs(const std::vector<Tensor>& outputs, const json& expected) {
@@ -141,7 +133,7 @@ std::string zip_member(const std::string& path, const std::string& name) {
 TEST_CASE("Keras 3's .keras files load and predict what Keras predicted") {
   for (const auto& c : cases()) {
     CAPTURE(c.at("id").get<std::string>());
-    auto model = models::load_keras_model(files_dir + c.at("files").at("keras").get<std::string>());
+    auto model = models::load_keras_model(keras_files_dir() + c.at("files").at("keras").get<std::string>());
     CHECK(model->class_name() == c.at("model_class"));
     CHECK(model->input_names().size() == c.at("input_names").size());
     CHECK(model->output_names() == c.at("output_names").get<std::vector<std::string>>());
@@ -161,10 +153,10 @@ TEST_CASE("A model loaded from Keras's .keras file trains on as Keras did after 
     if (!c.contains("resume")) continue;
     CAPTURE(c.at("id").get<std::string>());
     const auto& resume = c.at("resume");
-    auto model = models::load_keras_model(files_dir + c.at("files").at("keras").get<std::string>());
-    const auto history = model->fit(models::Arrays(tensors(resume.at("x"))), models::Arrays(tensors(resume.at("y"))),
-                                     {.batch_size = resume.at("batch_size"), .epochs = resume.at("epochs"), .verbose = 0,
-                                      .shuffle = false});
+    auto model = models::load_keras_model(keras_files_dir() + c.at("files").at("keras").get<std::string>());
+    const auto x = tensors_from_json(resume.at("x"), DType::float32), y = tensors_from_json(resume.at("y"), DType::float32);
+    const auto history = model->fit(models::Arrays(x), models::Arrays(y), {.batch_size = resume.at("batch_size"), .epochs = resume.at("epochs"), .verbose = 0,
+                                                                           .shuffle = false});
     CHECK(model->optimizer().iterations() == resume.at("optimizer_iterations_after").get<std::int64_t>());
     // Two float32 steps on top of Keras's: only the rounding of each side differs (a slot near 1e-3 by 2e-8).
     check_weights(*model, resume.at("weights_after"), 1e-6, 1e-7);
@@ -179,7 +171,7 @@ TEST_CASE("Keras's .weights.h5 files load into the model rebuilt from its config
     auto layer = layers::deserialize(c.at("config_json"));
     auto* model = dynamic_cast<models::Model*>(layer.get());
     REQUIRE(model);
-    models::load_weights(*model, files_dir + c.at("files").at("weights_h5").get<std::string>());
+    models::load_weights(*model, keras_files_dir() + c.at("files").at("weights_h5").get<std::string>());
     check_weights(*model, c.at("weights"), 0, 0);
     check_outputs(predicted(*model, c.at("inputs")), c.at("expected_outputs"));
   }
@@ -191,12 +183,12 @@ TEST_CASE("The conformance classifier Keras saved loads, predicts and holds Kera
     CAPTURE(file);
     std::unique_ptr<models::Model> model;
     if (std::string(file).ends_with(".keras")) {
-      model = models::load_keras_model(files_dir + "conformance/" + file);
+      model = models::load_keras_model(keras_files_dir() + "conformance/" + file);
       CHECK(model->optimizer().iterations() == recorded.at("fit").at("steps").get<std::int64_t>());
     } else {
       auto layer = layers::deserialize(recorded.at("config_json"));
       model.reset(dynamic_cast<models::Model*>(layer.release()));
-      models::load_weights(*model, files_dir + "conformance/" + file);
+      models::load_weights(*model, keras_files_dir() + "conformance/" + file);
     }
     std::vector<json> weights;
     for (const auto& entry : recorded.at("weights")) weights.push_back({{"path", entry.at("path")}, {"shape", entry.at("value").at("shape")},
@@ -209,7 +201,7 @@ TEST_CASE("The conformance classifier Keras saved loads, predicts and holds Kera
 TEST_CASE("What minidl writes has Keras's HDF5 layout and reads back identically") {
   for (const auto& c : cases()) {
     CAPTURE(c.at("id").get<std::string>());
-    auto model = models::load_keras_model(files_dir + c.at("files").at("keras").get<std::string>());
+    auto model = models::load_keras_model(keras_files_dir() + c.at("files").at("keras").get<std::string>());
     const std::string keras_path = temporary(c.at("id").get<std::string>() + ".keras");
     const std::string weights_path = temporary(c.at("id").get<std::string>() + ".weights.h5");
     models::save_keras_model(*model, keras_path);
@@ -256,7 +248,7 @@ TEST_CASE("What minidl writes has Keras's HDF5 layout and reads back identically
 }
 
 TEST_CASE("Bad Keras files are refused with errors that name the file and what is wrong") {
-  const std::string good = files_dir + "g_compiled_unfitted_adam.keras";
+  const std::string good = keras_files_dir() + "g_compiled_unfitted_adam.keras";
   const std::string path = temporary("bad.keras");
   const auto write = [&](const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; };
   const auto members = io::read_zip(read_file(good), good);
@@ -318,12 +310,20 @@ TEST_CASE("Bad Keras files are refused with errors that name the file and what i
   for (std::size_t i = 0; i < before.size(); ++i) CHECK_CLOSE(after[i], before[i], 0, 0);  // nothing written
   std::filesystem::remove(weights_path);
 
+  // The first kernel stored as strings (generator/make_bad_dtype_weights.py).
+  CHECK_THROWS_WITH_AS(models::load_weights(*model, keras_files_dir() + "bad_dtype.weights.h5"),
+                       doctest::Contains("bad_dtype.weights.h5: the dataset /layers/dense/vars/0 is not of a number type minidl "
+                                         "reads (a float or an integer)"),
+                       InvalidArgument);
+  const auto untouched = model->get_weights();
+  for (std::size_t i = 0; i < before.size(); ++i) CHECK_CLOSE(untouched[i], before[i], 0, 0);
+
   CHECK_THROWS_WITH_AS(models::save_keras_model(*model, temporary("model.h5")), doctest::Contains("the path must end in .keras"),
                        InvalidArgument);
 }
 
 TEST_CASE("A loaded BatchNormalization keeps its moving statistics out of training, frozen and unfrozen") {
-  auto model = models::load_keras_model(files_dir + "b_tcn_bn_sgdm.keras");
+  auto model = models::load_keras_model(keras_files_dir() + "b_tcn_bn_sgdm.keras");
   CHECK(model->trainable_weights().size() == 12);
   CHECK(model->non_trainable_weights().size() == 4);
   model->set_trainable(false);

@@ -19,22 +19,11 @@ using nlohmann::json;
 
 namespace {
 
-const std::string files_dir = std::string(MINIDL_TEST_DATA_DIR) + "/keras/files/";
-
-// Exact in float32: multiples of 1/128 in [-0.25, 0.25).
-Tensor pattern(const Shape& shape, std::int64_t salt) {
-  std::vector<float> values(std::size_t(element_count(shape)));
-  for (std::size_t i = 0; i < values.size(); ++i) values[i] = float((std::int64_t(i) * 37 + salt * 11) % 64 - 32) / 128.0f;
-  return Tensor(values, shape);
-}
-
 Tensor labels(std::int64_t count, std::int64_t classes, std::int64_t salt) {
   std::vector<float> values(static_cast<std::size_t>(count));
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = float((std::int64_t(i) * 7 + salt) % classes);
   return Tensor(values, {count});
 }
-
-json tensor_json(const Tensor& tensor) { return {{"shape", tensor.shape()}, {"data", cast(tensor, DType::float64).to_vector()}}; }
 
 struct Written {
   std::string id;
@@ -47,7 +36,7 @@ void set_pattern_weights(models::Model& model) {
   std::vector<Tensor> weights;
   std::int64_t salt = 10;
   for (const auto& weight : model.weights()) {
-    Tensor value = pattern(weight->shape(), salt++);
+    Tensor value = float32_exact_pattern(weight->shape(), salt++);
     // A variance must be positive.
     if (weight->name() == "moving_variance") value = value + Tensor::scalar(1.0);
     weights.push_back(value);
@@ -82,8 +71,8 @@ std::vector<Written> tcn_per_optimizer() {
     model->build({1, 12, 2});
     set_pattern_weights(*model);
     model->compile(std::move(optimizer), {.loss = "mse", .metrics = {"mae"}});
-    written.push_back({"minidl_tcn_" + id, std::move(model), {pattern({8, 12, 2}, 1)}, {pattern({8, 1}, 2)},
-                       {pattern({4, 12, 2}, 3)}, {pattern({4, 1}, 4)}});
+    written.push_back({"minidl_tcn_" + id, std::move(model), {float32_exact_pattern({8, 12, 2}, 1)}, {float32_exact_pattern({8, 1}, 2)},
+                       {float32_exact_pattern({4, 12, 2}, 3)}, {float32_exact_pattern({4, 1}, 4)}});
   }
   return written;
 }
@@ -106,9 +95,9 @@ Written two_heads() {
                  {.loss = {{"level", "mse"}, {"regime", "sparse_categorical_crossentropy"}},
                   .loss_weights = {{"level", 1.0}, {"regime", 0.5}},
                   .metrics = {{"level", {"mae"}}}});
-  return {"minidl_two_heads", std::move(model), {pattern({8, 10, 2}, 1), pattern({8, 10, 1}, 2)},
-          {pattern({8, 1}, 3), labels(8, 3, 1)}, {pattern({4, 10, 2}, 4), pattern({4, 10, 1}, 5)},
-          {pattern({4, 1}, 6), labels(4, 3, 2)}};
+  return {"minidl_two_heads", std::move(model), {float32_exact_pattern({8, 10, 2}, 1), float32_exact_pattern({8, 10, 1}, 2)},
+          {float32_exact_pattern({8, 1}, 3), labels(8, 3, 1)}, {float32_exact_pattern({4, 10, 2}, 4), float32_exact_pattern({4, 10, 1}, 5)},
+          {float32_exact_pattern({4, 1}, 6), labels(4, 3, 2)}};
 }
 
 json keras_case(const std::string& id) {
@@ -128,7 +117,7 @@ std::vector<Written> written_models() {
     std::vector<Tensor> x, y;
     for (const auto& t : c.at("resume").at("x")) x.push_back(tensor_from_json(t, DType::float32));
     for (const auto& t : c.at("resume").at("y")) y.push_back(tensor_from_json(t, DType::float32));
-    auto model = models::load_keras_model(files_dir + c.at("files").at("keras").get<std::string>());
+    auto model = models::load_keras_model(keras_files_dir() + c.at("files").at("keras").get<std::string>());
     std::vector<Tensor> next_x, next_y;
     for (const auto& t : x) next_x.push_back(slice(t, 0, 0, 4).contiguous());
     for (const auto& t : y) next_y.push_back(slice(t, 0, 0, 4).contiguous());
@@ -149,13 +138,13 @@ TEST_CASE("Keras 3.15.1 loads the .keras and .weights.h5 files minidl writes, pr
       models::save_keras_model(*item.model, fmt::format("{}/{}.keras", folder, item.id));
       models::save_weights(*item.model, fmt::format("{}/{}.weights.h5", folder, item.id), &item.model->optimizer());
       json entry = {{"id", item.id}, {"iterations", item.model->optimizer().iterations()}};
-      for (const auto& t : item.next_x) entry["x"].push_back(tensor_json(t));
-      for (const auto& t : item.next_y) entry["y"].push_back(tensor_json(t));
-      for (const auto& t : item.model->predict_outputs(models::Arrays(item.next_x))) entry["minidl_outputs"].push_back(tensor_json(t));
+      for (const auto& t : item.next_x) entry["x"].push_back(tensor_to_json(t));
+      for (const auto& t : item.next_y) entry["y"].push_back(tensor_to_json(t));
+      for (const auto& t : item.model->predict_outputs(models::Arrays(item.next_x))) entry["minidl_outputs"].push_back(tensor_to_json(t));
       for (const auto& weight : item.model->weights())
         entry["minidl_weights"].push_back({{"path", weight->path()}, {"shape", weight->shape()}});
       for (const auto& [name, value] : item.model->optimizer().keras_variables())
-        entry["minidl_optimizer_variables"].push_back({{"name", name}, {"tensor", tensor_json(value)}});
+        entry["minidl_optimizer_variables"].push_back({{"name", name}, {"tensor", tensor_to_json(value)}});
       cases.push_back(entry);
     }
     std::ofstream(fmt::format("{}/minidl_files.json", folder)) << json{{"cases", cases}}.dump() << '\n';

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace minidl::testing {
 
@@ -18,6 +19,19 @@ std::string config_difference(const nlohmann::json& ours, const nlohmann::json& 
 
 // {"shape": [...], "data": [...]} as a tensor of `dtype`.
 Tensor tensor_from_json(const nlohmann::json& value, DType dtype = DType::float64);
+
+// A JSON list of such tensors.
+std::vector<Tensor> tensors_from_json(const nlohmann::json& list, DType dtype = DType::float64);
+
+// The inverse, in float64, for goldens that a Python generator reads back.
+nlohmann::json tensor_to_json(const Tensor& tensor);
+
+// Values exact in float32 (multiples of 1/128 in [-0.25, 0.25)), so that a file written in
+// float32 and read by Keras holds what minidl held; `salt` varies them between tensors.
+Tensor float32_exact_pattern(const Shape& shape, std::int64_t salt);
+
+// tests/data/keras/files/, where Keras-written files and their goldens live.
+const std::string& keras_files_dir();
 
 }  // namespace minidl::testing
 
