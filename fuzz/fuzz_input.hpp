@@ -24,6 +24,7 @@ class FuzzInput {
     return low + std::int64_t(byte()) % (high - low + 1);
   }
   bool flag() { return byte() & 1; }
+  bool exhausted() const { return at_ >= size_; }
   template <std::size_t N>
   const char* pick(const char* const (&choices)[N]) {
     return choices[byte() % N];

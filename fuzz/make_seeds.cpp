@@ -1,8 +1,12 @@
 // Writes the seed corpora under fuzz/corpus/: model and weights files saved by minidl, the layer
 // and Sequential configs real Keras 3.15.1 wrote (tests/data/keras/models.json) with build
 // configs added, the functional models' configs Keras wrote (tests/data/keras/functional.json),
-// and Conv1D cases: those the golden tests cover and float32 calls for the tiles. Run once when
-// the formats change: make_seeds <fuzz/corpus> <tests/data/keras>.
+// Conv1D cases: those the golden tests cover and float32 calls for the tiles, and .keras files
+// Keras 3.15.1 wrote with a weights layout read from one of its .weights.h5 (tests/data/keras/files).
+// Run once when the formats change: make_seeds <fuzz/corpus> <tests/data/keras>.
+#include "weights_layout.hpp"
+
+#include <minidl/io/hdf5_file.hpp>
 #include <minidl/minidl.hpp>
 
 #include <cstdint>
@@ -96,6 +100,40 @@ void config_seeds(const fs::path& corpus, const fs::path& keras_data) {
       if (item.at("id") == id) write(corpus / "config" / fmt::format("keras_functional_{}", id), item.at("saved_config_json").dump());
 }
 
+// The layout (weights_layout.hpp) of a Keras-written .weights.h5: every group of layout_groups
+// that holds variables, named, then its datasets with their shapes (the optimizer's iteration as an int32).
+std::vector<fuzzing::LayoutEntry> keras_layout(const fs::path& weights_file, bool with_optimizer) {
+  const io::Hdf5Reader file(read(weights_file), weights_file.string());
+  std::vector<fuzzing::LayoutEntry> entries;
+  for (std::uint8_t group = 0; group < std::size(fuzzing::layout_groups); ++group) {
+    const std::string path = fuzzing::layout_groups[group];
+    if (!path.ends_with("/vars") || !file.has_group(path) || (!with_optimizer && path == "/optimizer/vars")) continue;
+    entries.push_back({.kind = fuzzing::LayoutKind::named_group, .group = group});
+    for (const auto& member : file.members(path)) {
+      const auto index = std::uint8_t(std::stoi(member));
+      if (path == "/optimizer/vars" && index == 0) {
+        entries.push_back({.kind = fuzzing::LayoutKind::int32, .group = group, .index = 0, .fill = 128});
+        continue;
+      }
+      std::vector<std::uint8_t> extents;
+      for (auto extent : file.dataset_shape(path + "/" + member)) extents.push_back(std::uint8_t(extent));
+      entries.push_back({.kind = fuzzing::LayoutKind::float32, .group = group, .index = index, .extents = extents, .fill = 130});
+    }
+  }
+  return entries;
+}
+
+// keras_file_fuzzer.cpp: .keras files as Keras wrote them, and the layout of the weights target,
+// a_seq_conv_adam, with and without its Adam state.
+void keras_file_seeds(const fs::path& corpus, const fs::path& keras_data) {
+  fs::remove_all(corpus / "keras_file");
+  for (const char* file : {"f_dense_seq_adamw.keras", "g_compiled_unfitted_adam.keras"})
+    write(corpus / "keras_file" / file, read(keras_data / "files" / file));
+  const fs::path weights = keras_data / "files" / "a_seq_conv_adam.weights.h5";
+  write(corpus / "keras_file" / "a_seq_conv_adam_layout_with_adam", fuzzing::encode_layout(keras_layout(weights, true)));
+  write(corpus / "keras_file" / "a_seq_conv_adam_layout", fuzzing::encode_layout(keras_layout(weights, false)));
+}
+
 // A Conv1D case as conv1d_fuzzer.cpp reads it. Indices are into its tables: padding 0 valid,
 // 1 same, 2 causal; data_format 0 channels_last, 1 channels_first; activation 0 none, 1 relu,
 // 2 tanh, 3 sigmoid, 4 gelu, 7 swish.
@@ -159,5 +197,6 @@ int main(int argc, char** argv) {
   model_file_seeds(argv[1]);
   config_seeds(argv[1], argv[2]);
   conv1d_seeds(argv[1]);
+  keras_file_seeds(argv[1], argv[2]);
   return 0;
 }
