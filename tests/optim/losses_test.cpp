@@ -165,7 +165,9 @@ TEST_CASE("metrics accumulate over batches") {
 }
 
 TEST_CASE("The metric name \"accuracy\" picks binary, sparse or categorical accuracy from the shapes, as Keras's compile") {
-  for (const auto& item : testing::load_test_data("keras/accuracy_resolution.json").at("cases")) {
+  // Held by name: a range-for over .at() of a temporary would outlive the document.
+  const auto data = testing::load_test_data("keras/accuracy_resolution.json");
+  for (const auto& item : data.at("cases")) {
     CAPTURE(item.at("what").get<std::string>());
     auto accuracy = metrics::get("accuracy");
     accuracy->update_state(testing::tensor_from_json(item.at("y_true"), DType::float32),
