@@ -155,8 +155,8 @@ TEST_CASE("A model loaded from Keras's .keras file trains on as Keras did after 
     const auto& resume = c.at("resume");
     auto model = models::load_keras_model(keras_files_dir() + c.at("files").at("keras").get<std::string>());
     const auto x = tensors_from_json(resume.at("x"), DType::float32), y = tensors_from_json(resume.at("y"), DType::float32);
-    const auto history = model->fit(models::Arrays(x), models::Arrays(y), {.batch_size = resume.at("batch_size"), .epochs = resume.at("epochs"), .verbose = 0,
-                                                                           .shuffle = false});
+    const auto history = model->fit(models::Arrays(x), models::Arrays(y),
+                                    {.batch_size = resume.at("batch_size"), .epochs = resume.at("epochs"), .verbose = 0, .shuffle = false});
     CHECK(model->optimizer().iterations() == resume.at("optimizer_iterations_after").get<std::int64_t>());
     // Two float32 steps on top of Keras's: only the rounding of each side differs (a slot near 1e-3 by 2e-8).
     check_weights(*model, resume.at("weights_after"), 1e-6, 1e-7);

@@ -165,7 +165,7 @@ TEST_CASE("metrics accumulate over batches") {
 }
 
 TEST_CASE("The metric name \"accuracy\" picks binary, sparse or categorical accuracy from the shapes, as Keras's compile") {
-  // Held by name: a range-for over .at() of a temporary would outlive the document.
+  // Held by name: a range-for over .at() of a temporary document reads it after it is freed.
   const auto data = testing::load_test_data("keras/accuracy_resolution.json");
   for (const auto& item : data.at("cases")) {
     CAPTURE(item.at("what").get<std::string>());
