@@ -2,8 +2,11 @@
 // load or be refused with InvalidArgument (ShapeError, one of them, for a weight of another shape)
 // or MemoryError; never crash, read out of bounds or allocate what the file does not justify.
 // Inputs starting "PK" (a zip's signature) are a .keras file, given to load_keras_model as they
-// are. All others describe a weights layout (weights_layout.hpp), written as a well-formed HDF5
-// file and given to load_weights with a fixed model and its Adam state.
+// are; inputs starting with HDF5's signature are a .weights.h5 file, given as they are to
+// load_weights with a fixed model and its Adam state. All others describe a weights layout
+// (weights_layout.hpp), written as a well-formed HDF5 file and given to load_weights the same
+// way: mutations of a layout reach shapes, counts and groups that mutations of HDF5's bytes
+// rarely produce intact.
 #include "fuzz_input.hpp"
 #include "weights_layout.hpp"
 
@@ -70,6 +73,11 @@ std::string scratch_path(const char* suffix) {
 
 }  // namespace
 
+// libhdf5 asks malloc for absurd sizes on some damaged files and copes when it refuses, as glibc
+// does; under ASan the request itself would be reported, as would libFuzzer's malloc limit
+// (2 GiB, from -rss_limit_mb) were more than 1 GiB granted.
+extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1:max_allocation_size_mb=1024"; }
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const bool cleanup_registered = [] {
     std::atexit([] {
@@ -81,8 +89,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)cleanup_registered;
   // A config may ask for anything; the harness's limit keeps a run inside libFuzzer's memory limit.
   set_allocation_limit(std::size_t{256} << 20);
-  const bool archive = size >= 2 && data[0] == 'P' && data[1] == 'K';
-  const auto bytes = archive ? std::string(reinterpret_cast<const char*>(data), size) : layout_file(data, size);
+  const std::string input(reinterpret_cast<const char*>(data), size);
+  const bool archive = input.starts_with("PK");
+  const bool raw = archive || input.starts_with("\x89HDF");
+  const auto bytes = raw ? std::optional(input) : layout_file(data, size);
   if (!bytes) return 0;
   const std::string path = scratch_path(archive ? ".keras" : ".weights.h5");
   std::ofstream(path, std::ios::binary | std::ios::trunc) << *bytes;

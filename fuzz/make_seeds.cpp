@@ -123,11 +123,13 @@ std::vector<fuzzing::LayoutEntry> keras_layout(const fs::path& weights_file, boo
   return entries;
 }
 
-// keras_file_fuzzer.cpp: .keras files as Keras wrote them, and the layout of the weights target,
-// a_seq_conv_adam, with and without its Adam state.
+// keras_file_fuzzer.cpp: .keras files as Keras wrote them, the weights target's .weights.h5 as
+// Keras wrote it and as fuzzing damaged it into crashing libhdf5, and its layout with and without
+// its Adam state.
 void keras_file_seeds(const fs::path& corpus, const fs::path& keras_data) {
   fs::remove_all(corpus / "keras_file");
-  for (const char* file : {"f_dense_seq_adamw.keras", "g_compiled_unfitted_adam.keras"})
+  for (const char* file : {"f_dense_seq_adamw.keras", "g_compiled_unfitted_adam.keras", "a_seq_conv_adam.weights.h5",
+                           "crashes_libhdf5.weights.h5"})
     write(corpus / "keras_file" / file, read(keras_data / "files" / file));
   const fs::path weights = keras_data / "files" / "a_seq_conv_adam.weights.h5";
   write(corpus / "keras_file" / "a_seq_conv_adam_layout_with_adam", fuzzing::encode_layout(keras_layout(weights, true)));

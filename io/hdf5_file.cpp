@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <hdf5.h>
 #include <mutex>
+#include <pthread.h>
 #include <sstream>
 
 namespace minidl::io {
@@ -15,9 +16,15 @@ static_assert(sizeof(hid_t) == sizeof(std::int64_t));
 
 namespace {
 
-// Debian's libhdf5 is built without thread safety: one call at a time, process-wide.
+// Debian's libhdf5 is built without thread safety: one call at a time, process-wide. A fork
+// waits for the call in progress, so that a child (io/child_process) finds the library idle.
 std::mutex& library() {
   static std::mutex mutex;
+  static const bool fork_handlers = [] {
+    const auto unlock = [] { mutex.unlock(); };
+    return pthread_atfork([] { mutex.lock(); }, unlock, unlock) == 0;
+  }();
+  (void)fork_handlers;
   return mutex;
 }
 

@@ -3,11 +3,13 @@
 #include <minidl/autograd/grad_mode.hpp>
 #include <minidl/core/errors.hpp>
 #include <minidl/core/naming.hpp>
+#include <minidl/io/child_process.hpp>
 #include <minidl/io/hdf5_file.hpp>
 #include <minidl/models/functional.hpp>
 #include <minidl/models/sequential.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -71,15 +73,18 @@ std::vector<std::string> weight_names(const layers::Layer& layer) {
 
 std::string vars_group(const SavedLayer& saved) { return saved.group + "/vars"; }
 
-// A weight as the file holds it, read only once its count and shape are known to fit.
-struct Assignment {
-  std::shared_ptr<layers::Variable> variable;
-  Tensor value;
-};
+// The weights the layout's groups hold, in the file's order.
+std::vector<std::shared_ptr<layers::Variable>> saved_weights(const std::vector<SavedLayer>& saved) {
+  std::vector<std::shared_ptr<layers::Variable>> weights;
+  for (const auto& entry : saved)
+    for (const auto& weight : entry.layer->own_weights()) weights.push_back(weight);
+  return weights;
+}
 
-std::vector<Assignment> read_layers(const io::Hdf5Reader& file, const std::vector<SavedLayer>& saved) {
+// Each weight as the file holds it, read only once its count and shape are known to fit.
+std::vector<Tensor> read_layers(const io::Hdf5Reader& file, const std::vector<SavedLayer>& saved) {
   const std::string& source = file.source();
-  std::vector<Assignment> assignments;
+  std::vector<Tensor> values;
   for (const auto& entry : saved) {
     const layers::Layer& layer = *entry.layer;
     const std::string group = vars_group(entry);
@@ -100,20 +105,25 @@ std::vector<Assignment> read_layers(const io::Hdf5Reader& file, const std::vecto
         throw InvalidArgument(fmt::format("{}: {} holds {} of shape {}, the model's is {}", source, path,
                                           weights[i]->path(), shape_to_string(shape),
                                           shape_to_string(weights[i]->shape())));
-      assignments.push_back({weights[i], file.read(path, shape, weights[i]->value().dtype())});
+      values.push_back(file.read(path, shape, weights[i]->value().dtype()));
     }
   }
-  return assignments;
+  return values;
 }
 
 // What an unbuilt optimizer's keras_variables() holds: the iteration and a constant learning rate.
 std::size_t unbuilt_count(const optim::Optimizer& optimizer) { return optimizer.learning_rate_is_constant() ? 2 : 1; }
 
+// More variables than an unbuilt optimizer holds are slots: the optimizer is built to take them.
+void prepare_optimizer(Model& model, optim::Optimizer& optimizer, std::size_t stored) {
+  if (stored > unbuilt_count(optimizer) && !optimizer.built()) optimizer.build(model.trainable_weights());
+}
+
 std::vector<Tensor> read_optimizer(const io::Hdf5Reader& file, Model& model, optim::Optimizer& optimizer) {
   const std::string& source = file.source();
   const std::string group = "/optimizer/vars";
   const std::size_t stored = file.members(group).size();
-  if (stored > unbuilt_count(optimizer) && !optimizer.built()) optimizer.build(model.trainable_weights());
+  prepare_optimizer(model, optimizer, stored);
   const auto expected = optimizer.keras_variables();
   if (stored != expected.size())
     throw InvalidArgument(fmt::format("{}: {} holds {} variables, the model's {} optimizer '{}' has {} (the iteration{}{}): "
@@ -154,14 +164,22 @@ std::string encode_keras_weights(const Model& model, const optim::Optimizer* opt
 
 void decode_keras_weights(Model& model, const std::string& bytes, const std::string& source, optim::Optimizer* optimizer) {
   const auto saved = layout(model, "load_weights");
-  io::Hdf5Reader file(bytes, source);
-  const auto assignments = read_layers(file, saved);
-  std::vector<Tensor> optimizer_state;
-  const bool restore_optimizer = optimizer && file.has_group("/optimizer/vars");
-  if (restore_optimizer) optimizer_state = read_optimizer(file, model, *optimizer);
+  // libhdf5 reads the file in a child process: a file that crashes it costs that process alone.
+  // The child's values come back in the file's order, the optimizer's after the layers'.
+  auto values = io::read_in_child_process(source, "libhdf5", [&] {
+    io::Hdf5Reader file(bytes, source);
+    auto values = read_layers(file, saved);
+    if (optimizer && file.has_group("/optimizer/vars"))
+      for (auto& value : read_optimizer(file, model, *optimizer)) values.push_back(std::move(value));
+    return values;
+  });
+  const auto weights = saved_weights(saved);
+  std::vector<Tensor> optimizer_state(std::make_move_iterator(values.begin() + std::ptrdiff_t(weights.size())),
+                                      std::make_move_iterator(values.end()));
+  if (!optimizer_state.empty()) prepare_optimizer(model, *optimizer, optimizer_state.size());
   NoGradGuard no_grad;
-  for (const auto& [variable, value] : assignments) variable->assign(value);
-  if (restore_optimizer) optimizer->load_keras_variables(optimizer_state);
+  for (std::size_t i = 0; i < weights.size(); ++i) weights[i]->assign(values[i]);
+  if (!optimizer_state.empty()) optimizer->load_keras_variables(optimizer_state);
 }
 
 }  // namespace minidl::models

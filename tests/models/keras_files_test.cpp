@@ -322,6 +322,24 @@ TEST_CASE("Bad Keras files are refused with errors that name the file and what i
                        InvalidArgument);
 }
 
+// libhdf5 1.10.8 reads this file through a null pointer (under H5Lexists), as h5py does; it came
+// from fuzzing a_seq_conv_adam.weights.h5. Read in a child process, it costs only that process.
+TEST_CASE("A .weights.h5 that crashes libhdf5 is refused, and the caller goes on") {
+  auto model = models::load_keras_model(keras_files_dir() + "a_seq_conv_adam.keras");
+  optim::Adam adam({.learning_rate = 0.01});
+  const auto before = model->get_weights();
+  CHECK_THROWS_WITH_AS(models::load_weights(*model, keras_files_dir() + "crashes_libhdf5.weights.h5", &adam),
+                       doctest::Contains("crashes_libhdf5.weights.h5 is damaged: libhdf5 crashed reading it (Segmentation fault"),
+                       InvalidArgument);
+  const auto after = model->get_weights();
+  for (std::size_t i = 0; i < before.size(); ++i) CHECK_CLOSE(after[i], before[i], 0, 0);
+  CHECK_FALSE(adam.built());
+  // libhdf5 in this process is untouched: the file the crashing one came from still loads.
+  models::load_weights(*model, keras_files_dir() + "a_seq_conv_adam.weights.h5", &adam);
+  CHECK(adam.built());
+  CHECK(adam.iterations() > 0);
+}
+
 TEST_CASE("A loaded BatchNormalization keeps its moving statistics out of training, frozen and unfrozen") {
   auto model = models::load_keras_model(keras_files_dir() + "b_tcn_bn_sgdm.keras");
   CHECK(model->trainable_weights().size() == 12);

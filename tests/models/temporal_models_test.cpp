@@ -96,7 +96,8 @@ TEST_CASE("a TCN model class trains with fit and callbacks, and with a custom lo
     sgd.apply(gradients, model.trainable_weights());
   }
   CHECK(loss_of().item() < before);
-  CHECK(model.summary().find("│ add (Add)") != std::string::npos);
+  // Only the class: the auto-name ("add", "add_3") depends on what the process built before.
+  CHECK(model.summary().find(" (Add)") != std::string::npos);
 }
 
 TEST_CASE("a Conv1D classifier trains with fit, validation data and accuracy, and with a custom loop") {
