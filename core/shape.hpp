@@ -1,6 +1,7 @@
 #pragma once
 // Shapes, strides and the rules that relate them: element counts, axis normalisation, broadcasting.
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,16 @@ constexpr std::int64_t largest_element_count = std::int64_t{1} << 40;
 // The number of elements; throws InvalidArgument naming `where` for a negative dimension or a
 // count beyond what memory could ever hold (so a typo never becomes an out-of-memory kill).
 std::int64_t checked_element_count(const Shape& shape, std::string_view where);
+
+// Throws InvalidArgument naming `where` unless every extent of `input_shape` is a size in
+// [0, largest_element_count] (the batch's, axis 0, may also be -1: unknown). Layers check the
+// shapes they compute from, which may come from a file or a config; then sums of a few extents
+// and options of that bound cannot overflow.
+void check_extents(const Shape& input_shape, std::string_view where);
+
+// The product of sizes (each and the result in [0, largest_element_count]), or InvalidArgument
+// naming `where` and `what` ("the upsampled steps").
+std::int64_t size_product(std::initializer_list<std::int64_t> factors, std::string_view where, std::string_view what);
 
 inline std::int64_t element_count(const Shape& shape) {
   std::int64_t count = 1;

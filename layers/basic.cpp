@@ -5,6 +5,7 @@
 #include <minidl/core/errors.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -51,11 +52,16 @@ Reshape::Reshape(ReshapeOptions options)
   const bool positive = std::all_of(target_shape_.begin(), target_shape_.end(), [](auto e) { return e > 0 || e == -1; });
   if (unknown > 1 || !positive)
     throw_invalid_argument(where(), "target_shape", "expected positive extents and at most one -1", shape_to_string(target_shape_));
+  Shape known;
+  std::copy_if(target_shape_.begin(), target_shape_.end(), std::back_inserter(known), [](auto e) { return e != -1; });
+  checked_element_count(known, where());
 }
 
 Shape Reshape::compute_output_shape(const Shape& input_shape) const {
+  if (input_shape.empty()) throw ShapeError(fmt::format("{}: expected an input with a batch axis, received a scalar", where()));
+  check_extents(input_shape, where());
   Shape output = {input_shape[0]};
-  const std::int64_t per_sample = element_count(Shape(input_shape.begin() + 1, input_shape.end()));
+  const std::int64_t per_sample = checked_element_count(Shape(input_shape.begin() + 1, input_shape.end()), where());
   std::int64_t known = 1;
   for (auto extent : target_shape_)
     if (extent != -1) known *= extent;

@@ -104,6 +104,7 @@ void Conv1D::check_input(const Shape& input_shape) const {
 Shape Conv1D::compute_output_shape(const Shape& input_shape) const {
   if (input_shape.size() != 3)
     throw ShapeError(fmt::format("{}: expected an input shape of rank 3, received {}", where(), shape_to_string(input_shape)));
+  check_extents(input_shape, where());
   const std::int64_t steps = input_shape[channels_first() ? 2 : 1];
   const auto [left, right] = padding_for(steps);
   const std::int64_t span = options_.dilation_rate * (options_.kernel_size - 1) + 1;

@@ -43,6 +43,7 @@ std::string Layer::where() const { return fmt::format("{} '{}'", class_name_, na
 
 void Layer::build(const Shape& input_shape) {
   if (built_) return;
+  check_extents(input_shape, where());
   check_input(input_shape);
   build_weights(input_shape);
   build_input_shape_ = input_shape;

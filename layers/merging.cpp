@@ -53,6 +53,7 @@ void Merge::check_batch(const std::vector<Shape>& input_shapes) const {
   for (const auto& shape : input_shapes)
     if (shape.empty())
       throw ShapeError(fmt::format("{}: every input needs a batch axis, received shapes {}", where(), shapes_to_string(input_shapes)));
+  for (const auto& shape : input_shapes) check_extents(shape, where());
   for (const auto& shape : input_shapes)
     if (shape[0] != input_shapes[0][0])
       throw ShapeError(fmt::format("{}: cannot merge tensors with different batch sizes, received shapes {}", where(),

@@ -44,6 +44,8 @@ std::pair<std::int64_t, std::int64_t> Pooling1D::padding_for(std::int64_t steps)
 }
 
 Shape Pooling1D::compute_output_shape(const Shape& input_shape) const {
+  require_rank_3(input_shape);
+  check_extents(input_shape, where());
   const int time = channels_first() ? 2 : 1;
   const auto [left, right] = padding_for(input_shape[time]);
   const std::int64_t padded = input_shape[time] + left + right;

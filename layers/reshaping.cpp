@@ -33,7 +33,9 @@ void Flatten::check_input(const Shape& input_shape) const {
 }
 
 Shape Flatten::compute_output_shape(const Shape& input_shape) const {
-  return {input_shape[0], element_count(Shape(input_shape.begin() + 1, input_shape.end()))};
+  check_input(input_shape);
+  check_extents(input_shape, where());
+  return {input_shape[0], checked_element_count(Shape(input_shape.begin() + 1, input_shape.end()), where())};
 }
 
 Tensor Flatten::call(const Tensor& inputs) {

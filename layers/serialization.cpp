@@ -171,7 +171,8 @@ Shape shape_from_json(const Json& shape, std::int64_t batch) {
   Shape result;
   for (const auto& extent : shape) {
     const auto value = extent.is_null() ? batch : extent.get<std::int64_t>();
-    if (value < 0) throw InvalidArgument(fmt::format("expected a shape of non-negative extents, received {}", shape.dump()));
+    if (value < 0 || value > largest_element_count)
+      throw InvalidArgument(fmt::format("expected a shape of extents within [0, 2^40], received {}", shape.dump()));
     result.push_back(value);
   }
   return result;

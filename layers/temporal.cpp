@@ -35,6 +35,8 @@ ZeroPadding1D::ZeroPadding1D(ZeroPadding1DOptions options)
 void ZeroPadding1D::check_input(const Shape& input_shape) const { require_rank_3(input_shape); }
 
 Shape ZeroPadding1D::compute_output_shape(const Shape& input_shape) const {
+  require_rank_3(input_shape);
+  check_extents(input_shape, where());
   Shape output = input_shape;
   output[data_format_ == "channels_first" ? 2 : 1] += padding_.first + padding_.second;
   return output;
@@ -68,6 +70,8 @@ void Cropping1D::check_input(const Shape& input_shape) const {
 }
 
 Shape Cropping1D::compute_output_shape(const Shape& input_shape) const {
+  check_extents(input_shape, where());
+  check_input(input_shape);  // so that the croppings, each below the steps, add without overflow
   Shape output = input_shape;
   output[1] -= cropping_.first + cropping_.second;
   return output;
@@ -98,7 +102,9 @@ void UpSampling1D::check_input(const Shape& input_shape) const {
 }
 
 Shape UpSampling1D::compute_output_shape(const Shape& input_shape) const {
-  return {input_shape[0], input_shape[1] * size_, input_shape[2]};
+  require_rank_3(input_shape);
+  check_extents(input_shape, where());
+  return {input_shape[0], size_product({input_shape[1], size_}, where(), "size"), input_shape[2]};
 }
 
 Tensor UpSampling1D::call(const Tensor& inputs) {

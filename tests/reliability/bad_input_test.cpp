@@ -377,3 +377,43 @@ TEST_CASE("bad input: a config number no argument takes is refused before any fi
   const auto fine = nlohmann::json::parse(R"({"class_name": "Conv1D", "config": {"filters": 4.0, "kernel_size": 3}})");
   CHECK(layers::deserialize(fine)->get_config().at("filters") == 4);
 }
+
+// Each of these overflowed int64 in a shape computation (undefined behaviour, which the sanitized
+// build aborts on, and in Release a layer built on a shape like (1, -9223372036854775799, 1)).
+TEST_CASE("bad input: extents and sizes near 2^63 are refused before any shape arithmetic") {
+  const std::int64_t huge = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t lowest = std::numeric_limits<std::int64_t>::min();
+  layers::Conv1D conv({.filters = 2, .kernel_size = 3, .name = "conv"});
+  CHECK_THROWS_WITH_AS(conv.compute_output_shape({1, lowest, 1}),
+                       "Conv1D 'conv': invalid argument `input_shape`: expected extents within [0, 2^40] (the batch's may be "
+                       "-1, unknown), received (1, -9223372036854775808, 1)",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(conv.build({1, huge, 1}), doctest::Contains("received (1, 9223372036854775807, 1)"), InvalidArgument);
+  CHECK_FALSE(conv.built());
+
+  layers::MaxPooling1D pool({.pool_size = 2, .name = "pool"});
+  CHECK_THROWS_AS(pool.compute_output_shape({1, huge - 1, 2}), InvalidArgument);
+  CHECK_THROWS_AS(pool.compute_output_shape({1, 4}), ShapeError);  // rank 2: no axis 2 to read
+  layers::ZeroPadding1D padding({.padding = {1, 1}, .name = "pad"});
+  CHECK_THROWS_AS(padding.compute_output_shape({1, huge, 2}), InvalidArgument);
+  layers::Cropping1D cropping({.cropping = {huge, huge}, .name = "crop"});
+  CHECK_THROWS_WITH_AS(cropping.compute_output_shape({1, 4, 2}), doctest::Contains("removes every step"), ShapeError);
+  layers::UpSampling1D upsampling({.size = std::int64_t{1} << 40, .name = "up"});
+  CHECK_THROWS_WITH_AS(upsampling.compute_output_shape({1, std::int64_t{1} << 40, 2}),
+                       "UpSampling1D 'up': invalid argument `size`: expected sizes within [0, 2^40] and a product within "
+                       "it, received 1099511627776 * 1099511627776",
+                       InvalidArgument);
+  CHECK_THROWS_AS(layers::Reshape({.target_shape = {std::int64_t{1} << 40, std::int64_t{1} << 40}}), InvalidArgument);
+  layers::Reshape reshape({.target_shape = {-1}, .name = "reshape"});
+  CHECK_THROWS_AS(reshape.compute_output_shape({1, std::int64_t{1} << 40, std::int64_t{1} << 40}), InvalidArgument);
+  layers::Flatten flatten({.name = "flatten"});
+  CHECK_THROWS_AS(flatten.compute_output_shape({1, std::int64_t{1} << 40, std::int64_t{1} << 40}), InvalidArgument);
+  layers::Dense dense({.units = 3, .name = "dense"});
+  CHECK_THROWS_AS(dense.build({2, lowest, 3}), InvalidArgument);
+
+  // From a Keras-shaped config: build_input_shape read from outside is bounded where it is read.
+  const auto config = nlohmann::json::parse(R"({"name": "s", "layers": [{"class_name": "Conv1D", "config":
+      {"filters": 2, "kernel_size": 3}}], "build_input_shape": [null, 9223372036854775807, 1]})");
+  CHECK_THROWS_WITH_AS(models::Sequential::from_config(config), doctest::Contains("expected a shape of extents within [0, 2^40]"),
+                       InvalidArgument);
+}
