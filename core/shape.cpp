@@ -48,21 +48,6 @@ void check_extents(const Shape& input_shape, std::string_view where) {
                              shape_to_string(input_shape));
 }
 
-std::int64_t size_product(std::initializer_list<std::int64_t> factors, std::string_view where, std::string_view what) {
-  const auto refuse = [&] {
-    throw_invalid_argument(where, what, "expected sizes within [0, 2^40] and a product within it",
-                           fmt::format("{}", fmt::join(factors, " * ")));
-  };
-  if (!std::all_of(factors.begin(), factors.end(), is_size)) refuse();
-  if (std::find(factors.begin(), factors.end(), 0) != factors.end()) return 0;
-  std::int64_t product = 1;
-  for (auto factor : factors) {
-    if (product > largest_element_count / factor) refuse();
-    product *= factor;
-  }
-  return product;
-}
-
 Shape contiguous_strides(const Shape& shape) {
   Shape strides(shape.size());
   std::int64_t stride = 1;

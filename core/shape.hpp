@@ -1,7 +1,6 @@
 #pragma once
 // Shapes, strides and the rules that relate them: element counts, axis normalisation, broadcasting.
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,10 +25,6 @@ std::int64_t checked_element_count(const Shape& shape, std::string_view where);
 // shapes they compute from, which may come from a file or a config; then sums of a few extents
 // and options of that bound cannot overflow.
 void check_extents(const Shape& input_shape, std::string_view where);
-
-// The product of sizes (each and the result in [0, largest_element_count]), or InvalidArgument
-// naming `where` and `what` ("the upsampled steps").
-std::int64_t size_product(std::initializer_list<std::int64_t> factors, std::string_view where, std::string_view what);
 
 inline std::int64_t element_count(const Shape& shape) {
   std::int64_t count = 1;

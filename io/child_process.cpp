@@ -152,10 +152,11 @@ std::vector<Tensor> read_in_child_process(const std::string& source, const std::
   if (WIFSIGNALED(status))
     throw InvalidArgument(fmt::format("{} is damaged: {} crashed reading it ({}, in the child process minidl reads it in)",
                                       source, library, ::strsignal(WTERMSIG(status))));
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || message.empty())
+  const int exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (exit_status != 0 || message.empty())
     throw std::runtime_error(fmt::format("read_in_child_process: the child reading {} ended with status {} before answering{}",
-                                         source, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                                         WEXITSTATUS(status) == sanitizer_report_status ? " (a sanitizer's report above says why)" : ""));
+                                         source, exit_status,
+                                         exit_status == sanitizer_report_status ? " (a sanitizer's report above says why)" : ""));
   const Outcome outcome = Outcome(message[0]);
   if (outcome == Outcome::tensors) return decode_tensors(message);
   const std::string text = message.substr(1);

@@ -102,9 +102,9 @@ void UpSampling1D::check_input(const Shape& input_shape) const {
 }
 
 Shape UpSampling1D::compute_output_shape(const Shape& input_shape) const {
-  require_rank_3(input_shape);
   check_extents(input_shape, where());
-  return {input_shape[0], size_product({input_shape[1], size_}, where(), "size"), input_shape[2]};
+  check_input(input_shape);  // so that steps · size stays within 2^40
+  return {input_shape[0], input_shape[1] * size_, input_shape[2]};
 }
 
 Tensor UpSampling1D::call(const Tensor& inputs) {
