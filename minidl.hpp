@@ -18,6 +18,7 @@
 #include <minidl/autograd/ops/arithmetic.hpp>
 #include <minidl/autograd/ops/comparison.hpp>
 #include <minidl/autograd/ops/conv1d.hpp>
+#include <minidl/autograd/ops/conv1d_transpose.hpp>
 #include <minidl/autograd/ops/math.hpp>
 #include <minidl/autograd/ops/matmul.hpp>
 #include <minidl/autograd/ops/reduction.hpp>
@@ -27,6 +28,7 @@
 #include <minidl/layers/config.hpp>
 #include <minidl/layers/constraints/constraints.hpp>
 #include <minidl/layers/conv1d.hpp>
+#include <minidl/layers/conv1d_transpose.hpp>
 #include <minidl/layers/dense.hpp>
 #include <minidl/layers/initializers/initializers.hpp>
 #include <minidl/layers/input_layer.hpp>

@@ -3,8 +3,12 @@
 // one-element lists for 1D sizes. Included by the .cpp files that implement from_config.
 #include <minidl/core/errors.hpp>
 
+#include <algorithm>
+#include <fmt/format.h>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace minidl::layers {
 
@@ -27,6 +31,17 @@ inline std::int64_t single_integer(const nlohmann::json& value, const char* wher
     return value.at(0).get<std::int64_t>();
   }
   return value.get<std::int64_t>();
+}
+
+// Keras's from_config passes the config to the constructor, which refuses a keyword it does not
+// take: so does this, for a config holding a key outside `arguments` (and name, trainable, dtype).
+inline void check_known_arguments(const nlohmann::json& config, const char* where, std::initializer_list<std::string_view> arguments) {
+  for (const auto& [key, value] : config.items()) {
+    if (key == "name" || key == "trainable" || key == "dtype") continue;
+    if (std::find(arguments.begin(), arguments.end(), key) == arguments.end())
+      throw InvalidArgument(fmt::format("{}: unrecognized argument `{}` (received {}={}); Keras's layer does not take it", where,
+                                        key, key, value.dump()));
+  }
 }
 
 }  // namespace minidl::layers

@@ -73,8 +73,6 @@ class Conv1D : public Layer {
 
  private:
   bool channels_first() const { return options_.data_format == "channels_first"; }
-  // Zeros before and after the steps of an input of `steps` steps.
-  std::pair<std::int64_t, std::int64_t> padding_for(std::int64_t steps) const;
 
   Conv1DOptions options_;
   std::int64_t input_channels_ = 0;

@@ -4,6 +4,7 @@
 #include <minidl/layers/basic.hpp>
 #include <minidl/layers/config_fields.hpp>
 #include <minidl/layers/conv1d.hpp>
+#include <minidl/layers/conv1d_transpose.hpp>
 #include <minidl/layers/dense.hpp>
 #include <minidl/layers/input_layer.hpp>
 #include <minidl/layers/merging.hpp>
@@ -77,6 +78,9 @@ void read_normalization(const Json& config, Options& options) {
 std::map<std::string, LayerFactory> built_in_layers() {
   std::map<std::string, LayerFactory> factories;
   factories["Conv1D"] = [](const Json& config) -> std::unique_ptr<Layer> { return Conv1D::from_config(config); };
+  factories["Conv1DTranspose"] = [](const Json& config) -> std::unique_ptr<Layer> {
+    return Conv1DTranspose::from_config(config);
+  };
   factories["Dense"] = [](const Json& config) -> std::unique_ptr<Layer> { return Dense::from_config(config); };
   factories["Flatten"] = [](const Json& config) {
     return from_options<Flatten>({.data_format = optional_string(config, "data_format")}, config);

@@ -283,6 +283,23 @@ Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const C
   return kernel_grad;
 }
 
+void add_to_rows(Tensor& y, const Tensor& bias_in) {
+  const Tensor bias = bias_in.contiguous();
+  const std::int64_t width = bias.size(), rows = width == 0 ? 0 : y.size() / width;
+  dispatch(y.dtype(), [&]<class T>() {
+    using Batch = xsimd::batch<T>;
+    const auto whole = width / std::int64_t(Batch::size) * std::int64_t(Batch::size);
+    const T* b = bias.data<T>();
+    parallel_for(rows, memory_pass_parts(rows * width), [&](std::int64_t first, std::int64_t last, int) {
+      for (T* row = y.data<T>() + first * width; row != y.data<T>() + last * width; row += width) {
+        for (std::int64_t f = 0; f < whole; f += Batch::size)
+          (Batch::load_unaligned(row + f) + Batch::load_unaligned(b + f)).store_unaligned(row + f);
+        for (std::int64_t f = whole; f < width; ++f) row[f] += b[f];
+      }
+    });
+  });
+}
+
 Tensor conv1d_backward_bias(const Tensor& grad_in, const Conv1dGeometry& g) {
   const Tensor grad = grad_in.contiguous();
   Tensor grad_bias = Tensor::empty({g.filters}, grad.dtype());

@@ -32,6 +32,8 @@ Tensor conv1d_forward(const Tensor& x, const Tensor& kernel, const Tensor& bias,
 Tensor conv1d_backward_input(const Tensor& grad_output, const Tensor& kernel, const Conv1dGeometry& geometry);
 // The gradient with respect to the kernel.
 Tensor conv1d_backward_kernel(const Tensor& grad_output, const Tensor& x, const Conv1dGeometry& geometry);
+// y (batch, steps, filters), contiguous and owned by the caller, += bias (filters) at every step.
+void add_to_rows(Tensor& y, const Tensor& bias);
 // The gradient with respect to the bias: grad_output summed over batch and steps.
 Tensor conv1d_backward_bias(const Tensor& grad_output, const Conv1dGeometry& geometry);
 
