@@ -29,6 +29,8 @@
 #include <minidl/layers/constraints/constraints.hpp>
 #include <minidl/layers/conv1d.hpp>
 #include <minidl/layers/conv1d_transpose.hpp>
+#include <minidl/layers/depthwise_conv1d.hpp>
+#include <minidl/layers/separable_conv1d.hpp>
 #include <minidl/layers/dense.hpp>
 #include <minidl/layers/initializers/initializers.hpp>
 #include <minidl/layers/input_layer.hpp>

@@ -5,6 +5,8 @@
 #include <minidl/layers/config_fields.hpp>
 #include <minidl/layers/conv1d.hpp>
 #include <minidl/layers/conv1d_transpose.hpp>
+#include <minidl/layers/depthwise_conv1d.hpp>
+#include <minidl/layers/separable_conv1d.hpp>
 #include <minidl/layers/dense.hpp>
 #include <minidl/layers/input_layer.hpp>
 #include <minidl/layers/merging.hpp>
@@ -80,6 +82,12 @@ std::map<std::string, LayerFactory> built_in_layers() {
   factories["Conv1D"] = [](const Json& config) -> std::unique_ptr<Layer> { return Conv1D::from_config(config); };
   factories["Conv1DTranspose"] = [](const Json& config) -> std::unique_ptr<Layer> {
     return Conv1DTranspose::from_config(config);
+  };
+  factories["DepthwiseConv1D"] = [](const Json& config) -> std::unique_ptr<Layer> {
+    return DepthwiseConv1D::from_config(config);
+  };
+  factories["SeparableConv1D"] = [](const Json& config) -> std::unique_ptr<Layer> {
+    return SeparableConv1D::from_config(config);
   };
   factories["Dense"] = [](const Json& config) -> std::unique_ptr<Layer> { return Dense::from_config(config); };
   factories["Flatten"] = [](const Json& config) {

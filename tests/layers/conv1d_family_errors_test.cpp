@@ -98,3 +98,49 @@ TEST_CASE("Conv1DTranspose: 'same' with an even kernel on one step gives Keras's
   CHECK(max(abs(x.grad())).item() == 0.0);
   CHECK(max(abs(layer.kernel().grad())).item() == 0.0);
 }
+
+TEST_CASE("DepthwiseConv1D and SeparableConv1D raise where Keras raises, at the same stage") {
+  check_recorded_errors("depthwise_conv1d_errors.json", "DepthwiseConv1D");
+  check_recorded_errors("separable_conv1d_errors.json", "SeparableConv1D");
+}
+
+TEST_CASE("DepthwiseConv1D and SeparableConv1D errors name the layer, the argument and the value") {
+  using layers::DepthwiseConv1D, layers::SeparableConv1D;
+  CHECK_THROWS_WITH_AS(DepthwiseConv1D({.kernel_size = 3, .depth_multiplier = 0, .name = "d"}),
+                       "DepthwiseConv1D 'd': invalid argument `depth_multiplier`: expected a strictly positive integer, "
+                       "received depth_multiplier=0",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(DepthwiseConv1D({.kernel_size = 3, .padding = "causal", .name = "d"}),
+                       "DepthwiseConv1D 'd': invalid argument `padding`: expected one of \"valid\", \"same\", received "
+                       "padding=\"causal\"",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(SeparableConv1D({.filters = 0, .kernel_size = 3, .name = "s"}),
+                       "SeparableConv1D 's': invalid argument `filters`: expected a strictly positive integer, received "
+                       "filters=0",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(SeparableConv1D({.filters = 4, .kernel_size = 3, .data_format = "ncw", .name = "s"}),
+                       "SeparableConv1D 's': invalid argument `data_format`: expected one of \"channels_last\", "
+                       "\"channels_first\", received data_format=\"ncw\"",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::deserialize({{"class_name", "SeparableConv1D"},
+                                            {"config", {{"filters", 4}, {"kernel_size", 3}, {"groups", 3}}}}),
+                       "layers::deserialize: SeparableConv1D: SeparableConv1D.from_config: unrecognized argument `groups` (received "
+                       "groups=3); Keras's layer does not take it",
+                       InvalidArgument);
+
+  DepthwiseConv1D depthwise({.kernel_size = 5, .name = "d"});
+  CHECK_THROWS_WITH_AS(depthwise(Tensor::rand({2, 3, 4})),
+                       "DepthwiseConv1D 'd': the input is too short for the kernel: 3 steps with kernel_size=5, "
+                       "dilation_rate=1, strides=1 and padding=\"valid\" leave -1 output steps",
+                       ShapeError);
+  depthwise(Tensor::rand({2, 8, 4}));
+  CHECK_THROWS_WITH_AS(depthwise(Tensor::rand({2, 8, 3})),
+                       "DepthwiseConv1D 'd': expected axis -1 of the input shape to have value 4 (the layer was built for "
+                       "it), received an input of shape (2, 8, 3)",
+                       ShapeError);
+  DepthwiseConv1D huge({.kernel_size = 1, .depth_multiplier = std::int64_t{1} << 40, .name = "h"});
+  CHECK_THROWS_WITH_AS(huge.compute_output_shape({1, 4, 2}),
+                       "DepthwiseConv1D 'h': expected at most 2^40 output channels, received an input of shape (1, 4, 2) "
+                       "with depth_multiplier=1099511627776",
+                       ShapeError);
+}

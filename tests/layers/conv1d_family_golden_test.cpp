@@ -58,3 +58,13 @@ TEST_CASE("Conv1DTranspose matches Keras: 88 recorded configurations") {
   SUBCASE("float64") { check_recorded_cases("conv1d_transpose.json", DType::float64); }
   SUBCASE("float32") { check_recorded_cases("conv1d_transpose.json", DType::float32); }
 }
+
+TEST_CASE("DepthwiseConv1D matches Keras: 48 recorded configurations") {
+  SUBCASE("float64") { check_recorded_cases("depthwise_conv1d.json", DType::float64); }
+  SUBCASE("float32") { check_recorded_cases("depthwise_conv1d.json", DType::float32); }
+}
+
+TEST_CASE("SeparableConv1D matches Keras: 48 recorded configurations") {
+  SUBCASE("float64") { check_recorded_cases("separable_conv1d.json", DType::float64); }
+  SUBCASE("float32") { check_recorded_cases("separable_conv1d.json", DType::float32); }
+}

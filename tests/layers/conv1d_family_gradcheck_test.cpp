@@ -69,3 +69,34 @@ TEST_CASE("Conv1DTranspose gradcheck at the edges: one step, 1x1, a kernel longe
   check({.filters = 2, .kernel_size = 1, .strides = 3, .padding = "same"}, {2, 3, 2});  // past the full output
   check({.filters = 40, .kernel_size = 3, .strides = 2, .padding = "same"}, {1, 6, 40});  // the per-tap gemm path
 }
+
+TEST_CASE("DepthwiseConv1D and SeparableConv1D gradcheck over the configuration grid") {
+  Generator generator(23);
+  const std::vector<std::pair<std::int64_t, std::int64_t>> strides_dilation = {{1, 1}, {2, 1}, {1, 2}, {2, 2}};
+  const std::vector<std::string> activations = {"linear", "tanh", "sigmoid"};
+  int count = 0;
+  for (const std::string padding : {"valid", "same"})
+    for (auto [strides, dilation] : strides_dilation)
+      for (std::int64_t kernel_size : {2, 3})
+        for (std::int64_t depth_multiplier : {1, 2})
+          for (const std::string data_format : {"channels_last", "channels_first"})
+            for (bool use_bias : {true, false}) {
+              const std::string activation = activations[count++ % activations.size()];
+              CAPTURE(fmt::format("padding={} strides={} dilation_rate={} kernel_size={} depth_multiplier={} {} "
+                                  "use_bias={} {}",
+                                  padding, strides, dilation, kernel_size, depth_multiplier, data_format, use_bias,
+                                  activation));
+              const Shape shape = input_shape(data_format, 8, 3);
+              layers::DepthwiseConv1D depthwise({.kernel_size = kernel_size, .strides = strides, .padding = padding,
+                                                 .depth_multiplier = depth_multiplier, .data_format = data_format,
+                                                 .dilation_rate = dilation, .activation = activation,
+                                                 .use_bias = use_bias, .dtype = "float64"});
+              check_gradients(depthwise, shape, generator);
+              layers::SeparableConv1D separable({.filters = 4, .kernel_size = kernel_size, .strides = strides,
+                                                 .padding = padding, .data_format = data_format,
+                                                 .dilation_rate = dilation, .depth_multiplier = depth_multiplier,
+                                                 .activation = activation, .use_bias = use_bias, .dtype = "float64"});
+              check_gradients(separable, shape, generator);
+            }
+  CHECK(count == 2 * 4 * 2 * 2 * 2 * 2);
+}
