@@ -21,20 +21,32 @@ nlohmann::json Activation::get_config() const {
   return config;
 }
 
+namespace {
+
+// Keras 3 takes rate 1 too: every value dropped, the output zeros (never 0 / 0).
+void check_rate(double rate, const std::string& where) {
+  if (!(rate >= 0 && rate <= 1)) throw_invalid_argument(where, "rate", "expected a float in [0, 1]", fmt::format("rate={}", rate));
+}
+
+// 1 / (1 − rate) with probability 1 − rate, else 0, for each element of `noise_shape`.
+Tensor dropout_mask(const Shape& noise_shape, double rate, Generator& source, DType dtype) {
+  const double keep = 1.0 - rate;
+  std::vector<double> mask(static_cast<std::size_t>(element_count(noise_shape)));
+  for (auto& value : mask) value = source.uniform() < keep ? 1.0 / keep : 0.0;
+  return cast(Tensor(mask, noise_shape), dtype);
+}
+
+}  // namespace
+
 Dropout::Dropout(DropoutOptions options)
     : Layer("Dropout", options.name, true, parse_dtype(options.dtype, "Dropout"), {}), options_(options) {
-  if (!(options_.rate >= 0 && options_.rate < 1))
-    throw_invalid_argument(where(), "rate", "expected a float in [0, 1)", fmt::format("rate={}", options_.rate));
+  check_rate(options_.rate, where());
   if (options_.seed) track_generator(generator_.emplace(*options_.seed));
 }
 
 Tensor Dropout::call(const Tensor& inputs) {
   if (!training() || options_.rate == 0) return inputs;
-  Generator& source = generator_ ? *generator_ : global_generator();
-  const double keep = 1.0 - options_.rate;
-  std::vector<double> mask(static_cast<std::size_t>(inputs.size()));
-  for (auto& value : mask) value = source.uniform() < keep ? 1.0 / keep : 0.0;
-  return inputs * cast(Tensor(mask, inputs.shape()), inputs.dtype());
+  return inputs * dropout_mask(inputs.shape(), options_.rate, generator_ ? *generator_ : global_generator(), inputs.dtype());
 }
 
 nlohmann::json Dropout::get_config() const {
@@ -43,6 +55,26 @@ nlohmann::json Dropout::get_config() const {
   config["seed"] = options_.seed ? nlohmann::json(*options_.seed) : nlohmann::json(nullptr);
   config["noise_shape"] = nullptr;
   return config;
+}
+
+SpatialDropout1D::SpatialDropout1D(SpatialDropout1DOptions options)
+    : Layer("SpatialDropout1D", options.name, true, parse_dtype(options.dtype, "SpatialDropout1D"), {}), options_(options) {
+  check_rate(options_.rate, where());
+  if (options_.seed) track_generator(generator_.emplace(*options_.seed));
+}
+
+Tensor SpatialDropout1D::call(const Tensor& inputs) {
+  if (!training() || options_.rate == 0) return inputs;
+  const Shape& shape = inputs.shape();
+  return inputs * dropout_mask({shape[0], 1, shape[2]}, options_.rate, generator_ ? *generator_ : global_generator(),
+                               inputs.dtype());
+}
+
+nlohmann::json SpatialDropout1D::get_config() const {
+  return {{"rate", options_.rate},
+          {"seed", options_.seed ? nlohmann::json(*options_.seed) : nlohmann::json(nullptr)},
+          {"name", name()},
+          {"dtype", dtype_name(dtype())}};
 }
 
 Reshape::Reshape(ReshapeOptions options)

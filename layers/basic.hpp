@@ -32,7 +32,7 @@ class Activation : public Layer {
 };
 
 struct DropoutOptions {
-  // Fraction of the inputs zeroed in training calls, in [0, 1).
+  // Fraction of the inputs zeroed in training calls, in [0, 1].
   double rate = 0.0;
   std::optional<std::uint64_t> seed = std::nullopt;
   std::string name = "";
@@ -56,6 +56,36 @@ class Dropout : public Layer {
  private:
   DropoutOptions options_;
   std::optional<Generator> generator_;  // seeded: a reproducible stream of masks
+};
+
+struct SpatialDropout1DOptions {
+  // Fraction of the channels zeroed (whole, at every step) in training calls, in [0, 1].
+  double rate = 0.0;
+  std::optional<std::uint64_t> seed = std::nullopt;
+  std::string name = "";
+  std::string dtype = "float32";
+};
+
+// keras.layers.SpatialDropout1D: Dropout of whole channels. In training calls each (sample,
+// channel) pair is zeroed at every step with probability rate, and kept ones are scaled by
+// 1 / (1 − rate); otherwise the identity. Between convolutions, where neighbouring steps are
+// correlated, dropping single values hardly regularizes. Input (batch, steps, channels).
+class SpatialDropout1D : public Layer {
+ public:
+  using Options = SpatialDropout1DOptions;
+  explicit SpatialDropout1D(SpatialDropout1DOptions options = {});
+  Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
+  // Keras's four keys: rate, seed, name and dtype (a plain string; Keras takes no trainable here).
+  nlohmann::json get_config() const override;
+
+ protected:
+  void check_input(const Shape& input_shape) const override { require_rank_3(input_shape); }
+  void build_weights(const Shape&) override {}
+  Tensor call(const Tensor& inputs) override;
+
+ private:
+  SpatialDropout1DOptions options_;
+  std::optional<Generator> generator_;
 };
 
 struct ReshapeOptions {

@@ -104,6 +104,12 @@ std::map<std::string, LayerFactory> built_in_layers() {
     if (config.contains("seed") && !config.at("seed").is_null()) options.seed = config.at("seed").get<std::uint64_t>();
     return from_options<Dropout>(options, config);
   };
+  factories["SpatialDropout1D"] = [](const Json& config) {
+    check_known_arguments(config, "SpatialDropout1D.from_config", {"rate", "seed"});
+    SpatialDropout1DOptions options{.rate = config.at("rate").get<double>()};
+    if (config.contains("seed") && !config.at("seed").is_null()) options.seed = config.at("seed").get<std::uint64_t>();
+    return from_options<SpatialDropout1D>(options, config);
+  };
   factories["GlobalAveragePooling1D"] = [](const Json& config) {
     return from_options<GlobalAveragePooling1D>(global_pooling_options(config), config);
   };

@@ -144,8 +144,11 @@ TEST_CASE("Activation, Dropout and Reshape") {
   // 20000 draws at p = 0.5: the zero count's standard deviation is ~71.
   CHECK(zeros > 10000 - 500);
   CHECK(zeros < 10000 + 500);
-  CHECK_THROWS_WITH_AS(layers::Dropout({.rate = 1.0, .name = "d"}),
-                       "Dropout 'd': invalid argument `rate`: expected a float in [0, 1), received rate=1", InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::Dropout({.rate = 1.5, .name = "d"}),
+                       "Dropout 'd': invalid argument `rate`: expected a float in [0, 1], received rate=1.5", InvalidArgument);
+  // Keras 3 takes rate 1: a training call then drops everything.
+  layers::Dropout everything({.rate = 1.0, .dtype = "float64"});
+  CHECK(max(abs(everything(large, true))).item() == 0.0);
 
   layers::Reshape reshaped({.target_shape = {3, -1}, .dtype = "float64"});
   CHECK(reshaped(x).shape() == Shape{1, 3, 2});

@@ -257,9 +257,9 @@ TEST_CASE("bad input: option values out of range, NaN and infinity included") {
   CHECK_NOTHROW(optim::Adam({.beta_1 = 2.0}));
 
   CHECK_THROWS_WITH_AS(layers::Dropout({.rate = 1.5, .name = "d"}),
-                       "Dropout 'd': invalid argument `rate`: expected a float in [0, 1), received rate=1.5", InvalidArgument);
+                       "Dropout 'd': invalid argument `rate`: expected a float in [0, 1], received rate=1.5", InvalidArgument);
   CHECK_THROWS_WITH_AS(layers::Dropout({.rate = nan_value, .name = "d"}),
-                       "Dropout 'd': invalid argument `rate`: expected a float in [0, 1), received rate=nan", InvalidArgument);
+                       "Dropout 'd': invalid argument `rate`: expected a float in [0, 1], received rate=nan", InvalidArgument);
   CHECK_THROWS_WITH_AS(layers::BatchNormalization({.momentum = nan_value, .name = "b"}),
                        "BatchNormalization 'b': invalid argument `momentum`: expected a float in [0, 1], received momentum=nan",
                        InvalidArgument);
