@@ -1,5 +1,6 @@
 // Channels-last 1-D convolution. float32 on CPUs with AVX-512 goes through register tiles
-// (conv1d_tiles.hpp) where the filter count allows; everything else, float64 and so every
+// (conv1d_tiles.hpp) where the filter count allows; one input channel per group (depthwise) in
+// either dtype through depthwise_conv1d.hpp; everything else, float64 and so nearly every
 // gradcheck included, through BLAS gemms as below.
 //
 // The BLAS path works one batch element at a time, so that operands stay in cache and no
@@ -16,6 +17,7 @@
 
 #include <minidl/core/kernels/blas.hpp>
 #include <minidl/core/kernels/conv1d_tiles.hpp>
+#include <minidl/core/kernels/depthwise_conv1d.hpp>
 #include <minidl/core/kernels/kernels.hpp>
 #include <minidl/core/kernels/parallel.hpp>
 
@@ -160,6 +162,7 @@ Tensor conv1d_forward(const Tensor& x_in, const Tensor& kernel_in, const Tensor&
                          worthwhile_parts(g.batch, pass_flops(g)), y.data<float>());
     return y;
   }
+  if (is_depthwise(g)) return depthwise_conv1d_forward(x, kernel, packed_bias, g);
   dispatch(x.dtype(), [&]<class T>() {
     const T* w = kernel.data<T>();
     parallel_for(g.batch, worthwhile_parts(g.batch, pass_flops(g)), [&](std::int64_t first, std::int64_t last, int) {
@@ -207,6 +210,7 @@ Tensor conv1d_backward_input(const Tensor& grad_in, const Tensor& kernel_in, con
       conv1d_backward_input_tiles(grad.data<float>(), kernel.data<float>(), g, worthwhile_parts(g.batch, pass_flops(g)),
                                   grad_x.data<float>()))
     return grad_x;
+  if (is_depthwise(g)) return depthwise_conv1d_backward_input(grad, kernel, g);
   dispatch(grad.dtype(), [&]<class T>() {
     const T* w = kernel.data<T>();
     parallel_for(g.batch, worthwhile_parts(g.batch, pass_flops(g)), [&](std::int64_t first, std::int64_t last, int) {
@@ -250,8 +254,10 @@ Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const C
   const int parts = worthwhile_parts(g.batch, pass_flops(g));
   // A tile loads and stores its sums once per batch element: worth it over a few dozen steps.
   constexpr std::int64_t fewest_tiled_steps = 32;
+  const bool tiled = out_length >= fewest_tiled_steps && conv1d_tiles_apply(g, grad.dtype());
+  if (!tiled && is_depthwise(g)) return depthwise_conv1d_backward_kernel(grad, x, g);
   Tensor kernel_grad = Tensor::empty(kernel_shape, grad.dtype());
-  if (out_length >= fewest_tiled_steps && conv1d_tiles_apply(g, grad.dtype())) {
+  if (tiled) {
     conv1d_backward_kernel_tiles(grad.data<float>(), x.data<float>(), g, parts, kernel_grad.data<float>());
     return kernel_grad;
   }

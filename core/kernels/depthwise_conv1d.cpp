@@ -1,0 +1,258 @@
+#include <minidl/core/kernels/depthwise_conv1d.hpp>
+
+#include <minidl/core/kernels/parallel.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace minidl::kernels {
+
+// Named apart, so that a unity build of the kernels keeps these helpers distinct.
+namespace depthwise {
+namespace {
+
+// 64 bytes of T: one AVX-512 register, two AVX2 ones or four SSE ones, whichever the clone below
+// is compiled for. aligned(sizeof(T)): rows start anywhere.
+template <class T>
+struct Lanes;
+template <>
+struct Lanes<float> {
+  using Vector = float __attribute__((vector_size(64), aligned(4)));
+};
+template <>
+struct Lanes<double> {
+  using Vector = double __attribute__((vector_size(64), aligned(8)));
+};
+
+// Filters are done a block of two vectors at a time: the sums of a block stay in registers across
+// the taps, and the rest of a row (fewer filters than a block) goes lane by lane.
+template <class T>
+struct Block {
+  using Vector = typename Lanes<T>::Vector;
+  static constexpr std::int64_t vector_lanes = 64 / sizeof(T);
+  static constexpr std::int64_t width = 2 * vector_lanes;
+  Vector sums[2];
+
+  void zero() { sums[0] = sums[1] = Vector{}; }
+  void load(const T* row) { std::memcpy(sums, row, sizeof(sums)); }
+  void store(T* row) const { std::memcpy(row, sums, sizeof(sums)); }
+  void add(const T* row) {
+    Vector values[2];
+    std::memcpy(values, row, sizeof(values));
+    sums[0] += values[0];
+    sums[1] += values[1];
+  }
+  void multiply_add(const T* a, const T* b) {
+    Vector left[2], right[2];
+    std::memcpy(left, a, sizeof(left));
+    std::memcpy(right, b, sizeof(right));
+    sums[0] += left[0] * right[0];
+    sums[1] += left[1] * right[1];
+  }
+};
+
+// One call's operands: a part [first, last) of the batch, rows of `filters` values (x expanded
+// to one value per filter where the multiplier is above 1), and scratch of one batch element.
+struct Work {
+  DType dtype;
+  const void* a;       // forward: x; input gradient: grad; kernel gradient: grad
+  const void* b;       // forward and input gradient: kernel; kernel gradient: x
+  const void* bias;    // forward only, or null
+  void* out;
+  void* scratch;       // length·filters values (forward, kernel gradient) or filters (input gradient)
+  Conv1dGeometry g;
+  std::int64_t first, last;
+};
+
+std::int64_t multiplier(const Conv1dGeometry& g) { return g.filters / g.channels; }
+
+// Row p of the batch element's input with each channel repeated `multiplier` times: the lanes of
+// the filters that read it. Without a multiplier, x's own row.
+template <class T>
+const T* expanded_input(const T* x, const Conv1dGeometry& g, T* scratch) {
+  const std::int64_t m = multiplier(g);
+  if (m == 1) return x;
+  for (std::int64_t p = 0; p < g.length; ++p)
+    for (std::int64_t c = 0; c < g.channels; ++c) std::fill_n(scratch + (p * g.channels + c) * m, m, x[p * g.channels + c]);
+  return scratch;
+}
+
+// Calls visit(offset, count) for each block of a row of `filters`, then for the rest.
+template <class T, class Visit>
+[[gnu::always_inline]] inline void for_each_block(std::int64_t filters, Visit visit) {
+  std::int64_t f = 0;
+  for (; f + Block<T>::width <= filters; f += Block<T>::width) visit(f, true);
+  if (f < filters) visit(f, false);
+}
+
+template <class T>
+[[gnu::always_inline]] inline void forward_part(const Work& work) {
+  const Conv1dGeometry& g = work.g;
+  const std::int64_t filters = g.filters, out_length = g.output_length();
+  const T* kernel = static_cast<const T*>(work.b);
+  const T* bias = static_cast<const T*>(work.bias);
+  for (std::int64_t batch = work.first; batch < work.last; ++batch) {
+    const T* x = expanded_input(static_cast<const T*>(work.a) + batch * g.length * g.channels, g, static_cast<T*>(work.scratch));
+    T* y = static_cast<T*>(work.out) + batch * out_length * filters;
+    for (std::int64_t t = 0; t < out_length; ++t) {
+      // The taps of step t that read inside the input.
+      const std::int64_t start = t * g.stride - g.pad_left;
+      const std::int64_t first_tap = start >= 0 ? 0 : (-start + g.dilation - 1) / g.dilation;
+      const std::int64_t last_tap = std::min(g.kernel_size, start >= g.length ? 0 : (g.length - 1 - start) / g.dilation + 1);
+      for_each_block<T>(filters, [&](std::int64_t f, bool whole) {
+        if (whole) {
+          Block<T> block;
+          if (bias) block.load(bias + f);
+          else block.zero();
+          for (std::int64_t j = first_tap; j < last_tap; ++j)
+            block.multiply_add(x + (start + j * g.dilation) * filters + f, kernel + j * filters + f);
+          block.store(y + t * filters + f);
+          return;
+        }
+        for (std::int64_t lane = f; lane < filters; ++lane) {
+          T sum = bias ? bias[lane] : T(0);
+          for (std::int64_t j = first_tap; j < last_tap; ++j) sum += x[(start + j * g.dilation) * filters + lane] * kernel[j * filters + lane];
+          y[t * filters + lane] = sum;
+        }
+      });
+    }
+  }
+}
+
+// Input step p hears output step t through tap j where t·s + j·d − pad_left = p: gathered per p,
+// so that each input gradient row is written once.
+template <class T>
+[[gnu::always_inline]] inline void backward_input_part(const Work& work) {
+  const Conv1dGeometry& g = work.g;
+  const std::int64_t filters = g.filters, out_length = g.output_length(), m = multiplier(g);
+  const T* kernel = static_cast<const T*>(work.b);
+  T* row = static_cast<T*>(work.scratch);
+  for (std::int64_t batch = work.first; batch < work.last; ++batch) {
+    const T* grad = static_cast<const T*>(work.a) + batch * out_length * filters;
+    T* grad_x = static_cast<T*>(work.out) + batch * g.length * g.channels;
+    for (std::int64_t p = 0; p < g.length; ++p) {
+      T* target = m == 1 ? grad_x + p * g.channels : row;
+      for_each_block<T>(filters, [&](std::int64_t f, bool whole) {
+        Block<T> block;
+        block.zero();
+        T rest[Block<T>::width] = {};
+        for (std::int64_t j = 0; j < g.kernel_size; ++j) {
+          const std::int64_t q = p + g.pad_left - j * g.dilation;
+          if (q < 0 || q % g.stride != 0 || q / g.stride >= out_length) continue;
+          const T* source = grad + q / g.stride * filters + f;
+          if (whole) block.multiply_add(source, kernel + j * filters + f);
+          else
+            for (std::int64_t lane = 0; lane < filters - f; ++lane) rest[lane] += source[lane] * kernel[j * filters + f + lane];
+        }
+        if (whole) block.store(target + f);
+        else std::copy_n(rest, filters - f, target + f);
+      });
+      if (m > 1)
+        for (std::int64_t c = 0; c < g.channels; ++c) {
+          T sum = 0;
+          for (std::int64_t k = 0; k < m; ++k) sum += row[c * m + k];
+          grad_x[p * g.channels + c] = sum;
+        }
+    }
+  }
+}
+
+// Adds this part's kernel gradient into work.out (kernel_size, filters): per tap and block, the
+// sum over the output steps that read inside the input.
+template <class T>
+[[gnu::always_inline]] inline void backward_kernel_part(const Work& work) {
+  const Conv1dGeometry& g = work.g;
+  const std::int64_t filters = g.filters, out_length = g.output_length();
+  T* kernel_grad = static_cast<T*>(work.out);
+  for (std::int64_t batch = work.first; batch < work.last; ++batch) {
+    const T* grad = static_cast<const T*>(work.a) + batch * out_length * filters;
+    const T* x = expanded_input(static_cast<const T*>(work.b) + batch * g.length * g.channels, g, static_cast<T*>(work.scratch));
+    for (std::int64_t j = 0; j < g.kernel_size; ++j) {
+      const std::int64_t offset = j * g.dilation - g.pad_left;
+      const std::int64_t first = offset >= 0 ? 0 : (-offset + g.stride - 1) / g.stride;
+      const std::int64_t reach = g.length - 1 - offset;
+      const std::int64_t last = reach < 0 ? 0 : std::min(reach / g.stride + 1, out_length);
+      for_each_block<T>(filters, [&](std::int64_t f, bool whole) {
+        if (whole) {
+          Block<T> block;
+          block.load(kernel_grad + j * filters + f);
+          for (std::int64_t t = first; t < last; ++t)
+            block.multiply_add(grad + t * filters + f, x + (t * g.stride + offset) * filters + f);
+          block.store(kernel_grad + j * filters + f);
+          return;
+        }
+        for (std::int64_t lane = f; lane < filters; ++lane)
+          for (std::int64_t t = first; t < last; ++t)
+            kernel_grad[j * filters + lane] += grad[t * filters + lane] * x[(t * g.stride + offset) * filters + lane];
+      });
+    }
+  }
+}
+
+// The run-time choice of instruction set: GCC and Clang compile each function below once per
+// target and pick one when the program loads.
+#define MINIDL_DEPTHWISE_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+
+MINIDL_DEPTHWISE_CLONES void forward(const Work& work) {
+  if (work.dtype == DType::float32) forward_part<float>(work);
+  else forward_part<double>(work);
+}
+
+MINIDL_DEPTHWISE_CLONES void backward_input(const Work& work) {
+  if (work.dtype == DType::float32) backward_input_part<float>(work);
+  else backward_input_part<double>(work);
+}
+
+MINIDL_DEPTHWISE_CLONES void backward_kernel(const Work& work) {
+  if (work.dtype == DType::float32) backward_kernel_part<float>(work);
+  else backward_kernel_part<double>(work);
+}
+
+double pass_flops(const Conv1dGeometry& g) {
+  return 2.0 * double(g.batch) * double(g.output_length()) * double(g.filters) * double(g.kernel_size);
+}
+
+}  // namespace
+}  // namespace depthwise
+
+Tensor depthwise_conv1d_forward(const Tensor& x_in, const Tensor& kernel_in, const Tensor& bias_in, const Conv1dGeometry& g) {
+  const Tensor x = x_in.contiguous(), kernel = kernel_in.contiguous();
+  const Tensor bias = bias_in.defined() ? bias_in.contiguous() : Tensor();
+  Tensor y = Tensor::empty({g.batch, g.output_length(), g.filters}, x.dtype());
+  dispatch(x.dtype(), [&]<class T>() {
+    parallel_for(g.batch, worthwhile_parts(g.batch, depthwise::pass_flops(g)), [&](std::int64_t first, std::int64_t last, int) {
+      const Tensor scratch = depthwise::multiplier(g) == 1 ? Tensor() : Tensor::empty({g.length, g.filters}, x.dtype());
+      depthwise::forward({x.dtype(), x.data<T>(), kernel.data<T>(), bias.defined() ? bias.data<T>() : nullptr, y.data<T>(),
+               scratch.defined() ? scratch.data<T>() : nullptr, g, first, last});
+    });
+  });
+  return y;
+}
+
+Tensor depthwise_conv1d_backward_input(const Tensor& grad_in, const Tensor& kernel_in, const Conv1dGeometry& g) {
+  const Tensor grad = grad_in.contiguous(), kernel = kernel_in.contiguous();
+  Tensor grad_x = Tensor::empty({g.batch, g.length, g.channels}, grad.dtype());
+  dispatch(grad.dtype(), [&]<class T>() {
+    parallel_for(g.batch, worthwhile_parts(g.batch, depthwise::pass_flops(g)), [&](std::int64_t first, std::int64_t last, int) {
+      const Tensor scratch = Tensor::empty({g.filters}, grad.dtype());
+      depthwise::backward_input({grad.dtype(), grad.data<T>(), kernel.data<T>(), nullptr, grad_x.data<T>(), scratch.data<T>(), g, first, last});
+    });
+  });
+  return grad_x;
+}
+
+Tensor depthwise_conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const Conv1dGeometry& g) {
+  const Tensor grad = grad_in.contiguous(), x = x_in.contiguous();
+  Tensor kernel_grad = Tensor::empty({g.kernel_size, 1, g.filters}, grad.dtype());
+  dispatch(grad.dtype(), [&]<class T>() {
+    parallel_sum(kernel_grad.data<T>(), kernel_grad.size(), g.batch, worthwhile_parts(g.batch, depthwise::pass_flops(g)),
+                 [&](std::int64_t first, std::int64_t last, T* sums) {
+                   const Tensor scratch = depthwise::multiplier(g) == 1 ? Tensor() : Tensor::empty({g.length, g.filters}, grad.dtype());
+                   depthwise::backward_kernel({grad.dtype(), grad.data<T>(), x.data<T>(), nullptr, sums,
+                                    scratch.defined() ? scratch.data<T>() : nullptr, g, first, last});
+                 });
+  });
+  return kernel_grad;
+}
+
+}  // namespace minidl::kernels
