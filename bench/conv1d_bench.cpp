@@ -1,6 +1,6 @@
 // minidl's half of the side-by-side benchmark against libtorch (bench/torch/ is the other half;
 // bench/run.sh runs both and prints the table with this program's --report).
-//   conv1d_bench --threads N [--case all|B1..B6|tcn] [--min-repetitions R] [--min-seconds S]
+//   conv1d_bench --threads N [--case all|B1..B6|D1..D3|T1..T3|tcn] [--min-repetitions R] [--min-seconds S]
 //   conv1d_bench --threads N --fma-peak
 //   conv1d_bench --report results.jsonl
 // Each measurement is one JSON line: framework, threads, case, pass, median/p10/p90 in ms.
@@ -16,6 +16,7 @@
 #include <functional>
 #include <immintrin.h>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <sys/resource.h>
@@ -26,24 +27,40 @@ using namespace minidl;
 
 namespace {
 
+// A Conv1D (groups = channels: the depthwise convolution of DepthwiseConv1D), or a Conv1DTranspose.
 struct Shape1d {
   const char* name;
   std::int64_t batch, steps, channels, filters, kernel, dilation, strides, groups;
   const char* padding;
+  bool transposed = false;
 };
 
-constexpr std::array<Shape1d, 6> shapes = {{
+constexpr std::array<Shape1d, 12> shapes = {{
     {"B1", 32, 1024, 64, 64, 3, 1, 1, 1, "same"},
     {"B2", 32, 1024, 64, 64, 3, 8, 1, 1, "causal"},
     {"B3", 8, 16000, 1, 32, 80, 1, 4, 1, "valid"},
     {"B4", 32, 512, 128, 128, 5, 1, 1, 4, "same"},
     {"B5", 64, 128, 16, 32, 7, 1, 2, 1, "same"},
     {"B6", 4, 10, 128, 32, 3, 1, 1, 1, "valid"},
+    {"D1", 32, 1024, 64, 64, 3, 1, 1, 64, "same"},
+    {"D2", 16, 2048, 128, 128, 9, 1, 1, 128, "same"},
+    {"D3", 32, 512, 32, 64, 5, 1, 1, 32, "same"},
+    {"T1", 32, 512, 64, 64, 4, 1, 2, 1, "same", true},
+    {"T2", 16, 256, 32, 16, 8, 1, 4, 1, "same", true},
+    {"T3", 32, 1024, 64, 64, 3, 1, 1, 1, "same", true},
 }};
 
-layers::Conv1D conv1d_of(const Shape1d& s) {
-  return layers::Conv1D({.filters = s.filters, .kernel_size = s.kernel, .strides = s.strides, .padding = s.padding,
-                         .dilation_rate = s.dilation, .groups = s.groups});
+std::unique_ptr<layers::Layer> layer_of(const Shape1d& s) {
+  if (s.transposed)
+    return std::make_unique<layers::Conv1DTranspose>(layers::Conv1DTransposeOptions{
+        .filters = s.filters, .kernel_size = s.kernel, .strides = s.strides, .padding = s.padding, .dilation_rate = s.dilation});
+  if (s.groups == s.channels && s.filters % s.channels == 0)
+    return std::make_unique<layers::DepthwiseConv1D>(layers::DepthwiseConv1DOptions{
+        .kernel_size = s.kernel, .strides = s.strides, .padding = s.padding, .depth_multiplier = s.filters / s.channels,
+        .dilation_rate = s.dilation});
+  return std::make_unique<layers::Conv1D>(layers::Conv1DOptions{.filters = s.filters, .kernel_size = s.kernel, .strides = s.strides,
+                                                                .padding = s.padding, .dilation_rate = s.dilation,
+                                                                .groups = s.groups});
 }
 
 struct Timing {
@@ -79,7 +96,8 @@ void print(int threads, const std::string& name, const char* pass, const Timing&
 }
 
 void run_shape(const Shape1d& shape, int threads, std::size_t repetitions, double seconds) {
-  layers::Conv1D conv = conv1d_of(shape);
+  const auto layer = layer_of(shape);
+  layers::Layer& conv = *layer;
   Generator generator(0);
   const Tensor x = Tensor::normal({shape.batch, shape.steps, shape.channels}, 0.0, 1.0, DType::float32, &generator);
   conv.build(x.shape());
@@ -174,9 +192,11 @@ void run_fma_peak(int threads) {
   fmt::print("{}\n", nlohmann::json({{"framework", "machine"}, {"threads", threads}, {"case", "fma_peak"}, {"gflops", total}}).dump());
 }
 
-// 2·N·L_out·F·K·C/G, with L_out as the layer computes it.
+// 2·N·L_out·F·K·C/G, with L_out as the layer computes it; transposed, every input step meets
+// every tap: 2·N·L_in·F·K·C.
 double forward_flops(const Shape1d& s) {
-  const std::int64_t output = conv1d_of(s).compute_output_shape({s.batch, s.steps, s.channels})[1];
+  if (s.transposed) return 2.0 * double(s.batch * s.steps * s.filters * s.kernel * s.channels);
+  const std::int64_t output = layer_of(s)->compute_output_shape({s.batch, s.steps, s.channels})[1];
   return 2.0 * double(s.batch * output * s.filters * s.kernel * (s.channels / s.groups));
 }
 
@@ -250,7 +270,7 @@ int main(int argc, char** argv) {
     else if (argument == "--fma-peak") fma_peak = true;
     else if (argument == "--report") report_path = value();
     else {
-      fmt::print(stderr, "usage: conv1d_bench [--threads N] [--case all|B1..B6|tcn] [--min-repetitions R] [--min-seconds S] "
+      fmt::print(stderr, "usage: conv1d_bench [--threads N] [--case all|B1..B6|D1..D3|T1..T3|tcn] [--min-repetitions R] [--min-seconds S] "
                          "| --fma-peak | --report results.jsonl\n");
       return 2;
     }

@@ -1,6 +1,7 @@
 // The libtorch half of the side-by-side Conv1D benchmark: the same shapes and
-// the same Keras padding rules as minidl's Conv1D, so that each JSON line here
-// can be set against the minidl line with the same case and pass.
+// the same Keras padding rules as minidl's Conv1D, DepthwiseConv1D and
+// Conv1DTranspose, so that each JSON line here can be set against the minidl
+// line with the same case and pass.
 //
 // minidl is channels_last (batch, steps, channels); libtorch is (N, C, L). The
 // maths is the same, so each case is built directly in libtorch's own layout
@@ -25,6 +26,8 @@
 namespace {
 
 enum class Padding { valid, same, causal };
+// A convolution (Conv1D, DepthwiseConv1D as groups = channels) or a transposed one (Conv1DTranspose).
+enum class Kind { convolution, transposed };
 
 struct Case {
   const char* name;
@@ -33,6 +36,7 @@ struct Case {
   // The output length Keras gives; checked so that a padding mistake cannot
   // silently turn the comparison into one of different amounts of work.
   int64_t expected_steps;
+  Kind kind = Kind::convolution;
 };
 
 const Case kCases[] = {
@@ -42,6 +46,14 @@ const Case kCases[] = {
     {"B4", 32, 512, 128, 128, 5, 1, 1, 4, Padding::same, 512},
     {"B5", 64, 128, 16, 32, 7, 1, 2, 1, Padding::same, 64},
     {"B6", 4, 10, 128, 32, 3, 1, 1, 1, Padding::valid, 8},
+    // Depthwise: DepthwiseConv1D's work, as conv1d with groups = channels.
+    {"D1", 32, 1024, 64, 64, 3, 1, 1, 64, Padding::same, 1024},
+    {"D2", 16, 2048, 128, 128, 9, 1, 1, 128, Padding::same, 2048},
+    {"D3", 32, 512, 32, 64, 5, 1, 1, 32, Padding::same, 512},
+    // Transposed: Conv1DTranspose, upsampling by the stride.
+    {"T1", 32, 512, 64, 64, 4, 1, 2, 1, Padding::same, 1024, Kind::transposed},
+    {"T2", 16, 256, 32, 16, 8, 1, 4, 1, Padding::same, 1024, Kind::transposed},
+    {"T3", 32, 1024, 64, 64, 3, 1, 1, 1, Padding::same, 1024, Kind::transposed},
 };
 
 struct Options {
@@ -56,7 +68,7 @@ struct Options {
   std::fprintf(stderr,
                "conv1d_bench_torch: %s\n"
                "usage: conv1d_bench_torch [--threads N] [--onednn on|off]\n"
-               "         [--case all|B1|B2|B3|B4|B5|B6|tcn]\n"
+               "         [--case all|B1..B6|D1..D3|T1..T3|tcn]\n"
                "         [--min-repetitions R] [--min-seconds S]\n",
                message.c_str());
   std::exit(2);
@@ -186,11 +198,23 @@ SidePadding keras_padding(const Case& c) {
   throw std::logic_error("unhandled padding kind");
 }
 
+// Keras's transposed output keeps `expected_steps` of the full output
+// ((steps − 1)·stride + span), cropped evenly with the odd step from the end:
+// conv_transpose1d's padding on both sides, output_padding for the rest.
+torch::Tensor keras_conv_transpose1d(const Case& c, const torch::Tensor& x, const torch::Tensor& weight,
+                                     const torch::Tensor& bias) {
+  const int64_t full = (c.steps - 1) * c.stride + c.dilation * (c.kernel - 1) + 1;
+  const int64_t crop = std::max<int64_t>(full - c.expected_steps, 0) / 2;
+  const int64_t output_padding = c.expected_steps - (full - 2 * crop);
+  return torch::conv_transpose1d(x, weight, bias, c.stride, crop, output_padding, c.groups, c.dilation);
+}
+
 // Symmetric padding goes to conv1d itself, which is libtorch at its best;
 // lopsided padding cannot, so it is an explicit pad that counts as timed work,
 // as it is for a libtorch user who wants Keras' output.
 torch::Tensor keras_conv1d(const Case& c, const SidePadding& pad, const torch::Tensor& x,
                            const torch::Tensor& weight, const torch::Tensor& bias) {
+  if (c.kind == Kind::transposed) return keras_conv_transpose1d(c, x, weight, bias);
   if (pad.left == pad.right)
     return torch::conv1d(x, weight, bias, c.stride, pad.left, c.dilation, c.groups);
   const int64_t no_padding = 0;
@@ -206,6 +230,12 @@ void require_sizes(const torch::Tensor& t, torch::IntArrayRef expected, const st
   }
 }
 
+// conv1d's (filters, in / groups, kernel); conv_transpose1d's (in, filters / groups, kernel).
+std::vector<int64_t> weight_sizes(const Case& c) {
+  if (c.kind == Kind::transposed) return {c.in_channels, c.filters / c.groups, c.kernel};
+  return {c.filters, c.in_channels / c.groups, c.kernel};
+}
+
 void run_conv_case(const Options& options, const Case& c) {
   const SidePadding pad = keras_padding(c);
   // Seeding per case gives `--case Bn` the same tensors as `--case all`.
@@ -215,7 +245,7 @@ void run_conv_case(const Options& options, const Case& c) {
   {
     torch::NoGradGuard no_grad;
     const torch::Tensor x = torch::randn({c.batch, c.in_channels, c.steps});
-    const torch::Tensor weight = torch::randn({c.filters, c.in_channels / c.groups, c.kernel});
+    const torch::Tensor weight = torch::randn(weight_sizes(c));
     const torch::Tensor bias = torch::randn({c.filters});
     require_sizes(keras_conv1d(c, pad, x, weight, bias), y_sizes,
                   std::string(c.name) + " forward output");
@@ -225,8 +255,7 @@ void run_conv_case(const Options& options, const Case& c) {
   }
 
   torch::Tensor x = torch::randn({c.batch, c.in_channels, c.steps}).requires_grad_();
-  torch::Tensor weight =
-      torch::randn({c.filters, c.in_channels / c.groups, c.kernel}).requires_grad_();
+  torch::Tensor weight = torch::randn(weight_sizes(c)).requires_grad_();
   torch::Tensor bias = torch::randn({c.filters}).requires_grad_();
   const torch::Tensor g = torch::randn(y_sizes);
   // Undefined grads make autograd store fresh gradients rather than add into

@@ -31,23 +31,25 @@ struct Block {
   using Vector = typename Lanes<T>::Vector;
   static constexpr std::int64_t vector_lanes = 64 / sizeof(T);
   static constexpr std::int64_t width = 2 * vector_lanes;
-  Vector sums[2];
+  // Two named values, never an array: an array's address would keep the sums in memory.
+  Vector low{}, high{};
 
-  void zero() { sums[0] = sums[1] = Vector{}; }
-  void load(const T* row) { std::memcpy(sums, row, sizeof(sums)); }
-  void store(T* row) const { std::memcpy(row, sums, sizeof(sums)); }
-  void add(const T* row) {
-    Vector values[2];
-    std::memcpy(values, row, sizeof(values));
-    sums[0] += values[0];
-    sums[1] += values[1];
+  static Vector at(const T* values) {
+    Vector vector;
+    std::memcpy(&vector, values, sizeof(Vector));
+    return vector;
+  }
+  void load(const T* row) {
+    low = at(row);
+    high = at(row + vector_lanes);
+  }
+  void store(T* row) const {
+    std::memcpy(row, &low, sizeof(Vector));
+    std::memcpy(row + vector_lanes, &high, sizeof(Vector));
   }
   void multiply_add(const T* a, const T* b) {
-    Vector left[2], right[2];
-    std::memcpy(left, a, sizeof(left));
-    std::memcpy(right, b, sizeof(right));
-    sums[0] += left[0] * right[0];
-    sums[1] += left[1] * right[1];
+    low += at(a) * at(b);
+    high += at(a + vector_lanes) * at(b + vector_lanes);
   }
 };
 
@@ -68,12 +70,25 @@ std::int64_t multiplier(const Conv1dGeometry& g) { return g.filters / g.channels
 
 // Row p of the batch element's input with each channel repeated `multiplier` times: the lanes of
 // the filters that read it. Without a multiplier, x's own row.
+template <class T, std::int64_t Multiplier>
+[[gnu::always_inline]] inline void repeat_values(const T* __restrict x, std::int64_t count, std::int64_t m, T* __restrict out) {
+  const std::int64_t times = Multiplier > 0 ? Multiplier : m;
+  for (std::int64_t i = 0; i < count; ++i)
+    for (std::int64_t k = 0; k < times; ++k) out[i * times + k] = x[i];
+}
+
+// Inlined, as everything the clones below call, so that it is compiled for their instruction set.
 template <class T>
-const T* expanded_input(const T* x, const Conv1dGeometry& g, T* scratch) {
-  const std::int64_t m = multiplier(g);
-  if (m == 1) return x;
-  for (std::int64_t p = 0; p < g.length; ++p)
-    for (std::int64_t c = 0; c < g.channels; ++c) std::fill_n(scratch + (p * g.channels + c) * m, m, x[p * g.channels + c]);
+[[gnu::always_inline]] inline const T* expanded_input(const T* x, const Conv1dGeometry& g, T* scratch) {
+  const std::int64_t m = multiplier(g), count = g.length * g.channels;
+  // The common multipliers with the count known to the compiler, which then vectorizes.
+  switch (m) {
+    case 1: return x;
+    case 2: repeat_values<T, 2>(x, count, m, scratch); break;
+    case 3: repeat_values<T, 3>(x, count, m, scratch); break;
+    case 4: repeat_values<T, 4>(x, count, m, scratch); break;
+    default: repeat_values<T, 0>(x, count, m, scratch);
+  }
   return scratch;
 }
 
@@ -103,7 +118,6 @@ template <class T>
         if (whole) {
           Block<T> block;
           if (bias) block.load(bias + f);
-          else block.zero();
           for (std::int64_t j = first_tap; j < last_tap; ++j)
             block.multiply_add(x + (start + j * g.dilation) * filters + f, kernel + j * filters + f);
           block.store(y + t * filters + f);
@@ -134,7 +148,6 @@ template <class T>
       T* target = m == 1 ? grad_x + p * g.channels : row;
       for_each_block<T>(filters, [&](std::int64_t f, bool whole) {
         Block<T> block;
-        block.zero();
         T rest[Block<T>::width] = {};
         for (std::int64_t j = 0; j < g.kernel_size; ++j) {
           const std::int64_t q = p + g.pad_left - j * g.dilation;
@@ -190,8 +203,9 @@ template <class T>
 }
 
 // The run-time choice of instruction set: GCC and Clang compile each function below once per
-// target and pick one when the program loads.
-#define MINIDL_DEPTHWISE_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+// target and pick one by CPU feature when the program loads ("arch=" clones would test for one
+// Intel model and miss every AMD CPU).
+#define MINIDL_DEPTHWISE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
 MINIDL_DEPTHWISE_CLONES void forward(const Work& work) {
   if (work.dtype == DType::float32) forward_part<float>(work);

@@ -6,8 +6,8 @@
 // Through BLAS each group would be a gemm of depth kernel_size and width depth_multiplier: far too
 // small to pay for the call. Here output channel f = c·multiplier + m of step t sums kernel_size
 // products x[t·s + j·d − pad_left, c] · kernel[j, f], the filters side by side in vector lanes, the
-// sums held in registers across the taps. float32 and float64, compiled for AVX-512, AVX2 and
-// baseline x86-64 and chosen at run time.
+// sums held in registers across the taps. float32 and float64, compiled for AVX-512F, AVX2 and
+// baseline x86-64 and chosen at run time by CPU feature.
 #include <minidl/core/kernels/conv1d.hpp>
 
 namespace minidl::kernels {
