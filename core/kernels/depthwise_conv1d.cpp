@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <numeric>
 
 namespace minidl::kernels {
 
@@ -34,22 +35,22 @@ struct Block {
   // Two named values, never an array: an array's address would keep the sums in memory.
   Vector low{}, high{};
 
-  static Vector at(const T* values) {
-    Vector vector;
-    std::memcpy(&vector, values, sizeof(Vector));
-    return vector;
+  [[gnu::always_inline]] void load(const T* row) {
+    std::memcpy(&low, row, sizeof(Vector));
+    std::memcpy(&high, row + vector_lanes, sizeof(Vector));
   }
-  void load(const T* row) {
-    low = at(row);
-    high = at(row + vector_lanes);
-  }
-  void store(T* row) const {
+  [[gnu::always_inline]] void store(T* row) const {
     std::memcpy(row, &low, sizeof(Vector));
     std::memcpy(row + vector_lanes, &high, sizeof(Vector));
   }
-  void multiply_add(const T* a, const T* b) {
-    low += at(a) * at(b);
-    high += at(a + vector_lanes) * at(b + vector_lanes);
+  [[gnu::always_inline]] void multiply_add(const T* a, const T* b) {
+    Vector a_low, a_high, b_low, b_high;
+    std::memcpy(&a_low, a, sizeof(Vector));
+    std::memcpy(&a_high, a + vector_lanes, sizeof(Vector));
+    std::memcpy(&b_low, b, sizeof(Vector));
+    std::memcpy(&b_high, b + vector_lanes, sizeof(Vector));
+    low += a_low * b_low;
+    high += a_high * b_high;
   }
 };
 
@@ -141,6 +142,7 @@ template <class T>
   const std::int64_t filters = g.filters, out_length = g.output_length(), m = multiplier(g);
   const T* kernel = static_cast<const T*>(work.b);
   T* row = static_cast<T*>(work.scratch);
+  const std::int64_t tap_step = g.stride / std::gcd(g.dilation, g.stride);
   for (std::int64_t batch = work.first; batch < work.last; ++batch) {
     const T* grad = static_cast<const T*>(work.a) + batch * out_length * filters;
     T* grad_x = static_cast<T*>(work.out) + batch * g.length * g.channels;
@@ -149,9 +151,15 @@ template <class T>
       for_each_block<T>(filters, [&](std::int64_t f, bool whole) {
         Block<T> block;
         T rest[Block<T>::width] = {};
-        for (std::int64_t j = 0; j < g.kernel_size; ++j) {
+        // Only taps j with j·d ≡ p + pad_left (mod s) land on an output step: the first such
+        // tap, then every s / gcd(d, s)-th.
+        std::int64_t j = 0;
+        while (j < tap_step && (p + g.pad_left - j * g.dilation) % g.stride != 0) ++j;
+        if (j == tap_step) j = g.kernel_size;  // no residue matches: no tap at all
+        for (; j < g.kernel_size; j += tap_step) {
           const std::int64_t q = p + g.pad_left - j * g.dilation;
-          if (q < 0 || q % g.stride != 0 || q / g.stride >= out_length) continue;
+          if (q < 0) break;
+          if (q / g.stride >= out_length) continue;
           const T* source = grad + q / g.stride * filters + f;
           if (whole) block.multiply_add(source, kernel + j * filters + f);
           else

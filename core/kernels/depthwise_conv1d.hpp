@@ -12,8 +12,10 @@
 
 namespace minidl::kernels {
 
-// Whether this geometry is depthwise: one input channel per group.
-inline bool is_depthwise(const Conv1dGeometry& g) { return g.groups == g.channels; }
+// Whether this geometry is depthwise: one input channel per group, and more than one group. A
+// single channel with many filters (an audio front end, the benchmark's B3) is a dense
+// convolution that BLAS and the tiles do better: its input gradient sums every filter per tap.
+inline bool is_depthwise(const Conv1dGeometry& g) { return g.groups == g.channels && g.groups > 1; }
 
 // See conv1d_forward, conv1d_backward_input and conv1d_backward_kernel; the geometry is depthwise.
 Tensor depthwise_conv1d_forward(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv1dGeometry& geometry);

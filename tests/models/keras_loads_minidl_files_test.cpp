@@ -100,6 +100,26 @@ Written two_heads() {
           {float32_exact_pattern({4, 1}, 6), labels(4, 3, 2)}};
 }
 
+// Conv1D's siblings in a file: each layer's config and weight layout as Keras reads them. The
+// SpatialDropout1D drops nothing (rate 0), so that Keras's training step, with its own random
+// masks, can still equal minidl's.
+Written conv1d_family() {
+  auto model = std::make_unique<models::Sequential>(models::SequentialOptions{.name = "conv1d_family"});
+  model->add<layers::SeparableConv1D>({.filters = 4, .kernel_size = 3, .strides = 2, .padding = "same", .depth_multiplier = 2,
+                                       .activation = "relu", .name = "separable"});
+  model->add<layers::SpatialDropout1D>({.rate = 0.0, .name = "channel_dropout"});
+  model->add<layers::DepthwiseConv1D>({.kernel_size = 3, .padding = "same", .depth_multiplier = 2, .name = "depthwise"});
+  model->add<layers::Conv1DTranspose>({.filters = 3, .kernel_size = 4, .strides = 2, .padding = "same", .output_padding = 1,
+                                       .activation = "tanh", .name = "upsample"});
+  model->add<layers::GlobalAveragePooling1D>({.name = "pool"});
+  model->add<layers::Dense>({.units = 1, .name = "next"});
+  model->build({1, 12, 2});
+  set_pattern_weights(*model);
+  model->compile(std::make_unique<optim::Adam>(optim::AdamOptions{.learning_rate = 0.01}), {.loss = "mse"});
+  return {"minidl_conv1d_family", std::move(model), {float32_exact_pattern({8, 12, 2}, 1)}, {float32_exact_pattern({8, 1}, 2)},
+          {float32_exact_pattern({4, 12, 2}, 3)}, {float32_exact_pattern({4, 1}, 4)}};
+}
+
 json keras_case(const std::string& id) {
   static const json recorded = load_test_data("keras/files/cases.json");
   for (const auto& c : recorded.at("cases"))
@@ -111,6 +131,7 @@ json keras_case(const std::string& id) {
 std::vector<Written> written_models() {
   std::vector<Written> written = tcn_per_optimizer();
   written.push_back(two_heads());
+  written.push_back(conv1d_family());
   // Keras's own fitted files, two minidl steps later: the state Keras wrote, gone on in minidl.
   for (const char* id : {"a_seq_conv_adam", "b_tcn_bn_sgdm", "c_two_in_two_out_rmsprop", "f_dense_seq_adamw"}) {
     const json c = keras_case(id);
