@@ -79,10 +79,11 @@ TEST_CASE("depthwise convolutions equal a dense convolution with a block-diagona
             for (std::int64_t steps : {1, 9, 40}) {
               const DepthwiseCase c{channels, multiplier, kernel_size, strides, dilation_rate, pad_left, pad_right, steps};
               if (steps + pad_left + pad_right < dilation_rate * (kernel_size - 1) + 1) continue;  // no output step
-              CAPTURE(fmt::format("{} channels={} multiplier={} kernel_size={} strides={} dilation_rate={} padding=({}, {}) "
+              const std::string description = fmt::format("{} channels={} multiplier={} kernel_size={} strides={} dilation_rate={} padding=({}, {}) "
                                   "steps={}",
                                   dtype_name(dtype), channels, multiplier, kernel_size, strides, dilation_rate, pad_left,
-                                  pad_right, steps));
+                                  pad_right, steps);
+              CAPTURE(description);
               check_case(c, dtype, generator);
               ++count;
             }

@@ -44,9 +44,10 @@ TEST_CASE("Conv1DTranspose gradcheck over the configuration grid") {
             for (bool use_bias : {true, false}) {
               const auto output_padding = default_output_padding ? std::nullopt : std::optional<std::int64_t>(strides - 1);
               const std::string activation = activations[count++ % activations.size()];
-              CAPTURE(fmt::format("padding={} strides={} dilation_rate={} kernel_size={} output_padding={} {} use_bias={} {}",
+              const std::string description = fmt::format("padding={} strides={} dilation_rate={} kernel_size={} output_padding={} {} use_bias={} {}",
                                   padding, strides, dilation, kernel_size, output_padding ? *output_padding : -1, data_format,
-                                  use_bias, activation));
+                                  use_bias, activation);
+              CAPTURE(description);
               layers::Conv1DTranspose layer({.filters = 3, .kernel_size = kernel_size, .strides = strides,
                                              .padding = padding, .output_padding = output_padding,
                                              .data_format = data_format, .dilation_rate = dilation,
@@ -82,10 +83,11 @@ TEST_CASE("DepthwiseConv1D and SeparableConv1D gradcheck over the configuration 
           for (const std::string data_format : {"channels_last", "channels_first"})
             for (bool use_bias : {true, false}) {
               const std::string activation = activations[count++ % activations.size()];
-              CAPTURE(fmt::format("padding={} strides={} dilation_rate={} kernel_size={} depth_multiplier={} {} "
+              const std::string description = fmt::format("padding={} strides={} dilation_rate={} kernel_size={} depth_multiplier={} {} "
                                   "use_bias={} {}",
                                   padding, strides, dilation, kernel_size, depth_multiplier, data_format, use_bias,
-                                  activation));
+                                  activation);
+              CAPTURE(description);
               const Shape shape = input_shape(data_format, 8, 3);
               layers::DepthwiseConv1D depthwise({.kernel_size = kernel_size, .strides = strides, .padding = padding,
                                                  .depth_multiplier = depth_multiplier, .data_format = data_format,

@@ -123,3 +123,47 @@ TEST_CASE("SpatialDropout1D drops whole channels in training, as Keras, and is t
   again(x);
   CHECK(again(x, true).to_vector() == values);
 }
+
+TEST_CASE("the family's regularizers give their losses and its constraints hold after an optimizer step") {
+  const auto squares = [](const Tensor& t) {
+    double total = 0;
+    for (double v : t.to_vector()) total += v * v;
+    return total;
+  };
+  // Positive inputs: sum(y)'s gradient is positive for every kernel of a linear layer, so the
+  // step below drives each of them below zero, where non_neg must catch it.
+  const Tensor x = Tensor::uniform({2, 9, 3}, 0.5, 1.5, DType::float64);
+
+  layers::DepthwiseConv1D depthwise({.kernel_size = 3, .depth_multiplier = 2, .bias_initializer = initializers::Constant{.value = -1.0},
+                                     .depthwise_regularizer = regularizers::L2{.l2 = 0.5},
+                                     .bias_regularizer = regularizers::L1{.l1 = 0.25}, .depthwise_constraint = "non_neg",
+                                     .dtype = "float64"});
+  depthwise.build(x.shape());
+  const auto depthwise_losses = depthwise.losses();
+  REQUIRE(depthwise_losses.size() == 2);
+  CHECK(depthwise_losses[0].item() == doctest::Approx(0.5 * squares(depthwise.kernel())).epsilon(1e-12));
+  CHECK(depthwise_losses[1].item() == doctest::Approx(0.25 * 6).epsilon(1e-12));  // |−1| over 6 biases
+
+  layers::SeparableConv1D separable({.filters = 4, .kernel_size = 3, .pointwise_regularizer = regularizers::L2{.l2 = 0.1},
+                                     .depthwise_constraint = "non_neg", .pointwise_constraint = constraints::MaxNorm{.max_value = 0.1},
+                                     .dtype = "float64"});
+  separable.build(x.shape());
+  const auto separable_losses = separable.losses();
+  REQUIRE(separable_losses.size() == 1);
+  CHECK(separable_losses[0].item() == doctest::Approx(0.1 * squares(separable.pointwise_kernel())).epsilon(1e-12));
+
+  layers::Conv1DTranspose transpose({.filters = 2, .kernel_size = 3, .kernel_constraint = "non_neg", .dtype = "float64"});
+  transpose.build(x.shape());
+
+  // One SGD step on a loss that pushes every weight down: the constraints must pull them back.
+  for (layers::Layer* layer : std::vector<layers::Layer*>{&depthwise, &separable, &transpose}) {
+    optim::SGD sgd({.learning_rate = 10.0});
+    sum((*layer)(x)).backward();
+    sgd.step(layer->trainable_weights());
+  }
+  CHECK(min(depthwise.kernel()).item() >= 0.0);
+  CHECK(min(separable.depthwise_kernel()).item() >= 0.0);
+  CHECK(min(transpose.kernel()).item() >= 0.0);
+  // MaxNorm over axis 0 of (1, in, filters): each (channel, filter) weight at most 0.1 in size.
+  CHECK(max(abs(separable.pointwise_kernel())).item() <= 0.1 + 1e-12);
+}
