@@ -1,6 +1,6 @@
 // minidl's half of the side-by-side benchmark against libtorch (bench/torch/ is the other half;
 // bench/run.sh runs both and prints the table with this program's --report).
-//   conv1d_bench --threads N [--case all|B1..B6|D1..D3|T1..T3|tcn] [--min-repetitions R] [--min-seconds S]
+//   conv1d_bench --threads N [--case all|B1..B6|D1..D3|T1..T3|S1|tcn] [--min-repetitions R] [--min-seconds S]
 //   conv1d_bench --threads N --fma-peak
 //   conv1d_bench --report results.jsonl
 // Each measurement is one JSON line: framework, threads, case, pass, median/p10/p90 in ms.
@@ -27,15 +27,18 @@ using namespace minidl;
 
 namespace {
 
-// A Conv1D (groups = channels: the depthwise convolution of DepthwiseConv1D), or a Conv1DTranspose.
+// A Conv1D (groups = channels: the depthwise convolution of DepthwiseConv1D), a Conv1DTranspose or
+// a SeparableConv1D (groups: its depthwise half's).
+enum class Kind { convolution, transposed, separable };
+
 struct Shape1d {
   const char* name;
   std::int64_t batch, steps, channels, filters, kernel, dilation, strides, groups;
   const char* padding;
-  bool transposed = false;
+  Kind kind = Kind::convolution;
 };
 
-constexpr std::array<Shape1d, 12> shapes = {{
+constexpr std::array<Shape1d, 13> shapes = {{
     {"B1", 32, 1024, 64, 64, 3, 1, 1, 1, "same"},
     {"B2", 32, 1024, 64, 64, 3, 8, 1, 1, "causal"},
     {"B3", 8, 16000, 1, 32, 80, 1, 4, 1, "valid"},
@@ -45,13 +48,17 @@ constexpr std::array<Shape1d, 12> shapes = {{
     {"D1", 32, 1024, 64, 64, 3, 1, 1, 64, "same"},
     {"D2", 16, 2048, 128, 128, 9, 1, 1, 128, "same"},
     {"D3", 32, 512, 32, 64, 5, 1, 1, 32, "same"},
-    {"T1", 32, 512, 64, 64, 4, 1, 2, 1, "same", true},
-    {"T2", 16, 256, 32, 16, 8, 1, 4, 1, "same", true},
-    {"T3", 32, 1024, 64, 64, 3, 1, 1, 1, "same", true},
+    {"T1", 32, 512, 64, 64, 4, 1, 2, 1, "same", Kind::transposed},
+    {"T2", 16, 256, 32, 16, 8, 1, 4, 1, "same", Kind::transposed},
+    {"T3", 32, 1024, 64, 64, 3, 1, 1, 1, "same", Kind::transposed},
+    {"S1", 32, 1024, 64, 64, 5, 1, 1, 64, "same", Kind::separable},
 }};
 
 std::unique_ptr<layers::Layer> layer_of(const Shape1d& s) {
-  if (s.transposed)
+  if (s.kind == Kind::separable)
+    return std::make_unique<layers::SeparableConv1D>(layers::SeparableConv1DOptions{
+        .filters = s.filters, .kernel_size = s.kernel, .strides = s.strides, .padding = s.padding, .dilation_rate = s.dilation});
+  if (s.kind == Kind::transposed)
     return std::make_unique<layers::Conv1DTranspose>(layers::Conv1DTransposeOptions{
         .filters = s.filters, .kernel_size = s.kernel, .strides = s.strides, .padding = s.padding, .dilation_rate = s.dilation});
   if (s.groups == s.channels && s.filters % s.channels == 0)
@@ -193,9 +200,13 @@ void run_fma_peak(int threads) {
 }
 
 // 2·N·L_out·F·K·C/G, with L_out as the layer computes it; transposed, every input step meets
-// every tap: 2·N·L_in·F·K·C.
+// every tap: 2·N·L_in·F·K·C; separable, the depthwise 2·N·L_out·C·K and the pointwise 2·N·L_out·C·F.
 double forward_flops(const Shape1d& s) {
-  if (s.transposed) return 2.0 * double(s.batch * s.steps * s.filters * s.kernel * s.channels);
+  if (s.kind == Kind::transposed) return 2.0 * double(s.batch * s.steps * s.filters * s.kernel * s.channels);
+  if (s.kind == Kind::separable) {
+    const std::int64_t output = layer_of(s)->compute_output_shape({s.batch, s.steps, s.channels})[1];
+    return 2.0 * double(s.batch * output * s.channels * (s.kernel + s.filters));
+  }
   const std::int64_t output = layer_of(s)->compute_output_shape({s.batch, s.steps, s.channels})[1];
   return 2.0 * double(s.batch * output * s.filters * s.kernel * (s.channels / s.groups));
 }
@@ -270,7 +281,7 @@ int main(int argc, char** argv) {
     else if (argument == "--fma-peak") fma_peak = true;
     else if (argument == "--report") report_path = value();
     else {
-      fmt::print(stderr, "usage: conv1d_bench [--threads N] [--case all|B1..B6|D1..D3|T1..T3|tcn] [--min-repetitions R] [--min-seconds S] "
+      fmt::print(stderr, "usage: conv1d_bench [--threads N] [--case all|B1..B6|D1..D3|T1..T3|S1|tcn] [--min-repetitions R] [--min-seconds S] "
                          "| --fma-peak | --report results.jsonl\n");
       return 2;
     }

@@ -26,8 +26,9 @@
 namespace {
 
 enum class Padding { valid, same, causal };
-// A convolution (Conv1D, DepthwiseConv1D as groups = channels) or a transposed one (Conv1DTranspose).
-enum class Kind { convolution, transposed };
+// A convolution (Conv1D, DepthwiseConv1D as groups = channels), a transposed one (Conv1DTranspose),
+// or SeparableConv1D's pair: a depthwise conv1d (groups = channels, no bias) and a pointwise one.
+enum class Kind { convolution, transposed, separable };
 
 struct Case {
   const char* name;
@@ -54,6 +55,8 @@ const Case kCases[] = {
     {"T1", 32, 512, 64, 64, 4, 1, 2, 1, Padding::same, 1024, Kind::transposed},
     {"T2", 16, 256, 32, 16, 8, 1, 4, 1, Padding::same, 1024, Kind::transposed},
     {"T3", 32, 1024, 64, 64, 3, 1, 1, 1, Padding::same, 1024, Kind::transposed},
+    // Separable: SeparableConv1D, depthwise then pointwise.
+    {"S1", 32, 1024, 64, 64, 5, 1, 1, 64, Padding::same, 1024, Kind::separable},
 };
 
 struct Options {
@@ -68,7 +71,7 @@ struct Options {
   std::fprintf(stderr,
                "conv1d_bench_torch: %s\n"
                "usage: conv1d_bench_torch [--threads N] [--onednn on|off]\n"
-               "         [--case all|B1..B6|D1..D3|T1..T3|tcn]\n"
+               "         [--case all|B1..B6|D1..D3|T1..T3|S1|tcn]\n"
                "         [--min-repetitions R] [--min-seconds S]\n",
                message.c_str());
   std::exit(2);
@@ -236,6 +239,37 @@ std::vector<int64_t> weight_sizes(const Case& c) {
   return {c.filters, c.in_channels / c.groups, c.kernel};
 }
 
+// SeparableConv1D: the depthwise conv1d (c.groups = channels) then the 1×1 one with the bias.
+void run_separable_case(const Options& options, const Case& c) {
+  const SidePadding pad = keras_padding(c);
+  torch::manual_seed(0);
+  Case depthwise_case = c;
+  depthwise_case.kind = Kind::convolution;
+  const auto separable = [&](const torch::Tensor& x, const torch::Tensor& depthwise, const torch::Tensor& pointwise,
+                             const torch::Tensor& bias) {
+    return torch::conv1d(keras_conv1d(depthwise_case, pad, x, depthwise, {}), pointwise, bias);
+  };
+  const std::vector<int64_t> y_sizes{c.batch, c.filters, c.expected_steps};
+  torch::Tensor x = torch::randn({c.batch, c.in_channels, c.steps});
+  torch::Tensor depthwise = torch::randn({c.in_channels, 1, c.kernel});
+  torch::Tensor pointwise = torch::randn({c.filters, c.in_channels, 1});
+  torch::Tensor bias = torch::randn({c.filters});
+  {
+    torch::NoGradGuard no_grad;
+    require_sizes(separable(x, depthwise, pointwise, bias), y_sizes, std::string(c.name) + " forward output");
+    print_line(options, c.name, "forward", time_calls(options, [] {}, [&] { separable(x, depthwise, pointwise, bias); }));
+  }
+  for (torch::Tensor* t : {&x, &depthwise, &pointwise, &bias}) t->requires_grad_();
+  const torch::Tensor g = torch::randn(y_sizes);
+  const auto reset_grads = [&] {
+    for (torch::Tensor* t : {&x, &depthwise, &pointwise, &bias}) t->mutable_grad().reset();
+  };
+  const Stats stats =
+      time_calls(options, reset_grads, [&] { separable(x, depthwise, pointwise, bias).backward(g); });
+  require_sizes(depthwise.grad(), depthwise.sizes(), std::string(c.name) + " depthwise gradient");
+  print_line(options, c.name, "forward_backward", stats);
+}
+
 void run_conv_case(const Options& options, const Case& c) {
   const SidePadding pad = keras_padding(c);
   // Seeding per case gives `--case Bn` the same tensors as `--case all`.
@@ -360,7 +394,9 @@ int main(int argc, char** argv) {
       run_tcn(options);
     } else {
       for (const Case& c : kCases) {
-        if (options.case_name == "all" || options.case_name == c.name) run_conv_case(options, c);
+        if (options.case_name != "all" && options.case_name != c.name) continue;
+        if (c.kind == Kind::separable) run_separable_case(options, c);
+        else run_conv_case(options, c);
       }
     }
   } catch (const std::exception& e) {
