@@ -65,3 +65,4 @@
 #include <minidl/models/sequential.hpp>
 #include <minidl/models/windows.hpp>
 #include <minidl/models/weights_file.hpp>
+#include <minidl/streaming/stream.hpp>

@@ -19,6 +19,7 @@ class Activation : public Layer {
  public:
   using Options = ActivationOptions;
   explicit Activation(ActivationOptions options = {});
+  const ActivationSpec& activation() const { return activation_; }
   Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
   nlohmann::json get_config() const override;
 

@@ -19,11 +19,13 @@
 #include <minidl/core/kernels/conv1d_tiles.hpp>
 #include <minidl/core/kernels/depthwise_conv1d.hpp>
 #include <minidl/core/kernels/kernels.hpp>
+#include <minidl/core/kernels/ordered_gemm.hpp>
 #include <minidl/core/kernels/parallel.hpp>
 
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <type_traits>
 #include <vector>
 #include <xsimd/xsimd.hpp>
 
@@ -148,6 +150,16 @@ double pass_flops(const Conv1dGeometry& g) {
          double(g.channels / g.groups);
 }
 
+// The forward pass's c += a · b: BLAS in float32; in float64 the ordered gemm, whose sums do not
+// depend on how many steps are computed at once, so that a stream reproduces them bit for bit
+// (padding a tap skips adds a zero product there, which changes no sum).
+template <class T>
+void forward_gemm(std::int64_t m, std::int64_t n, std::int64_t k, const T* a, std::int64_t lda, const T* b, std::int64_t ldb,
+                  T* c, std::int64_t ldc) {
+  if constexpr (std::is_same_v<T, double>) ordered_gemm(m, n, k, a, lda, b, ldb, c, ldc);
+  else gemm(false, false, m, n, k, T(1), a, lda, b, ldb, T(1), c, ldc);
+}
+
 }  // namespace
 
 Tensor conv1d_forward(const Tensor& x_in, const Tensor& kernel_in, const Tensor& bias, const Conv1dGeometry& g) {
@@ -162,7 +174,8 @@ Tensor conv1d_forward(const Tensor& x_in, const Tensor& kernel_in, const Tensor&
                          worthwhile_parts(g.batch, pass_flops(g)), y.data<float>());
     return y;
   }
-  if (is_depthwise(g)) return depthwise_conv1d_forward(x, kernel, packed_bias, g);
+  // The depthwise kernel's float64 sums are not those of the ordered gemm (see forward_gemm).
+  if (is_depthwise(g) && x.dtype() == DType::float32) return depthwise_conv1d_forward(x, kernel, packed_bias, g);
   dispatch(x.dtype(), [&]<class T>() {
     const T* w = kernel.data<T>();
     parallel_for(g.batch, worthwhile_parts(g.batch, pass_flops(g)), [&](std::int64_t first, std::int64_t last, int) {
@@ -178,17 +191,17 @@ Tensor conv1d_forward(const Tensor& x_in, const Tensor& kernel_in, const Tensor&
           std::fill(yb, yb + out_length * g.filters, T(0));
         if (direct(g)) {
           for_each_tap_and_group(g, [&](std::int64_t j, std::int64_t group, const Steps& steps) {
-            gemm(false, false, steps.count(), group_filters, group_channels, T(1),
-                 xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels,
-                 w + j * group_channels * g.filters + group * group_filters, g.filters, T(1),
-                 yb + steps.first * g.filters + group * group_filters, g.filters);
+            forward_gemm(steps.count(), group_filters, group_channels,
+                         xb + input_step(g, j, steps.first) * g.channels + group * group_channels, g.stride * g.channels,
+                         w + j * group_channels * g.filters + group * group_filters, g.filters,
+                         yb + steps.first * g.filters + group * group_filters, g.filters);
           });
         } else {
           T* column_data = columns.data<T>();
           for_each_gathered_chunk(xb, g, chunk, column_data, [&](std::int64_t t0, std::int64_t t1) {
             for (std::int64_t group = 0; group < g.groups; ++group)
-              gemm(false, false, t1 - t0, group_filters, depth, T(1), column_data + group * depth, width, w + group * group_filters,
-                   g.filters, T(1), yb + t0 * g.filters + group * group_filters, g.filters);
+              forward_gemm(t1 - t0, group_filters, depth, column_data + group * depth, width, w + group * group_filters,
+                           g.filters, yb + t0 * g.filters + group * group_filters, g.filters);
           });
         }
       }

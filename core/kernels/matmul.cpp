@@ -1,7 +1,13 @@
-// Batched matrix products through BLAS gemm, with NumPy's broadcasting of batch dimensions.
+// Batched matrix products, with NumPy's broadcasting of batch dimensions: through BLAS gemm in
+// float32, through the ordered gemm in float64 (see ordered_gemm.hpp: a row's products then do
+// not depend on the rows computed with it, which streams rely on).
 #include <minidl/core/kernels/kernels.hpp>
 
 #include <minidl/core/kernels/blas.hpp>
+#include <minidl/core/kernels/ordered_gemm.hpp>
+
+#include <algorithm>
+#include <type_traits>
 
 namespace minidl::kernels {
 
@@ -15,6 +21,7 @@ struct MatrixOperand {
 };
 
 MatrixOperand as_gemm_operand(const Tensor& x) {
+  if (x.dtype() == DType::float64) return {x.contiguous(), false};  // the ordered gemm reads rows only
   const int rank = x.ndim();
   const auto rows = x.shape()[rank - 2], columns = x.shape()[rank - 1];
   const auto row_stride = x.strides()[rank - 2], column_stride = x.strides()[rank - 1];
@@ -27,6 +34,18 @@ MatrixOperand as_gemm_operand(const Tensor& x) {
   if (batch_packed && rows > 1 && columns > 1 && row_stride == 1 && column_stride == rows)
     return {x, true};
   return {x.contiguous(), false};
+}
+
+// c = a · b with contiguous operands unless transposed.
+template <class T>
+void product(bool transpose_a, bool transpose_b, std::int64_t rows, std::int64_t columns, std::int64_t depth, const T* a,
+             std::int64_t lda, const T* b, std::int64_t ldb, T* c, std::int64_t ldc) {
+  if constexpr (std::is_same_v<T, double>) {
+    for (std::int64_t i = 0; i < rows; ++i) std::fill(c + i * ldc, c + i * ldc + columns, 0.0);
+    ordered_gemm(rows, columns, depth, a, lda, b, ldb, c, ldc);
+  } else {
+    gemm(transpose_a, transpose_b, rows, columns, depth, T(1), a, lda, b, ldb, T(0), c, ldc);
+  }
 }
 
 }  // namespace
@@ -55,8 +74,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     T* c_data = out.data<T>();
     if (fold_batch) {
       const std::int64_t rows = element_count(batch) * n;
-      gemm(left.transposed, right.transposed, rows, m, k, T(1), a_data, left.transposed ? rows : k, b_data,
-           right.transposed ? k : m, T(0), c_data, m);
+      product(left.transposed, right.transposed, rows, m, k, a_data, left.transposed ? rows : k, b_data,
+              right.transposed ? k : m, c_data, m);
       return;
     }
     // Walk the broadcast batch: each output matrix picks its operands' matrices by batch index.
@@ -77,8 +96,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
           stride_b *= batch_b[axis_b];
         }
       }
-      gemm(left.transposed, right.transposed, n, m, k, T(1), a_data + matrix_a * n * k, left.transposed ? n : k,
-           b_data + matrix_b * k * m, right.transposed ? k : m, T(0), c_data + index * n * m, m);
+      product(left.transposed, right.transposed, n, m, k, a_data + matrix_a * n * k, left.transposed ? n : k,
+              b_data + matrix_b * k * m, right.transposed ? k : m, c_data + index * n * m, m);
     }
   });
   return out;
