@@ -29,6 +29,15 @@ namespace {
 
 constexpr const char* state_magic = "MDLSTRM1";
 
+// Compares extents without building a Shape: a warmed-up push must not allocate.
+bool has_shape(const Tensor& tensor, std::initializer_list<std::int64_t> extents) {
+  if (!tensor.defined() || tensor.ndim() != int(extents.size())) return false;
+  int axis = 0;
+  for (const auto extent : extents)
+    if (tensor.dim(axis++) != extent) return false;
+  return true;
+}
+
 std::string describe(const Tensor& tensor) { return tensor.defined() ? shape_to_string(tensor.shape()) : "an undefined tensor"; }
 
 void require_dtype(const Tensor& tensor, DType dtype, const char* where, const char* argument) {
@@ -75,7 +84,7 @@ void Stream::push(const Tensor& block, Tensor& outputs) {
                                               describe(block)));
   require_dtype(block, plan.input().dtype, "Stream.push", "block");
   const std::int64_t steps = block.dim(1);
-  if (!outputs.defined() || outputs.shape() != Shape{plan.batch, steps, units} || !outputs.is_contiguous())
+  if (!has_shape(outputs, {plan.batch, steps, units}) || !outputs.is_contiguous())
     throw ShapeError(invalid_argument_message("Stream.push", "outputs",
                                               fmt::format("expected a contiguous tensor of shape ({}, {}, {})", plan.batch, steps, units),
                                               describe(outputs)));
@@ -93,10 +102,10 @@ Tensor Stream::push(const Tensor& block) {
 void Stream::step(const Tensor& x, Tensor& outputs) {
   Plan& plan = *plan_;
   const std::int64_t features = plan.input().features, units = plan.output().features;
-  if (!x.defined() || x.shape() != Shape{plan.batch, features})
+  if (!has_shape(x, {plan.batch, features}))
     throw ShapeError(invalid_argument_message("Stream.step", "x", fmt::format("expected shape ({}, {})", plan.batch, features), describe(x)));
   require_dtype(x, plan.input().dtype, "Stream.step", "x");
-  if (!outputs.defined() || outputs.shape() != Shape{plan.batch, units} || !outputs.is_contiguous())
+  if (!has_shape(outputs, {plan.batch, units}) || !outputs.is_contiguous())
     throw ShapeError(invalid_argument_message("Stream.step", "outputs",
                                               fmt::format("expected a contiguous tensor of shape ({}, {})", plan.batch, units),
                                               describe(outputs)));

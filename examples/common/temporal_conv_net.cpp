@@ -10,21 +10,20 @@ namespace examples {
 
 TemporalConvNet::TemporalConvNet(TemporalConvNetOptions options)
     : Model("TemporalConvNet", options.name, true, DType::float32, {}), options_(std::move(options)) {
-  if (options_.filters <= 0 || options_.kernel_size <= 0 || options_.horizon <= 0 || options_.dilations.empty())
-    throw InvalidArgument(fmt::format("{}: filters, kernel_size and horizon must be positive and dilations non-empty", where()));
-  lift_ = std::make_unique<layers::Conv1D>(layers::Conv1DOptions{.filters = options_.filters, .kernel_size = 1});
-  track(*lift_);
+  if (options_.window <= 0 || options_.filters <= 0 || options_.kernel_size <= 0 || options_.horizon <= 0 || options_.dilations.empty())
+    throw InvalidArgument(fmt::format("{}: window, filters, kernel_size and horizon must be positive and dilations non-empty", where()));
+  const layers::SymbolicTensor series = layers::Input({.shape = {options_.window, 1}});
+  layers::SymbolicTensor hidden = layers::make<layers::Conv1D>({.filters = options_.filters, .kernel_size = 1})(series);
   for (const auto dilation : options_.dilations) {
-    blocks_.push_back(std::make_unique<layers::Conv1D>(layers::Conv1DOptions{
-        .filters = options_.filters, .kernel_size = options_.kernel_size, .padding = "causal", .dilation_rate = dilation,
-        .activation = "relu", .kernel_initializer = "he_normal", .kernel_regularizer = regularizers::L2{.l2 = options_.l2},
-        .kernel_constraint = constraints::MaxNorm{.max_value = options_.max_norm}}));
-    track(*blocks_.back());
-    residuals_.push_back(std::make_unique<layers::Add>());
-    track(*residuals_.back());
+    const auto block = layers::make<layers::Conv1D>(
+        {.filters = options_.filters, .kernel_size = options_.kernel_size, .padding = "causal", .dilation_rate = dilation,
+         .activation = "relu", .kernel_initializer = "he_normal", .kernel_regularizer = regularizers::L2{.l2 = options_.l2},
+         .kernel_constraint = constraints::MaxNorm{.max_value = options_.max_norm}});
+    hidden = layers::make<layers::Add>()({hidden, (*block)(hidden)});
   }
-  head_ = std::make_unique<layers::Dense>(layers::DenseOptions{.units = options_.horizon});
-  track(*head_);
+  const layers::SymbolicTensor forecasts = layers::make<layers::Dense>({.units = options_.horizon})(hidden);
+  per_step_ = std::make_unique<models::Functional>(series, forecasts, models::FunctionalOptions{.name = options_.name + "_per_step"});
+  track(*per_step_);
 }
 
 std::int64_t TemporalConvNet::receptive_field() const {
@@ -36,15 +35,14 @@ void TemporalConvNet::check_input(const Shape& input_shape) const { require_rank
 Shape TemporalConvNet::compute_output_shape(const Shape& input_shape) const { return {input_shape[0], options_.horizon}; }
 
 Tensor TemporalConvNet::call(const Tensor& inputs) {
-  Tensor hidden = (*lift_)(inputs);
-  for (std::size_t i = 0; i < blocks_.size(); ++i) hidden = (*residuals_[i])({hidden, (*blocks_[i])(hidden, training())});
-  const std::int64_t steps = hidden.shape()[1];
-  const Tensor last_step = reshape(slice(hidden, 1, steps - 1, steps), {hidden.shape()[0], options_.filters});
-  return (*head_)(last_step);
+  const Tensor forecasts = (*per_step_)(inputs, training());
+  const std::int64_t steps = forecasts.shape()[1];
+  return reshape(slice(forecasts, 1, steps - 1, steps), {forecasts.shape()[0], options_.horizon});
 }
 
 nlohmann::json TemporalConvNet::get_config() const {
   auto config = Layer::get_config();
+  config["window"] = options_.window;
   config["filters"] = options_.filters;
   config["kernel_size"] = options_.kernel_size;
   config["dilations"] = options_.dilations;
@@ -56,7 +54,7 @@ nlohmann::json TemporalConvNet::get_config() const {
 
 std::unique_ptr<TemporalConvNet> TemporalConvNet::from_config(const nlohmann::json& config) {
   return std::make_unique<TemporalConvNet>(TemporalConvNetOptions{
-      .filters = config.at("filters"), .kernel_size = config.at("kernel_size"),
+      .window = config.at("window"), .filters = config.at("filters"), .kernel_size = config.at("kernel_size"),
       .dilations = config.at("dilations").get<std::vector<std::int64_t>>(), .horizon = config.at("horizon"),
       .l2 = config.at("l2"), .max_norm = config.at("max_norm"), .name = config.at("name")});
 }
