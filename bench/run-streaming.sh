@@ -12,16 +12,11 @@ seconds=2
 [[ ${1:-} == --quick ]] && seconds=0.3
 
 bash "$root/scripts/build.sh" >/dev/null
-if ! dpkg-query -W -f='${Status}' libtorch-dev 2>/dev/null | grep -q "install ok installed"; then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "bench: libtorch-dev is missing (run as root, or: sudo apt-get install libtorch-dev)" >&2
-    exit 1
-  fi
-  echo "bench: installing libtorch-dev"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libtorch-dev >/dev/null
+bash "$root/bench/torch/build.sh" stream_bench_torch
+# As bench/run.sh: OpenBLAS's AVX-512 kernels where the CPU has them (libtorch's GEMMs use them).
+if grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo; then
+  export OPENBLAS_CORETYPE=SkylakeX
 fi
-cmake -S "$root/bench/torch" -B "$root/build-bench-torch" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$root/build-bench-torch" -j2 --target stream_bench_torch >/dev/null
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
@@ -32,5 +27,5 @@ for threads in 1 2; do
     "$root/build-bench-torch/stream_bench_torch" --threads "$threads" --onednn "$onednn" --min-seconds "$seconds" >>"$results"
   done
 done
-echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(date -u +%Y-%m-%d)"
+echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(date -u +%Y-%m-%d); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
 "$root/build/bench/stream_bench" --report "$results"

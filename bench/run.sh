@@ -11,16 +11,7 @@ seconds=2
 [[ ${1:-} == --quick ]] && seconds=0.3
 
 bash "$root/scripts/build.sh" >/dev/null
-if ! dpkg-query -W -f='${Status}' libtorch-dev 2>/dev/null | grep -q "install ok installed"; then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "bench: libtorch-dev is missing (run as root, or: sudo apt-get install libtorch-dev)" >&2
-    exit 1
-  fi
-  echo "bench: installing libtorch-dev"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libtorch-dev >/dev/null
-fi
-cmake -S "$root/bench/torch" -B "$root/build-bench-torch" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$root/build-bench-torch" -j2 >/dev/null
+bash "$root/bench/torch/build.sh"
 
 # Where the CPU has AVX-512, both frameworks get OpenBLAS's AVX-512 kernels (libtorch uses OpenBLAS
 # when oneDNN is off; oneDNN picks AVX-512 by itself). Debian 12's OpenBLAS (0.3.21) does not

@@ -7,9 +7,10 @@
 // maths is the same, so each case is built directly in libtorch's own layout
 // rather than paying for a transpose that a libtorch user would never do.
 
+#include "torch_common.hpp"
+
 #include <torch/torch.h>
 
-#include <dlfcn.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -130,42 +131,7 @@ Options parse_options(int argc, char** argv) {
   return options;
 }
 
-struct Stats {
-  double median_ms, p10_ms, p90_ms;
-  size_t repetitions;
-};
-
-// The lower of the two closest ranks, the rule the minidl half
-// (bench/conv1d_bench.cpp) uses, so that both sides read their samples alike.
-double percentile(const std::vector<double>& sorted, double q) {
-  return sorted[static_cast<size_t>(q * static_cast<double>(sorted.size() - 1))];
-}
-
-// `prepare` runs untimed before every call, warm-up included, so each timed
-// call starts from the same state.
-template <class Prepare, class Work>
-Stats time_calls(const Options& options, Prepare prepare, Work work) {
-  constexpr int kWarmupCalls = 3;
-  for (int i = 0; i < kWarmupCalls; ++i) {
-    prepare();
-    work();
-  }
-  std::vector<double> samples_ms;
-  double total_ms = 0.0;
-  while (static_cast<long>(samples_ms.size()) < options.min_repetitions ||
-         total_ms < options.min_seconds * 1e3) {
-    prepare();
-    const auto start = std::chrono::steady_clock::now();
-    work();
-    const auto stop = std::chrono::steady_clock::now();
-    const double ms = std::chrono::duration<double, std::milli>(stop - start).count();
-    samples_ms.push_back(ms);
-    total_ms += ms;
-  }
-  std::sort(samples_ms.begin(), samples_ms.end());
-  return {percentile(samples_ms, 0.5), percentile(samples_ms, 0.1),
-          percentile(samples_ms, 0.9), samples_ms.size()};
-}
+using bench_torch::Stats;
 
 void print_line(const Options& options, const char* case_name, const char* pass,
                 const Stats& stats, const double* peak_rss_mb = nullptr) {
@@ -257,7 +223,7 @@ void run_separable_case(const Options& options, const Case& c) {
   {
     torch::NoGradGuard no_grad;
     require_sizes(separable(x, depthwise, pointwise, bias), y_sizes, std::string(c.name) + " forward output");
-    print_line(options, c.name, "forward", time_calls(options, [] {}, [&] { separable(x, depthwise, pointwise, bias); }));
+    print_line(options, c.name, "forward", bench_torch::time_calls(options.min_repetitions, options.min_seconds, [] {}, [&] { separable(x, depthwise, pointwise, bias); }));
   }
   for (torch::Tensor* t : {&x, &depthwise, &pointwise, &bias}) t->requires_grad_();
   const torch::Tensor g = torch::randn(y_sizes);
@@ -265,7 +231,7 @@ void run_separable_case(const Options& options, const Case& c) {
     for (torch::Tensor* t : {&x, &depthwise, &pointwise, &bias}) t->mutable_grad().reset();
   };
   const Stats stats =
-      time_calls(options, reset_grads, [&] { separable(x, depthwise, pointwise, bias).backward(g); });
+      bench_torch::time_calls(options.min_repetitions, options.min_seconds, reset_grads, [&] { separable(x, depthwise, pointwise, bias).backward(g); });
   require_sizes(depthwise.grad(), depthwise.sizes(), std::string(c.name) + " depthwise gradient");
   print_line(options, c.name, "forward_backward", stats);
 }
@@ -283,8 +249,8 @@ void run_conv_case(const Options& options, const Case& c) {
     const torch::Tensor bias = torch::randn({c.filters});
     require_sizes(keras_conv1d(c, pad, x, weight, bias), y_sizes,
                   std::string(c.name) + " forward output");
-    const Stats stats = time_calls(
-        options, [] {}, [&] { keras_conv1d(c, pad, x, weight, bias); });
+    const Stats stats = bench_torch::time_calls(
+        options.min_repetitions, options.min_seconds, [] {}, [&] { keras_conv1d(c, pad, x, weight, bias); });
     print_line(options, c.name, "forward", stats);
   }
 
@@ -299,7 +265,7 @@ void run_conv_case(const Options& options, const Case& c) {
     weight.mutable_grad().reset();
     bias.mutable_grad().reset();
   };
-  const Stats stats = time_calls(options, reset_grads,
+  const Stats stats = bench_torch::time_calls(options.min_repetitions, options.min_seconds, reset_grads,
                                  [&] { keras_conv1d(c, pad, x, weight, bias).backward(g); });
   require_sizes(x.grad(), x.sizes(), std::string(c.name) + " input gradient");
   require_sizes(weight.grad(), weight.sizes(), std::string(c.name) + " kernel gradient");
@@ -344,8 +310,8 @@ void run_tcn(const Options& options) {
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3).eps(1e-7));
 
   require_sizes(model->forward(x), target.sizes(), "tcn output");
-  const Stats stats = time_calls(
-      options, [] {},
+  const Stats stats = bench_torch::time_calls(
+      options.min_repetitions, options.min_seconds, [] {},
       [&] {
         optimizer.zero_grad();
         const torch::Tensor loss = torch::mse_loss(model->forward(x), target);
@@ -360,35 +326,12 @@ void run_tcn(const Options& options) {
   print_line(options, "tcn", "train_step", stats, &peak_rss_mb);
 }
 
-// Debian's libtorch calls OpenBLAS for its GEMMs (the convolutions when oneDNN
-// is off), and libtorch 1.13's set_num_threads sizes OpenMP but not OpenBLAS's
-// pthread pool, which by default takes every core whatever --threads says.
-// One OpenBLAS thread is right for any --threads: libtorch already spreads
-// these convolutions over the batch with its own OpenMP pool and calls GEMM
-// inside it, so a second pool only oversubscribes the cores (at --threads 2 on
-// two cores, B1 forward took 6-7 ms with one OpenBLAS thread, 9-18 ms with two).
-// Looked up at run time because libblas.so.3 is a Debian alternative that need
-// not be OpenBLAS.
-void use_one_openblas_thread() {
-  using SetThreads = void (*)(int);
-  if (const auto set =
-          reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-    set(1);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options options = parse_options(argc, argv);
   try {
-    // Before any tensor work: the inter-op pool can only be sized before it
-    // starts, and the intra-op count must hold from the first warm-up call.
-    at::set_num_interop_threads(1);
-    torch::set_num_threads(options.threads);
-    use_one_openblas_thread();
-    if (options.onednn && !at::hasMKLDNN())
-      throw std::runtime_error("--onednn on, but this libtorch was built without oneDNN");
-    at::globalContext().setUserEnabledMkldnn(options.onednn);
+    bench_torch::set_up_libtorch(options.threads, options.onednn);
 
     if (options.case_name == "tcn") {
       run_tcn(options);

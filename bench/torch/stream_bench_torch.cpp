@@ -6,9 +6,10 @@
 // The model is built in libtorch's own (N, C, L) layout, as a libtorch user
 // would write it; see conv1d_bench_torch.cpp for the same choice.
 
+#include "torch_common.hpp"
+
 #include <torch/torch.h>
 
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <array>
@@ -110,68 +111,15 @@ struct StreamTcnImpl : torch::nn::Module {
 };
 TORCH_MODULE(StreamTcn);
 
-struct Stats {
-  double median_ms, p10_ms, p90_ms;
-  size_t repetitions;
-};
-
-// The lower of the two closest ranks, as in conv1d_bench_torch.cpp and the
-// minidl half, so that all sides read their samples alike.
-double percentile(const std::vector<double>& sorted, double q) {
-  return sorted[static_cast<size_t>(q * static_cast<double>(sorted.size() - 1))];
-}
-
-template <class Work>
-Stats time_calls(double min_seconds, Work work) {
-  constexpr int kWarmupCalls = 5;
-  constexpr size_t kMinRepetitions = 20;
-  for (int i = 0; i < kWarmupCalls; ++i) work();
-  std::vector<double> samples_ms;
-  double total_ms = 0.0;
-  while (samples_ms.size() < kMinRepetitions || total_ms < min_seconds * 1e3) {
-    const auto start = std::chrono::steady_clock::now();
-    work();
-    const auto stop = std::chrono::steady_clock::now();
-    const double ms = std::chrono::duration<double, std::milli>(stop - start).count();
-    samples_ms.push_back(ms);
-    total_ms += ms;
-  }
-  std::sort(samples_ms.begin(), samples_ms.end());
-  return {percentile(samples_ms, 0.5), percentile(samples_ms, 0.1),
-          percentile(samples_ms, 0.9), samples_ms.size()};
-}
-
-// Debian's libtorch runs its GEMMs (the convolutions when oneDNN is off or
-// declines, and the head) on OpenBLAS, whose own pthread pool libtorch 1.13's
-// set_num_threads leaves at every core. Here the GEMMs are too small for
-// OpenBLAS's threads to pay, and its spinning workers fight libtorch's OpenMP
-// pool for the cores: at --threads 2 on two cores, giving OpenBLAS two
-// threads left the median alone but tripled the mean (a long tail of slow
-// steps), so it gets one thread at any --threads, as in conv1d_bench_torch.
-// Looked up at run time because libblas.so.3 need not be OpenBLAS.
-void use_one_openblas_thread() {
-  using SetThreads = void (*)(int);
-  if (const auto set =
-          reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-    set(1);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options options = parse_options(argc, argv);
   try {
-    // Before any tensor work: the inter-op pool can only be sized before it
-    // starts, and the intra-op count must hold from the first warm-up call.
-    at::set_num_interop_threads(1);
-    torch::set_num_threads(options.threads);
-    use_one_openblas_thread();
-    if (options.onednn && !at::hasMKLDNN())
-      throw std::runtime_error("--onednn on, but this libtorch was built without oneDNN");
+    bench_torch::set_up_libtorch(options.threads, options.onednn);
     // Even when on, libtorch 1.13 gives oneDNN only the dilation-128 conv: for
     // a batch of 1 with a 1x3 kernel it wants more than 20480 padded input
     // values (32 x 767 here) and keeps the rest on its own im2col + GEMM path.
-    at::globalContext().setUserEnabledMkldnn(options.onednn);
 
     torch::manual_seed(0);
     StreamTcn model;
@@ -185,7 +133,7 @@ int main(int argc, char** argv) {
       throw std::runtime_error("output has sizes " + c10::str(y.sizes()) + ", expected [1, " +
                                std::to_string(kHorizon) + "]");
 
-    const Stats stats = time_calls(options.min_seconds, [&] { model->forward(x); });
+    const bench_torch::Stats stats = bench_torch::time_calls(20, options.min_seconds, [] {}, [&] { model->forward(x); });
     std::printf(
         "{\"framework\":\"libtorch\",\"onednn\":%s,\"threads\":%d,\"case\":\"stream_tcn\","
         "\"pass\":\"recompute\",\"median_ms\":%.6g,\"p10_ms\":%.6g,\"p90_ms\":%.6g,"

@@ -116,6 +116,8 @@ void ordered_gemm_of(std::int64_t m, std::int64_t n, std::int64_t k, const T* a,
   else ordered_gemm_plain(m, n, operands, a, b, c);
 }
 
+#undef MINIDL_FMA_TARGET
+
 }  // namespace
 
 void ordered_gemm(std::int64_t m, std::int64_t n, std::int64_t k, const float* a, std::int64_t lda, const float* b,

@@ -67,9 +67,15 @@ std::unique_ptr<models::Functional> residual_stack(std::int64_t channels, std::i
   h = make<layers::Concatenate>(layers::ConcatenateOptions{.dtype = dtype})({h, lifted});
   h = make<layers::LayerNormalization>({.dtype = dtype})(h);
   h = make<layers::Dropout>({.rate = 0.5, .dtype = dtype})(h);
-  h = make<layers::BatchNormalization>({.dtype = dtype})(h);
+  const auto normalization = make<layers::BatchNormalization>({.dtype = dtype});
+  h = (*normalization)(h);
   h = make<layers::Activation>({.activation = "swish", .dtype = dtype})(h);
   SymbolicTensor y = make<layers::Dense>({.units = 3, .activation = "relu", .dtype = dtype})(h);
+  // Moving statistics of a trained model rather than the initial 0 and 1.
+  const DType type = parse_dtype(dtype, "test");
+  const std::int64_t features = normalization->build_input_shape()->back();
+  normalization->set_weights({Tensor::normal({features}, 1.0, 0.2, type), Tensor::normal({features}, 0.0, 0.2, type),
+                              Tensor::normal({features}, 0.0, 0.5, type), Tensor::uniform({features}, 0.5, 2.0, type)});
   return std::make_unique<models::Functional>(x, y);
 }
 
