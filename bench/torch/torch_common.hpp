@@ -22,8 +22,10 @@ namespace bench_torch {
 // takes every core whatever --threads says. One OpenBLAS thread is right for any --threads:
 // libtorch already spreads these convolutions over the batch with its own OpenMP pool and calls
 // GEMM inside it, so a second pool only oversubscribes the cores (at --threads 2 on two cores, B1
-// forward took 6-7 ms with one OpenBLAS thread, 9-18 ms with two). Looked up at run time because
-// libblas.so.3 is a Debian alternative that need not be OpenBLAS.
+// forward took 6-7 ms with one OpenBLAS thread, 9-18 ms with two). At batch 1 (the streaming
+// benchmark) its GEMMs are too small for threads to pay: two OpenBLAS threads left the median
+// alone and multiplied the mean by 2-7. Looked up at run time because libblas.so.3 is a Debian
+// alternative that need not be OpenBLAS.
 inline void set_up_libtorch(int threads, bool onednn) {
   at::set_num_interop_threads(1);
   torch::set_num_threads(threads);
