@@ -85,17 +85,28 @@ void Model::require_compiled(const char* call) const {
     throw StateError(fmt::format("{}: {}() needs compile(optimizer, loss) first", where(), call));
 }
 
-std::map<std::string, double> Model::run_epoch(const std::vector<Tensor>& x, const std::vector<Tensor>& y,
-                                               std::int64_t batch_size, bool train, ProgressBar* progress,
-                                               const std::vector<Callback*>& callbacks) {
+Model::BatchSource Model::array_batches(const std::vector<Tensor>& x, const std::vector<Tensor>& y, std::int64_t batch_size,
+                                       bool shuffle) const {
   const std::int64_t samples = x[0].shape()[0];
-  std::vector<std::int64_t> order = identity_order(samples);
-  if (train && shuffle_) {
+  auto order = std::make_shared<std::vector<std::int64_t>>(identity_order(samples));
+  if (shuffle) {
     Generator& generator = global_generator();
     for (std::int64_t i = samples - 1; i > 0; --i)
-      std::swap(order[i], order[static_cast<std::int64_t>(generator.next() % std::uint64_t(i + 1))]);
+      std::swap((*order)[i], (*order)[static_cast<std::int64_t>(generator.next() % std::uint64_t(i + 1))]);
   }
-  const std::int64_t steps = batch_count(samples, batch_size);
+  return [x, y, batch_size, samples, order, begin = std::int64_t{0}]() mutable -> std::optional<Batch> {
+    if (begin >= samples) return std::nullopt;
+    const std::int64_t end = begin + std::min(batch_size, samples - begin);
+    Batch batch;
+    for (const auto& array : x) batch.first.push_back(rows(array, *order, begin, end));
+    for (const auto& array : y) batch.second.push_back(array.defined() ? rows(array, *order, begin, end) : Tensor());
+    begin = end;
+    return batch;
+  };
+}
+
+std::map<std::string, double> Model::run_epoch(const BatchSource& next_batch, bool train, ProgressBar* progress,
+                                               const std::vector<Callback*>& callbacks) {
   std::size_t loss_count = 0;
   for (auto& output : compiled_outputs_) {
     for (auto& metric : output.metrics) metric->reset_state();
@@ -106,11 +117,11 @@ std::map<std::string, double> Model::run_epoch(const std::vector<Tensor>& x, con
   std::vector<double> output_loss_totals(compiled_outputs_.size(), 0.0);
   double loss_total = 0.0, seen = 0.0;
   std::map<std::string, double> logs;
-  std::vector<Tensor> x_batch(x.size()), y_batch(y.size());
-  for (std::int64_t step = 0; step < steps; ++step) {
-    const std::int64_t begin = step * batch_size, end = begin + std::min(batch_size, samples - begin);
-    for (std::size_t i = 0; i < x.size(); ++i) x_batch[i] = rows(x[i], order, begin, end);
-    for (std::size_t i = 0; i < y.size(); ++i) y_batch[i] = y[i].defined() ? rows(y[i], order, begin, end) : Tensor();
+  for (std::int64_t step = 0;; ++step) {
+    auto batch = next_batch();
+    if (!batch) break;
+    const auto& [x_batch, y_batch] = *batch;
+    const auto samples = double(x_batch[0].shape()[0]);
     if (train)
       for (auto* callback : callbacks) callback->on_train_batch_begin(*this, int(step));
     std::optional<NoGradGuard> inference;
@@ -124,7 +135,7 @@ std::map<std::string, double> Model::run_epoch(const std::vector<Tensor>& x, con
       const auto& output = compiled_outputs_[i];
       if (!output.loss) continue;
       const Tensor value = (*output.loss)(y_batch[i], predictions[i]);
-      output_loss_totals[i] += value.item() * double(end - begin);
+      output_loss_totals[i] += value.item() * samples;
       const Tensor weighted = output.loss_weight == 1.0 ? value : value * output.loss_weight;
       loss = loss.defined() ? loss + weighted : weighted;
     }
@@ -137,8 +148,8 @@ std::map<std::string, double> Model::run_epoch(const std::vector<Tensor>& x, con
     }
     // Keras's running loss is the sample-weighted mean of the batch losses.
     const double batch_loss = loss.item();
-    loss_total += batch_loss * double(end - begin);
-    seen += double(end - begin);
+    loss_total += batch_loss * samples;
+    seen += samples;
     logs = {{"loss", loss_total / seen}};
     for (std::size_t i = 0; i < compiled_outputs_.size(); ++i) {
       auto& output = compiled_outputs_[i];
@@ -193,17 +204,14 @@ std::vector<Tensor> slices(const std::vector<Tensor>& arrays, std::int64_t begin
 History Model::fit(const Arrays& x, const Arrays& y, const FitOptions& options) {
   require_compiled("fit");
   auto [x_train, y_train] = arrays_for("fit", x, y);
-  std::optional<std::pair<std::vector<Tensor>, std::vector<Tensor>>> validation;
-  if (options.validation_data)
-    validation = arrays_for("fit's validation_data", options.validation_data->first, options.validation_data->second);
-  for (const auto* callback : options.callbacks)
-    if (!callback) throw_invalid_argument(where(), "callbacks", "expected callbacks", "a null pointer");
+  std::optional<Batch> validation;
+  if (options.validation_data) {
+    if (const auto* arrays = std::get_if<std::pair<Arrays, Arrays>>(&*options.validation_data))
+      validation = arrays_for("fit's validation_data", arrays->first, arrays->second);
+  }
   if (options.batch_size <= 0 || options.epochs < 0)
     throw_invalid_argument(where(), "batch_size", "expected a positive batch_size and non-negative epochs",
                            fmt::format("batch_size={}, epochs={}", options.batch_size, options.epochs));
-  if (options.initial_epoch < 0)
-    throw_invalid_argument(where(), "initial_epoch", "expected a non-negative integer",
-                           fmt::format("initial_epoch={}", options.initial_epoch));
   if (!(options.validation_split >= 0 && options.validation_split < 1))
     throw_invalid_argument(where(), "validation_split", "expected a float in [0, 1)",
                            fmt::format("validation_split={}", options.validation_split));
@@ -215,32 +223,58 @@ History Model::fit(const Arrays& x, const Arrays& y, const FitOptions& options) 
     x_train = slices(x_train, 0, samples - held);
     y_train = slices(y_train, 0, samples - held);
   }
+  EpochSources sources;
+  sources.training = [&] { return array_batches(x_train, y_train, options.batch_size, options.shuffle); };
+  sources.training_steps = batch_count(x_train[0].shape()[0], options.batch_size);
+  if (validation)
+    sources.validation = [&] { return array_batches(validation->first, validation->second, options.batch_size, false); };
+  else if (options.validation_data)
+    sources.validation = dataset_batches(std::get<data::Dataset>(*options.validation_data), options.validation_steps, "fit's validation_data");
+  if (options.validation_data && std::holds_alternative<data::Dataset>(*options.validation_data) && !options.validation_steps &&
+      std::get<data::Dataset>(*options.validation_data).cardinality() == data::infinite_cardinality)
+    throw InvalidArgument(fmt::format("{}: fit's validation_data: the dataset never ends (it repeats for ever); give validation_steps", where()));
+  sources.first_sample = [&] { return slices(x_train, 0, 1); };
+  return run_fit(sources, options);
+}
+
+History Model::run_fit(const EpochSources& sources, const FitOptions& options) {
+  for (const auto* callback : options.callbacks)
+    if (!callback) throw_invalid_argument(where(), "callbacks", "expected callbacks", "a null pointer");
+  if (options.epochs < 0) throw_invalid_argument(where(), "epochs", "expected a non-negative integer", fmt::format("epochs={}", options.epochs));
+  if (options.initial_epoch < 0)
+    throw_invalid_argument(where(), "initial_epoch", "expected a non-negative integer",
+                           fmt::format("initial_epoch={}", options.initial_epoch));
   History history;
   stop_training = false;
-  shuffle_ = options.shuffle;
   restored_epoch.reset();
   // Built before the callbacks begin, as Keras's fit does, so that BackupAndRestore can restore
   // into a model the first run built lazily. A model class creates its sublayers' weights only
   // when called, hence a call on one sample rather than build().
   if (!built()) {
     NoGradGuard no_grad;
-    forward(slices(x_train, 0, 1));
+    forward(sources.first_sample());
   }
   for (auto* callback : options.callbacks) callback->on_train_begin(*this);
   const int first_epoch = restored_epoch.value_or(options.initial_epoch);
   for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {
     for (auto* callback : options.callbacks) callback->on_epoch_begin(*this, epoch);
     if (options.verbose > 0) fmt::print("Epoch {}/{}\n", epoch + 1, options.epochs);
-    ProgressBar progress(batch_count(x_train[0].shape()[0], options.batch_size), options.verbose);
-    auto logs = run_epoch(x_train, y_train, options.batch_size, true, &progress, options.callbacks);
-    if (validation) {
+    ProgressBar progress(sources.training_steps, options.verbose);
+    auto logs = run_epoch(sources.training(), true, &progress, options.callbacks);
+    if (sources.validation) {
       NoGradGuard no_grad;
-      const auto val = run_epoch(validation->first, validation->second, options.batch_size, false, nullptr, {});
+      const auto val = run_epoch(sources.validation(), false, nullptr, {});
       for (const auto& [name, value] : val) logs["val_" + name] = value;
     }
     progress.finish(logs);
     for (const auto& [name, value] : logs) history.history[name].push_back(value);
     for (auto* callback : options.callbacks) callback->on_epoch_end(*this, epoch, logs);
+    if (sources.ran_out && sources.ran_out()) {
+      fmt::print(stderr, "{}: the training dataset ran out of data after epoch {} of {}; fit stops (steps_per_epoch × epochs batches "
+                         "are needed: repeat() the dataset)\n",
+                 where(), epoch + 1, options.epochs);
+      break;
+    }
   }
   for (auto* callback : options.callbacks) callback->on_train_end(*this);
   return history;
@@ -251,7 +285,7 @@ std::map<std::string, double> Model::evaluate(const Arrays& x, const Arrays& y, 
   const auto [xs, ys] = arrays_for("evaluate", x, y);
   NoGradGuard no_grad;
   if (batch_size <= 0) throw_invalid_argument(where(), "batch_size", "expected a positive integer", fmt::format("batch_size={}", batch_size));
-  return run_epoch(xs, ys, batch_size, false, nullptr, {});
+  return run_epoch(array_batches(xs, ys, batch_size, false), false, nullptr, {});
 }
 
 Tensor Model::predict(const Arrays& x, std::int64_t batch_size) {

@@ -2,6 +2,7 @@
 // keras.Model: a layer that can be trained. compile() picks the optimizer, loss and metrics;
 // fit() runs mini-batch training with a progress display and callbacks; evaluate() and predict()
 // run batched inference. A model written as a class derives from Model and track()s its layers.
+#include <minidl/data/dataset.hpp>
 #include <minidl/layers/layer.hpp>
 #include <minidl/losses/losses.hpp>
 #include <minidl/metrics/metrics.hpp>
@@ -10,14 +11,19 @@
 #include <minidl/models/compile_options.hpp>
 #include <minidl/optim/optimizer.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace minidl::models {
+
+// Keras's validation_data: (x, y), each as fit's own x and y, or a dataset of (x, y) batches.
+using ValidationData = std::variant<std::pair<Arrays, Arrays>, data::Dataset>;
 
 struct FitOptions {
   std::int64_t batch_size = 32;
@@ -27,12 +33,18 @@ struct FitOptions {
   std::vector<Callback*> callbacks = {};
   // The last fraction of the samples (before shuffling), held out for validation.
   double validation_split = 0.0;
-  // Keras's validation_data: (x, y), each as fit's own x and y.
-  std::optional<std::pair<Arrays, Arrays>> validation_data = std::nullopt;
+  // Keras's validation_data: (x, y) tensors, or a dataset of (x, y) batches.
+  std::optional<ValidationData> validation_data = std::nullopt;
   // Shuffle the training samples before each epoch (from the global generator).
   bool shuffle = true;
   // The epoch to start at (0-based), as Keras's initial_epoch: epochs before it are taken as done.
   int initial_epoch = 0;
+  // Fitting a dataset: batches per epoch, read on from where the last epoch stopped (a dataset
+  // that never ends needs it); unset: one whole pass of the dataset per epoch. As Keras, a dataset
+  // that runs out first ends the training, with a warning.
+  std::optional<std::int64_t> steps_per_epoch = std::nullopt;
+  // Batches of a validation dataset per epoch; unset: one whole pass.
+  std::optional<std::int64_t> validation_steps = std::nullopt;
 };
 
 // Per epoch: "loss", each metric's name, and "val_" versions when validating. A model of several
@@ -52,12 +64,21 @@ class Model : public layers::Layer {
   // list only at fit, a list that does not fit the outputs is refused here.
   void compile(std::unique_ptr<optim::Optimizer> optimizer, CompileOptions options);
   History fit(const Arrays& x, const Arrays& y, const FitOptions& options = {});
+  // On a dataset of (x, y) batches (data/dataset.hpp), each element's x and y in input and output
+  // order. The dataset batches and shuffles, so batch_size and shuffle do not apply, and
+  // validation_split is refused, as in Keras.
+  History fit(const data::Dataset& dataset, const FitOptions& options = {});
   // The loss (with regularization, as Keras reports it) and metrics over x, y.
   std::map<std::string, double> evaluate(const Arrays& x, const Arrays& y, std::int64_t batch_size = 32);
+  // Over `steps` batches of a dataset, or a whole pass.
+  std::map<std::string, double> evaluate(const data::Dataset& dataset, std::optional<std::int64_t> steps = std::nullopt);
   // The output of a model of one output.
   Tensor predict(const Arrays& x, std::int64_t batch_size = 32);
   // Every output, in output order.
   std::vector<Tensor> predict_outputs(const Arrays& x, std::int64_t batch_size = 32);
+  // Over `steps` batches of a dataset (their x; any y is not read), or a whole pass.
+  Tensor predict(const data::Dataset& dataset, std::optional<std::int64_t> steps = std::nullopt);
+  std::vector<Tensor> predict_outputs(const data::Dataset& dataset, std::optional<std::int64_t> steps = std::nullopt);
 
   // The names x and y may be keyed by: Keras's input names and output names (a functional
   // model's input and output layers). A model class has one of each: "input_layer" and its name.
@@ -115,15 +136,37 @@ class Model : public layers::Layer {
   void require_compiled(const char* call) const;
   // x and y in input and output order, checked to hold the same number (at least one) of samples.
   std::pair<std::vector<Tensor>, std::vector<Tensor>> arrays_for(const char* call, const Arrays& x, const Arrays& y) const;
+  // A batch: x in input order, y in output order.
+  using Batch = std::pair<std::vector<Tensor>, std::vector<Tensor>>;
+  // An epoch's batches, one per call, then nothing.
+  using BatchSource = std::function<std::optional<Batch>()>;
+  // What fit trains and validates on: a fresh source per epoch (the validation one may be empty).
+  struct EpochSources {
+    std::function<BatchSource()> training;
+    // Batches per epoch, for the progress bar; 0 when unknown.
+    std::int64_t training_steps = 0;
+    std::function<BatchSource()> validation;
+    // One sample of x, to build the model on before the callbacks begin.
+    std::function<std::vector<Tensor>()> first_sample;
+    // Whether the training data ran out before the epoch's steps (fit then stops).
+    std::function<bool()> ran_out;
+  };
+  // The epochs of fit, over arrays or a dataset.
+  History run_fit(const EpochSources& sources, const FitOptions& options);
   // One pass over batches; returns the mean loss and metrics (Keras's running means).
-  std::map<std::string, double> run_epoch(const std::vector<Tensor>& x, const std::vector<Tensor>& y,
-                                          std::int64_t batch_size, bool train, class ProgressBar* progress,
+  std::map<std::string, double> run_epoch(const BatchSource& next_batch, bool train, class ProgressBar* progress,
                                           const std::vector<Callback*>& callbacks);
+  // Batches of the arrays in order (or shuffled when training with shuffle on).
+  BatchSource array_batches(const std::vector<Tensor>& x, const std::vector<Tensor>& y, std::int64_t batch_size, bool shuffle) const;
+  // An element of a dataset as a batch for `call`, checked against the model's inputs and outputs.
+  Batch checked_batch(data::Element element, const char* call, bool targets_needed) const;
+  // A fresh pass of `dataset` per call, at most `steps` batches of it, each checked for `call`.
+  std::function<BatchSource()> dataset_batches(const data::Dataset& dataset, std::optional<std::int64_t> steps, const char* call,
+                                               bool targets_needed = true) const;
 
   std::unique_ptr<optim::Optimizer> optimizer_;
   std::vector<CompiledOutput> compiled_outputs_;
   CompileOptions compile_options_;
-  bool shuffle_ = true;
 };
 
 }  // namespace minidl::models

@@ -38,8 +38,14 @@ std::string per_step(double seconds) {
 }  // namespace
 
 void ProgressBar::update(std::int64_t step, const std::map<std::string, double>& values) {
+  last_step_ = step;
   if (verbose_ != 1 || !interactive_) return;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  if (steps_ <= 0) {
+    fmt::print(stream_, "\r{}/Unknown {:.0f}s {}{}\x1b[K", step, elapsed, per_step(elapsed / double(step)), values_text(values));
+    std::fflush(stream_);
+    return;
+  }
   const double remaining = step > 0 ? elapsed / double(step) * double(steps_ - step) : 0.0;
   fmt::print(stream_, "\r{}/{} {} {:.0f}s {}{}\x1b[K", step, steps_, bar(step, steps_), remaining,
              per_step(step > 0 ? elapsed / double(step) : 0.0), values_text(values));
@@ -48,6 +54,7 @@ void ProgressBar::update(std::int64_t step, const std::map<std::string, double>&
 
 void ProgressBar::finish(const std::map<std::string, double>& values) {
   if (verbose_ == 0) return;
+  if (steps_ <= 0) steps_ = last_step_;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const std::string timing = per_step(steps_ > 0 ? elapsed / double(steps_) : 0.0);
   if (verbose_ == 1 && interactive_)

@@ -12,6 +12,7 @@ namespace minidl::models {
 class ProgressBar {
  public:
   // verbose as fit's: 0 silent, 1 a bar (one line when not a terminal), 2 one line per epoch.
+  // steps 0: unknown (a dataset that cannot tell its length), shown as Keras does, "12/Unknown".
   ProgressBar(std::int64_t steps, int verbose, std::FILE* stream = stdout);
   void update(std::int64_t step, const std::map<std::string, double>& values);
   // Ends the epoch's display with the final values (including validation ones).
@@ -20,6 +21,7 @@ class ProgressBar {
  private:
   std::string values_text(const std::map<std::string, double>& values) const;
   std::int64_t steps_;
+  std::int64_t last_step_ = 0;
   int verbose_;
   std::FILE* stream_;
   bool interactive_;

@@ -1,0 +1,145 @@
+// fit, evaluate and predict on a data::Dataset: its elements are the batches.
+#include <minidl/models/model.hpp>
+
+#include <minidl/autograd/grad_mode.hpp>
+#include <minidl/autograd/ops/shape_ops.hpp>
+#include <minidl/core/errors.hpp>
+
+#include <fmt/format.h>
+
+namespace minidl::models {
+
+namespace {
+
+void require_steps(const std::optional<std::int64_t>& steps, const std::string& where, const char* argument) {
+  if (steps && *steps < 1) throw_invalid_argument(where, argument, "expected a positive integer", std::to_string(*steps));
+}
+
+// An endless dataset read whole would never end.
+void require_end(const data::Dataset& dataset, const std::optional<std::int64_t>& steps, const std::string& where, const char* call,
+                 const char* argument) {
+  if (!steps && dataset.cardinality() == data::infinite_cardinality)
+    throw InvalidArgument(fmt::format("{}: {}: the dataset never ends (it repeats for ever); give {}", where, call, argument));
+}
+
+}  // namespace
+
+Model::Batch Model::checked_batch(data::Element element, const char* call, bool targets_needed) const {
+  const auto inputs = input_names().size(), outputs = output_names().size();
+  if (element.x.size() != inputs)
+    throw ShapeError(fmt::format("{}: {}: the dataset's elements hold {} x tensors, the model has {} inputs", where(), call, element.x.size(),
+                                 inputs));
+  if (targets_needed && element.y.size() != outputs)
+    throw ShapeError(fmt::format("{}: {}: the dataset's elements hold {} y tensors, the model has {} outputs{}", where(), call,
+                                 element.y.size(), outputs, element.y.empty() ? " (a dataset without targets cannot train or be evaluated)" : ""));
+  for (const auto* tensors : {&element.x, &element.y})
+    for (const auto& tensor : *tensors)
+      if (tensor.ndim() == 0 || tensor.dim(0) != element.x[0].dim(0))
+        throw ShapeError(fmt::format("{}: {}: every tensor of a batch needs the same first (batch) extent, received {} and {}", where(), call,
+                                     shape_to_string(element.x[0].shape()), shape_to_string(tensor.shape())));
+  return {std::move(element.x), std::move(element.y)};
+}
+
+std::function<Model::BatchSource()> Model::dataset_batches(const data::Dataset& dataset, std::optional<std::int64_t> steps, const char* call,
+                                                           bool targets_needed) const {
+  return [this, dataset, steps, call, targets_needed]() -> BatchSource {
+    auto pass = std::make_shared<data::Iterator>(dataset.iterate());
+    return [this, pass, left = steps.value_or(-1), call, targets_needed]() mutable -> std::optional<Batch> {
+      if (left == 0) return std::nullopt;
+      auto element = pass->next();
+      if (!element) return std::nullopt;
+      if (left > 0) --left;
+      return checked_batch(std::move(*element), call, targets_needed);
+    };
+  };
+}
+
+History Model::fit(const data::Dataset& dataset, const FitOptions& options) {
+  require_compiled("fit");
+  if (options.validation_split != 0)
+    throw_invalid_argument(where(), "validation_split", "expected 0 when fitting a dataset (split the dataset instead, as Keras asks)",
+                           fmt::format("validation_split={}", options.validation_split));
+  require_steps(options.steps_per_epoch, where(), "steps_per_epoch");
+  require_steps(options.validation_steps, where(), "validation_steps");
+  require_end(dataset, options.steps_per_epoch, where(), "fit", "steps_per_epoch");
+  EpochSources sources;
+  if (options.steps_per_epoch) {
+    // Epochs read on where the last one stopped, as Keras's epoch iterator does with steps_per_epoch.
+    struct Reading {
+      std::optional<data::Iterator> pass;
+      bool ran_out = false;
+    };
+    auto reading = std::make_shared<Reading>();
+    sources.training = [this, dataset, reading, steps = *options.steps_per_epoch]() -> BatchSource {
+      return [this, dataset, reading, left = steps]() mutable -> std::optional<Batch> {
+        if (left == 0 || reading->ran_out) return std::nullopt;
+        if (!reading->pass) reading->pass = dataset.iterate();
+        auto element = reading->pass->next();
+        if (!element) {
+          reading->ran_out = true;
+          return std::nullopt;
+        }
+        --left;
+        return checked_batch(std::move(*element), "fit", true);
+      };
+    };
+    sources.ran_out = [reading] { return reading->ran_out; };
+    sources.training_steps = *options.steps_per_epoch;
+  } else {
+    sources.training = dataset_batches(dataset, std::nullopt, "fit");
+    sources.training_steps = std::max<std::int64_t>(dataset.cardinality(), 0);
+  }
+  if (options.validation_data) {
+    if (const auto* validation = std::get_if<data::Dataset>(&*options.validation_data)) {
+      require_end(*validation, options.validation_steps, where(), "fit's validation_data", "validation_steps");
+      sources.validation = dataset_batches(*validation, options.validation_steps, "fit's validation_data");
+    } else {
+      const auto& arrays = std::get<std::pair<Arrays, Arrays>>(*options.validation_data);
+      auto [x, y] = arrays_for("fit's validation_data", arrays.first, arrays.second);
+      sources.validation = [this, x, y, batch_size = options.batch_size] { return array_batches(x, y, batch_size, false); };
+    }
+  }
+  sources.first_sample = [this, dataset] {
+    auto element = dataset.take(1).iterate().next();
+    if (!element) throw_invalid_argument(where(), "x", "expected at least one batch for fit", "an empty dataset");
+    auto batch = checked_batch(std::move(*element), "fit", true);
+    for (auto& tensor : batch.first) tensor = slice(tensor, 0, 0, 1);
+    return batch.first;
+  };
+  return run_fit(sources, options);
+}
+
+std::map<std::string, double> Model::evaluate(const data::Dataset& dataset, std::optional<std::int64_t> steps) {
+  require_compiled("evaluate");
+  require_steps(steps, where(), "steps");
+  require_end(dataset, steps, where(), "evaluate", "steps");
+  NoGradGuard no_grad;
+  return run_epoch(dataset_batches(dataset, steps, "evaluate")(), false, nullptr, {});
+}
+
+Tensor Model::predict(const data::Dataset& dataset, std::optional<std::int64_t> steps) {
+  auto outputs = predict_outputs(dataset, steps);
+  if (outputs.size() != 1)
+    throw InvalidArgument(fmt::format("{}: predict() gives the output of a model of one output; this one has {}: use predict_outputs()",
+                                      where(), outputs.size()));
+  return outputs[0];
+}
+
+std::vector<Tensor> Model::predict_outputs(const data::Dataset& dataset, std::optional<std::int64_t> steps) {
+  require_steps(steps, where(), "steps");
+  require_end(dataset, steps, where(), "predict", "steps");
+  NoGradGuard no_grad;
+  const auto next_batch = dataset_batches(dataset, steps, "predict", false)();
+  std::vector<std::vector<Tensor>> parts;
+  while (auto batch = next_batch()) {
+    const auto outputs = forward(batch->first);
+    parts.resize(outputs.size());
+    for (std::size_t i = 0; i < outputs.size(); ++i) parts[i].push_back(outputs[i]);
+  }
+  if (parts.empty()) throw_invalid_argument(where(), "x", "expected at least one batch for predict", "an empty dataset");
+  std::vector<Tensor> outputs;
+  for (auto& output : parts) outputs.push_back(output.size() == 1 ? output[0] : concat(output, 0));
+  return outputs;
+}
+
+}  // namespace minidl::models

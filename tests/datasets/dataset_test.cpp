@@ -1,0 +1,145 @@
+// Dataset's sources and transformations: what each pass yields, cardinalities, shuffling and
+// prefetching (order, errors, early stops).
+#include <algorithm>
+#include <atomic>
+#include <doctest/doctest.h>
+#include <minidl/minidl.hpp>
+#include <numeric>
+#include <stdexcept>
+
+using namespace minidl;
+
+namespace {
+
+// The first x value of each element of a pass.
+std::vector<double> firsts(const data::Dataset& dataset) {
+  std::vector<double> values;
+  for (auto pass = dataset.iterate(); auto element = pass.next();) values.push_back(element->x[0].to_vector<double>()[0]);
+  return values;
+}
+
+std::vector<double> range(int n) {
+  std::vector<double> values(std::size_t(n), 0.0);
+  std::iota(values.begin(), values.end(), 0.0);
+  return values;
+}
+
+// x: (n, 2) with rows (i, 10 i); y: (n,) with i / 2.
+data::Dataset numbered(std::int64_t n) {
+  std::vector<double> x, y;
+  for (std::int64_t i = 0; i < n; ++i) {
+    x.insert(x.end(), {double(i), 10.0 * double(i)});
+    y.push_back(double(i) / 2);
+  }
+  return data::Dataset::from_tensors(Tensor(x, {n, 2}), Tensor(y, {n}));
+}
+
+}  // namespace
+
+TEST_CASE("from_tensors gives one element per sample; batch stacks them, the last batch short unless dropped") {
+  const auto samples = numbered(7);
+  CHECK(samples.cardinality() == 7);
+  auto pass = samples.iterate();
+  pass.next();
+  pass.next();
+  const auto third = pass.next();
+  REQUIRE(third.has_value());
+  CHECK(third->x[0].shape() == Shape{2});
+  CHECK(third->x[0].to_vector<double>() == std::vector<double>{2, 20});
+  CHECK(third->y[0].shape() == Shape{});
+  CHECK(third->y[0].item() == 1.0);
+
+  const auto batches = samples.batch(3);
+  CHECK(batches.cardinality() == 3);
+  std::vector<Shape> shapes;
+  for (auto each = batches.iterate(); auto batch = each.next();) shapes.push_back(batch->x[0].shape());
+  CHECK(shapes == std::vector<Shape>{{3, 2}, {3, 2}, {1, 2}});
+  CHECK(samples.batch(3, true).cardinality() == 2);
+  CHECK(firsts(samples.batch(3, true)) == std::vector<double>{0, 3});
+  CHECK_THROWS_WITH_AS(samples.batch(0), "Dataset.batch: invalid argument `batch_size`: expected a positive integer, received 0",
+                       InvalidArgument);
+}
+
+TEST_CASE("take, repeat and map, with their cardinalities") {
+  const auto samples = numbered(4);
+  CHECK(firsts(samples.take(2)) == std::vector<double>{0, 1});
+  CHECK(samples.take(2).cardinality() == 2);
+  CHECK(firsts(samples.repeat(2)) == std::vector<double>{0, 1, 2, 3, 0, 1, 2, 3});
+  CHECK(samples.repeat(2).cardinality() == 8);
+  CHECK(samples.repeat().cardinality() == data::infinite_cardinality);
+  CHECK(firsts(samples.repeat().take(6)) == std::vector<double>{0, 1, 2, 3, 0, 1});
+  CHECK(samples.repeat().take(6).cardinality() == 6);
+  const auto doubled = samples.map([](data::Element element) {
+    element.x[0] = element.x[0] * 2.0;
+    return element;
+  });
+  CHECK(firsts(doubled) == std::vector<double>{0, 2, 4, 6});
+  CHECK(data::Dataset::from_generator([] { return [] { return std::optional<data::Element>(); }; }).repeat().take(3).cardinality() == 3);
+}
+
+TEST_CASE("shuffle: a permutation per pass, reproducible by seed, local to its buffer") {
+  const auto samples = numbered(50);
+  const auto shuffled = samples.shuffle(50, 3);
+  const auto first = firsts(shuffled), second = firsts(shuffled);
+  auto sorted = first;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(sorted == range(50));
+  CHECK(first != range(50));
+  CHECK(second != first);
+  CHECK(firsts(samples.shuffle(50, 3)) == first);
+  // A buffer of 2 can hold an element back, never bring one forward by more than a place.
+  const auto local = firsts(samples.shuffle(2, 5));
+  for (std::size_t i = 0; i < local.size(); ++i) CHECK(local[i] <= double(i + 1));
+}
+
+TEST_CASE("from_generator: each pass calls start anew") {
+  std::atomic<int> passes = 0;
+  const auto counting = data::Dataset::from_generator([&passes] {
+    ++passes;
+    return [count = 0]() mutable -> std::optional<data::Element> {
+      if (count == 3) return std::nullopt;
+      return data::Element{.x = {Tensor::full({1}, double(count++))}, .y = {}};
+    };
+  });
+  CHECK(counting.cardinality() == data::unknown_cardinality);
+  CHECK(firsts(counting) == std::vector<double>{0, 1, 2});
+  CHECK(firsts(counting.batch(2)) == std::vector<double>{0, 2});
+  CHECK(passes == 2);
+}
+
+TEST_CASE("prefetch: the same elements in the same order, errors at their place, a pass stopped early") {
+  // Each a dataset of its own: a shuffle's order depends on how many passes it has given.
+  const auto samples = [] { return numbered(40).shuffle(40, 1).batch(6); };
+  CHECK(firsts(samples().prefetch(3)) == firsts(samples()));
+  CHECK(samples().prefetch(3).cardinality() == 7);
+
+  const auto failing = data::Dataset::from_generator([] {
+    return [count = 0]() mutable -> std::optional<data::Element> {
+      if (count == 2) throw InvalidArgument("the source failed at element 2");
+      return data::Element{.x = {Tensor::full({1}, double(count++))}, .y = {}};
+    };
+  });
+  auto pass = failing.prefetch(4).iterate();
+  CHECK(pass.next()->x[0].item() == 0.0);
+  CHECK(pass.next()->x[0].item() == 1.0);
+  CHECK_THROWS_WITH_AS(pass.next(), "the source failed at element 2", InvalidArgument);
+  CHECK_FALSE(pass.next().has_value());
+
+  // Destroying a pass whose thread waits on a full queue of an endless dataset returns.
+  { auto endless = numbered(3).repeat().prefetch(2).iterate(); endless.next(); }
+  CHECK_THROWS_WITH_AS(samples().prefetch(0), "Dataset.prefetch: invalid argument `buffer_size`: expected a positive integer, received 0",
+                       InvalidArgument);
+}
+
+TEST_CASE("batch refuses elements of different shapes, naming the element and the tensor") {
+  const auto ragged = data::Dataset::from_generator([] {
+    return [count = 0]() mutable -> std::optional<data::Element> {
+      if (count == 3) return std::nullopt;
+      ++count;
+      return data::Element{.x = {Tensor::zeros({count == 2 ? 3 : 2})}, .y = {}};
+    };
+  });
+  auto pass = ragged.batch(3).iterate();
+  CHECK_THROWS_WITH_AS(pass.next(), "Dataset.batch: element 1 of a batch has x[0] of shape (3,) and dtype float32, where the first has (2,) and float32",
+                       ShapeError);
+}
