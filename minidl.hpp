@@ -53,10 +53,10 @@
 
 #include <minidl/losses/losses.hpp>
 #include <minidl/metrics/metrics.hpp>
-#include <minidl/data/array.hpp>
-#include <minidl/data/csv_dataset.hpp>
-#include <minidl/data/dataset.hpp>
-#include <minidl/data/timeseries.hpp>
+#include <minidl/datasets/array.hpp>
+#include <minidl/datasets/csv_dataset.hpp>
+#include <minidl/datasets/dataset.hpp>
+#include <minidl/datasets/timeseries.hpp>
 #include <minidl/io/csv.hpp>
 #include <minidl/io/files.hpp>
 #include <minidl/models/callbacks.hpp>

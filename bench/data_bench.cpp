@@ -69,20 +69,20 @@ class StepTimer : public models::Callback {
 void train(const std::string& source, const std::string& path, std::int64_t steps) {
   set_num_threads(1);  // the background reading thread gets the other core
   seed_global_generator(42);
-  data::Array series = data::Array::open_npy(path);
+  datasets::Array series = datasets::Array::open_npy(path);
   if (source == "memory") {
     Tensor whole = Tensor::empty(series.shape());
     series.copy_rows(0, series.rows(), 1, whole.data<float>());
-    series = data::Array::from_tensor(whole);
+    series = datasets::Array::from_tensor(whole);
   }
   // Windows of 128 + 12 steps, split into the input and the 12 targets after it.
-  const auto batches = data::timeseries_dataset_from_array(series, std::nullopt,
+  const auto batches = datasets::timeseries_dataset_from_array(series, std::nullopt,
                                                            {.sequence_length = window + horizon, .batch_size = batch_size,
                                                             .shuffle = true, .seed = 42})
-                           .map([](data::Element element) {
+                           .map([](datasets::Element element) {
                              const Tensor& windows = element.x[0];
                              const std::int64_t rows = windows.dim(0);
-                             return data::Element{.x = {slice(windows, 1, 0, window).contiguous()},
+                             return datasets::Element{.x = {slice(windows, 1, 0, window).contiguous()},
                                                   .y = {reshape(slice(windows, 1, window, window + horizon).contiguous(), {rows, horizon})}};
                            })
                            .prefetch(4);

@@ -29,5 +29,5 @@ macro(minidl_require_pkg prefix module debian_package)
 endmacro()
 minidl_require_pkg(MINIDL_HDF5 hdf5-serial libhdf5-dev)
 minidl_require_pkg(MINIDL_LIBZIP libzip libzip-dev)
-# CSV files read a chunk at a time (data/csv_dataset).
+# CSV files read a chunk at a time (datasets/csv_dataset).
 include(${CMAKE_CURRENT_LIST_DIR}/libcsv.cmake)

@@ -6,7 +6,7 @@ install(TARGETS minidl EXPORT minidlTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES minidl.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/minidl)
-foreach(module core autograd layers optim losses metrics models io streaming data)
+foreach(module core autograd layers optim losses metrics models io streaming datasets)
   install(DIRECTORY ${module} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/minidl FILES_MATCHING PATTERN "*.hpp")
 endforeach()
 install(EXPORT minidlTargets NAMESPACE minidl:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/minidl)

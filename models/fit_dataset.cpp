@@ -1,4 +1,4 @@
-// fit, evaluate and predict on a data::Dataset: its elements are the batches.
+// fit, evaluate and predict on a datasets::Dataset: its elements are the batches.
 #include <minidl/models/model.hpp>
 
 #include <minidl/autograd/grad_mode.hpp>
@@ -16,15 +16,15 @@ void require_steps(const std::optional<std::int64_t>& steps, const std::string& 
 }
 
 // An endless dataset read whole would never end.
-void require_end(const data::Dataset& dataset, const std::optional<std::int64_t>& steps, const std::string& where, const char* call,
+void require_end(const datasets::Dataset& dataset, const std::optional<std::int64_t>& steps, const std::string& where, const char* call,
                  const char* argument) {
-  if (!steps && dataset.cardinality() == data::infinite_cardinality)
+  if (!steps && dataset.cardinality() == datasets::infinite_cardinality)
     throw InvalidArgument(fmt::format("{}: {}: the dataset never ends (it repeats for ever); give {}", where, call, argument));
 }
 
 }  // namespace
 
-Model::Batch Model::checked_batch(data::Element element, const char* call, bool targets_needed) const {
+Model::Batch Model::checked_batch(datasets::Element element, const char* call, bool targets_needed) const {
   const auto inputs = input_names().size(), outputs = output_names().size();
   if (element.x.size() != inputs)
     throw ShapeError(fmt::format("{}: {}: the dataset's elements hold {} x tensors, the model has {} inputs", where(), call, element.x.size(),
@@ -40,10 +40,10 @@ Model::Batch Model::checked_batch(data::Element element, const char* call, bool 
   return {std::move(element.x), std::move(element.y)};
 }
 
-std::function<Model::BatchSource()> Model::dataset_batches(const data::Dataset& dataset, std::optional<std::int64_t> steps, const char* call,
+std::function<Model::BatchSource()> Model::dataset_batches(const datasets::Dataset& dataset, std::optional<std::int64_t> steps, const char* call,
                                                            bool targets_needed) const {
   return [this, dataset, steps, call, targets_needed]() -> BatchSource {
-    auto pass = std::make_shared<data::Iterator>(dataset.iterate());
+    auto pass = std::make_shared<datasets::Iterator>(dataset.iterate());
     return [this, pass, left = steps.value_or(-1), call, targets_needed]() mutable -> std::optional<Batch> {
       if (left == 0) return std::nullopt;
       auto element = pass->next();
@@ -54,7 +54,7 @@ std::function<Model::BatchSource()> Model::dataset_batches(const data::Dataset& 
   };
 }
 
-History Model::fit(const data::Dataset& dataset, const FitOptions& options) {
+History Model::fit(const datasets::Dataset& dataset, const FitOptions& options) {
   require_compiled("fit");
   if (options.validation_split != 0)
     throw_invalid_argument(where(), "validation_split", "expected 0 when fitting a dataset (split the dataset instead, as Keras asks)",
@@ -66,7 +66,7 @@ History Model::fit(const data::Dataset& dataset, const FitOptions& options) {
   if (options.steps_per_epoch) {
     // Epochs read on where the last one stopped, as Keras's epoch iterator does with steps_per_epoch.
     struct Reading {
-      std::optional<data::Iterator> pass;
+      std::optional<datasets::Iterator> pass;
       bool ran_out = false;
     };
     auto reading = std::make_shared<Reading>();
@@ -90,7 +90,7 @@ History Model::fit(const data::Dataset& dataset, const FitOptions& options) {
     sources.training_steps = std::max<std::int64_t>(dataset.cardinality(), 0);
   }
   if (options.validation_data) {
-    if (const auto* validation = std::get_if<data::Dataset>(&*options.validation_data)) {
+    if (const auto* validation = std::get_if<datasets::Dataset>(&*options.validation_data)) {
       require_end(*validation, options.validation_steps, where(), "fit's validation_data", "validation_steps");
       sources.validation = dataset_batches(*validation, options.validation_steps, "fit's validation_data");
     } else {
@@ -109,7 +109,7 @@ History Model::fit(const data::Dataset& dataset, const FitOptions& options) {
   return run_fit(sources, options);
 }
 
-std::map<std::string, double> Model::evaluate(const data::Dataset& dataset, std::optional<std::int64_t> steps) {
+std::map<std::string, double> Model::evaluate(const datasets::Dataset& dataset, std::optional<std::int64_t> steps) {
   require_compiled("evaluate");
   require_steps(steps, where(), "steps");
   require_end(dataset, steps, where(), "evaluate", "steps");
@@ -117,7 +117,7 @@ std::map<std::string, double> Model::evaluate(const data::Dataset& dataset, std:
   return run_epoch(dataset_batches(dataset, steps, "evaluate")(), false, nullptr, {});
 }
 
-Tensor Model::predict(const data::Dataset& dataset, std::optional<std::int64_t> steps) {
+Tensor Model::predict(const datasets::Dataset& dataset, std::optional<std::int64_t> steps) {
   auto outputs = predict_outputs(dataset, steps);
   if (outputs.size() != 1)
     throw InvalidArgument(fmt::format("{}: predict() gives the output of a model of one output; this one has {}: use predict_outputs()",
@@ -125,7 +125,7 @@ Tensor Model::predict(const data::Dataset& dataset, std::optional<std::int64_t> 
   return outputs[0];
 }
 
-std::vector<Tensor> Model::predict_outputs(const data::Dataset& dataset, std::optional<std::int64_t> steps) {
+std::vector<Tensor> Model::predict_outputs(const datasets::Dataset& dataset, std::optional<std::int64_t> steps) {
   require_steps(steps, where(), "steps");
   require_end(dataset, steps, where(), "predict", "steps");
   NoGradGuard no_grad;

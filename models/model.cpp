@@ -229,9 +229,9 @@ History Model::fit(const Arrays& x, const Arrays& y, const FitOptions& options) 
   if (validation)
     sources.validation = [&] { return array_batches(validation->first, validation->second, options.batch_size, false); };
   else if (options.validation_data)
-    sources.validation = dataset_batches(std::get<data::Dataset>(*options.validation_data), options.validation_steps, "fit's validation_data");
-  if (options.validation_data && std::holds_alternative<data::Dataset>(*options.validation_data) && !options.validation_steps &&
-      std::get<data::Dataset>(*options.validation_data).cardinality() == data::infinite_cardinality)
+    sources.validation = dataset_batches(std::get<datasets::Dataset>(*options.validation_data), options.validation_steps, "fit's validation_data");
+  if (options.validation_data && std::holds_alternative<datasets::Dataset>(*options.validation_data) && !options.validation_steps &&
+      std::get<datasets::Dataset>(*options.validation_data).cardinality() == datasets::infinite_cardinality)
     throw InvalidArgument(fmt::format("{}: fit's validation_data: the dataset never ends (it repeats for ever); give validation_steps", where()));
   sources.first_sample = [&] { return slices(x_train, 0, 1); };
   return run_fit(sources, options);

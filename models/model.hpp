@@ -2,7 +2,7 @@
 // keras.Model: a layer that can be trained. compile() picks the optimizer, loss and metrics;
 // fit() runs mini-batch training with a progress display and callbacks; evaluate() and predict()
 // run batched inference. A model written as a class derives from Model and track()s its layers.
-#include <minidl/data/dataset.hpp>
+#include <minidl/datasets/dataset.hpp>
 #include <minidl/layers/layer.hpp>
 #include <minidl/losses/losses.hpp>
 #include <minidl/metrics/metrics.hpp>
@@ -23,7 +23,7 @@
 namespace minidl::models {
 
 // Keras's validation_data: (x, y), each as fit's own x and y, or a dataset of (x, y) batches.
-using ValidationData = std::variant<std::pair<Arrays, Arrays>, data::Dataset>;
+using ValidationData = std::variant<std::pair<Arrays, Arrays>, datasets::Dataset>;
 
 struct FitOptions {
   std::int64_t batch_size = 32;
@@ -67,18 +67,18 @@ class Model : public layers::Layer {
   // On a dataset of (x, y) batches (data/dataset.hpp), each element's x and y in input and output
   // order. The dataset batches and shuffles, so batch_size and shuffle do not apply, and
   // validation_split is refused, as in Keras.
-  History fit(const data::Dataset& dataset, const FitOptions& options = {});
+  History fit(const datasets::Dataset& dataset, const FitOptions& options = {});
   // The loss (with regularization, as Keras reports it) and metrics over x, y.
   std::map<std::string, double> evaluate(const Arrays& x, const Arrays& y, std::int64_t batch_size = 32);
   // Over `steps` batches of a dataset, or a whole pass.
-  std::map<std::string, double> evaluate(const data::Dataset& dataset, std::optional<std::int64_t> steps = std::nullopt);
+  std::map<std::string, double> evaluate(const datasets::Dataset& dataset, std::optional<std::int64_t> steps = std::nullopt);
   // The output of a model of one output.
   Tensor predict(const Arrays& x, std::int64_t batch_size = 32);
   // Every output, in output order.
   std::vector<Tensor> predict_outputs(const Arrays& x, std::int64_t batch_size = 32);
   // Over `steps` batches of a dataset (their x; any y is not read), or a whole pass.
-  Tensor predict(const data::Dataset& dataset, std::optional<std::int64_t> steps = std::nullopt);
-  std::vector<Tensor> predict_outputs(const data::Dataset& dataset, std::optional<std::int64_t> steps = std::nullopt);
+  Tensor predict(const datasets::Dataset& dataset, std::optional<std::int64_t> steps = std::nullopt);
+  std::vector<Tensor> predict_outputs(const datasets::Dataset& dataset, std::optional<std::int64_t> steps = std::nullopt);
 
   // The names x and y may be keyed by: Keras's input names and output names (a functional
   // model's input and output layers). A model class has one of each: "input_layer" and its name.
@@ -159,9 +159,9 @@ class Model : public layers::Layer {
   // Batches of the arrays in order (or shuffled when training with shuffle on).
   BatchSource array_batches(const std::vector<Tensor>& x, const std::vector<Tensor>& y, std::int64_t batch_size, bool shuffle) const;
   // An element of a dataset as a batch for `call`, checked against the model's inputs and outputs.
-  Batch checked_batch(data::Element element, const char* call, bool targets_needed) const;
+  Batch checked_batch(datasets::Element element, const char* call, bool targets_needed) const;
   // A fresh pass of `dataset` per call, at most `steps` batches of it, each checked for `call`.
-  std::function<BatchSource()> dataset_batches(const data::Dataset& dataset, std::optional<std::int64_t> steps, const char* call,
+  std::function<BatchSource()> dataset_batches(const datasets::Dataset& dataset, std::optional<std::int64_t> steps, const char* call,
                                                bool targets_needed = true) const;
 
   std::unique_ptr<optim::Optimizer> optimizer_;

@@ -12,7 +12,7 @@ using namespace minidl;
 namespace {
 
 // The first x value of each element of a pass.
-std::vector<double> firsts(const data::Dataset& dataset) {
+std::vector<double> firsts(const datasets::Dataset& dataset) {
   std::vector<double> values;
   for (auto pass = dataset.iterate(); auto element = pass.next();) values.push_back(element->x[0].to_vector<double>()[0]);
   return values;
@@ -25,13 +25,13 @@ std::vector<double> range(int n) {
 }
 
 // x: (n, 2) with rows (i, 10 i); y: (n,) with i / 2.
-data::Dataset numbered(std::int64_t n) {
+datasets::Dataset numbered(std::int64_t n) {
   std::vector<double> x, y;
   for (std::int64_t i = 0; i < n; ++i) {
     x.insert(x.end(), {double(i), 10.0 * double(i)});
     y.push_back(double(i) / 2);
   }
-  return data::Dataset::from_tensors(Tensor(x, {n, 2}), Tensor(y, {n}));
+  return datasets::Dataset::from_tensors(Tensor(x, {n, 2}), Tensor(y, {n}));
 }
 
 }  // namespace
@@ -66,15 +66,15 @@ TEST_CASE("take, repeat and map, with their cardinalities") {
   CHECK(samples.take(2).cardinality() == 2);
   CHECK(firsts(samples.repeat(2)) == std::vector<double>{0, 1, 2, 3, 0, 1, 2, 3});
   CHECK(samples.repeat(2).cardinality() == 8);
-  CHECK(samples.repeat().cardinality() == data::infinite_cardinality);
+  CHECK(samples.repeat().cardinality() == datasets::infinite_cardinality);
   CHECK(firsts(samples.repeat().take(6)) == std::vector<double>{0, 1, 2, 3, 0, 1});
   CHECK(samples.repeat().take(6).cardinality() == 6);
-  const auto doubled = samples.map([](data::Element element) {
+  const auto doubled = samples.map([](datasets::Element element) {
     element.x[0] = element.x[0] * 2.0;
     return element;
   });
   CHECK(firsts(doubled) == std::vector<double>{0, 2, 4, 6});
-  CHECK(data::Dataset::from_generator([] { return [] { return std::optional<data::Element>(); }; }).repeat().take(3).cardinality() == 3);
+  CHECK(datasets::Dataset::from_generator([] { return [] { return std::optional<datasets::Element>(); }; }).repeat().take(3).cardinality() == 3);
 }
 
 TEST_CASE("shuffle: a permutation per pass, reproducible by seed, local to its buffer") {
@@ -94,14 +94,14 @@ TEST_CASE("shuffle: a permutation per pass, reproducible by seed, local to its b
 
 TEST_CASE("from_generator: each pass calls start anew") {
   std::atomic<int> passes = 0;
-  const auto counting = data::Dataset::from_generator([&passes] {
+  const auto counting = datasets::Dataset::from_generator([&passes] {
     ++passes;
-    return [count = 0]() mutable -> std::optional<data::Element> {
+    return [count = 0]() mutable -> std::optional<datasets::Element> {
       if (count == 3) return std::nullopt;
-      return data::Element{.x = {Tensor::full({1}, double(count++))}, .y = {}};
+      return datasets::Element{.x = {Tensor::full({1}, double(count++))}, .y = {}};
     };
   });
-  CHECK(counting.cardinality() == data::unknown_cardinality);
+  CHECK(counting.cardinality() == datasets::unknown_cardinality);
   CHECK(firsts(counting) == std::vector<double>{0, 1, 2});
   CHECK(firsts(counting.batch(2)) == std::vector<double>{0, 2});
   CHECK(passes == 2);
@@ -113,10 +113,10 @@ TEST_CASE("prefetch: the same elements in the same order, errors at their place,
   CHECK(firsts(samples().prefetch(3)) == firsts(samples()));
   CHECK(samples().prefetch(3).cardinality() == 7);
 
-  const auto failing = data::Dataset::from_generator([] {
-    return [count = 0]() mutable -> std::optional<data::Element> {
+  const auto failing = datasets::Dataset::from_generator([] {
+    return [count = 0]() mutable -> std::optional<datasets::Element> {
       if (count == 2) throw InvalidArgument("the source failed at element 2");
-      return data::Element{.x = {Tensor::full({1}, double(count++))}, .y = {}};
+      return datasets::Element{.x = {Tensor::full({1}, double(count++))}, .y = {}};
     };
   });
   auto pass = failing.prefetch(4).iterate();
@@ -132,14 +132,24 @@ TEST_CASE("prefetch: the same elements in the same order, errors at their place,
 }
 
 TEST_CASE("batch refuses elements of different shapes, naming the element and the tensor") {
-  const auto ragged = data::Dataset::from_generator([] {
-    return [count = 0]() mutable -> std::optional<data::Element> {
+  const auto ragged = datasets::Dataset::from_generator([] {
+    return [count = 0]() mutable -> std::optional<datasets::Element> {
       if (count == 3) return std::nullopt;
       ++count;
-      return data::Element{.x = {Tensor::zeros({count == 2 ? 3 : 2})}, .y = {}};
+      return datasets::Element{.x = {Tensor::zeros({count == 2 ? 3 : 2})}, .y = {}};
     };
   });
   auto pass = ragged.batch(3).iterate();
   CHECK_THROWS_WITH_AS(pass.next(), "Dataset.batch: element 1 of a batch has x[0] of shape (3,) and dtype float32, where the first has (2,) and float32",
                        ShapeError);
+}
+
+// xtensor's headers after a user's `using namespace minidl;` (where a unity build puts them): xtl's
+// variant calls data(...) unqualified, which found a namespace minidl::data when this module had
+// that name. It must keep compiling.
+#include <minidl/core/xtensor_bridge.hpp>
+
+TEST_CASE("xtensor's headers compile after using namespace minidl") {
+  const xt::xarray<double> values = {1.0, 2.0};
+  CHECK(from_xtensor(values).to_vector<double>() == std::vector<double>{1.0, 2.0});
 }

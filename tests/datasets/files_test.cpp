@@ -4,7 +4,7 @@
 #include "../support/temporary.hpp"
 
 #include <doctest/doctest.h>
-#include <minidl/data/csv_dataset.hpp>
+#include <minidl/datasets/csv_dataset.hpp>
 #include <minidl/minidl.hpp>
 
 using namespace minidl;
@@ -13,7 +13,7 @@ namespace {
 
 std::string numpy_file(const std::string& name) { return std::string(MINIDL_TEST_DATA_DIR) + "/numpy/" + name; }
 
-std::vector<double> all_rows(const data::Array& array) {
+std::vector<double> all_rows(const datasets::Array& array) {
   std::vector<double> values(std::size_t(array.rows() * array.row_size()));
   dispatch(array.dtype(), [&]<class T>() {
     std::vector<T> raw(values.size());
@@ -25,14 +25,14 @@ std::vector<double> all_rows(const data::Array& array) {
 
 std::string refusal(const std::string& path) {
   try {
-    data::Array::open_npy(path);
+    datasets::Array::open_npy(path);
   } catch (const InvalidArgument& error) {
     return error.what();
   }
   return "accepted";
 }
 
-std::vector<std::vector<double>> csv_rows(const data::Dataset& dataset, bool targets) {
+std::vector<std::vector<double>> csv_rows(const datasets::Dataset& dataset, bool targets) {
   std::vector<std::vector<double>> rows;
   for (auto pass = dataset.iterate(); auto element = pass.next();) {
     rows.push_back(element->x[0].to_vector<double>());
@@ -47,16 +47,16 @@ TEST_CASE("open_npy reads what NumPy wrote: shapes, dtypes, values, format 2.0")
   const auto expected = testing::load_test_data("numpy/npy_expected.json").at("files");
   for (const auto& [name, file] : expected.items()) {
     CAPTURE(name);
-    const auto array = data::Array::open_npy(numpy_file(name));
+    const auto array = datasets::Array::open_npy(numpy_file(name));
     CHECK(array.shape() == file.at("shape").get<Shape>());
     CHECK(dtype_name(array.dtype()) == file.at("dtype").get<std::string>());
     CHECK(all_rows(array) == file.at("data").get<std::vector<double>>());
   }
-  const auto cube = data::Array::open_npy(numpy_file("cube_f4_v2.npy"));
+  const auto cube = datasets::Array::open_npy(numpy_file("cube_f4_v2.npy"));
   std::vector<float> rows(24);
   cube.copy_rows(1, 1, 1, rows.data());
   CHECK(rows[0] == 12.0f);
-  const auto matrix = data::Array::open_npy(numpy_file("matrix_f4.npy"));
+  const auto matrix = datasets::Array::open_npy(numpy_file("matrix_f4.npy"));
   const auto tail = matrix.slice(3, 5);
   CHECK(tail.shape() == Shape{2, 3});
   const auto values = all_rows(matrix);
@@ -94,23 +94,23 @@ TEST_CASE("csv_dataset reads rows by column name, in chunks of any size") {
   const std::vector<std::vector<double>> expected = {{12.5, 0, 100}, {11.0, 1, 98.5}, {-0.3, 2, 97}, {10, 3, 96}};
   for (const std::size_t chunk : {std::size_t(1), std::size_t(7), std::size_t(1) << 16}) {
     CAPTURE(chunk);
-    const auto rows = data::csv_dataset(path, {.x_columns = {"temperature", "hour"}, .y_columns = {"load"}, .dtype = "float64",
+    const auto rows = datasets::csv_dataset(path, {.x_columns = {"temperature", "hour"}, .y_columns = {"load"}, .dtype = "float64",
                                                .chunk_bytes = chunk});
     CHECK(csv_rows(rows, true) == expected);
   }
-  const auto everything = data::csv_dataset(path, {.dtype = "float64"});
+  const auto everything = datasets::csv_dataset(path, {.dtype = "float64"});
   CHECK(csv_rows(everything, false).at(1) == std::vector<double>{1, 11.0, 98.5});
-  const auto batched = data::csv_dataset(path, {.y_columns = {"load"}}).batch(3);
+  const auto batched = datasets::csv_dataset(path, {.y_columns = {"load"}}).batch(3);
   auto pass = batched.iterate();
   CHECK(pass.next()->x[0].shape() == Shape{3, 2});
 }
 
 TEST_CASE("csv_dataset refuses cells that are not numbers, ragged rows and unknown columns, naming file, row and column") {
   const std::string path = testing::temporary("minidl_csv_bad.csv");
-  const auto first_error = [&](const std::string& text, data::CsvOptions options = {}) {
+  const auto first_error = [&](const std::string& text, datasets::CsvOptions options = {}) {
     testing::write_file(path, text);
     try {
-      const auto rows = data::csv_dataset(path, options);
+      const auto rows = datasets::csv_dataset(path, options);
       for (auto pass = rows.iterate(); pass.next();) {
       }
     } catch (const InvalidArgument& error) {

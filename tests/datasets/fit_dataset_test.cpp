@@ -1,7 +1,7 @@
 // fit, evaluate and predict on datasets: the same numbers as on tensors, steps_per_epoch reading
 // on across epochs, a dataset that runs out, and the errors.
 #include <doctest/doctest.h>
-#include <minidl/data/timeseries.hpp>
+#include <minidl/datasets/timeseries.hpp>
 #include <minidl/minidl.hpp>
 
 using namespace minidl;
@@ -34,7 +34,7 @@ TEST_CASE("fit on a dataset of batches trains exactly as fit on the same tensors
   auto on_tensors = regressor();
   const auto tensors_history = on_tensors->fit(x, y, {.batch_size = 8, .epochs = 3, .verbose = 0, .shuffle = false});
   auto on_dataset = regressor();
-  const auto dataset = data::Dataset::from_tensors(x, y).batch(8).prefetch(2);
+  const auto dataset = datasets::Dataset::from_tensors(x, y).batch(8).prefetch(2);
   const auto dataset_history = on_dataset->fit(dataset, {.epochs = 3, .verbose = 0});
   CHECK(weights_of(*on_dataset) == weights_of(*on_tensors));
   CHECK(dataset_history.history.at("loss") == tensors_history.history.at("loss"));
@@ -46,16 +46,16 @@ TEST_CASE("fit on a dataset of batches trains exactly as fit on the same tensors
 TEST_CASE("fit on timeseries windows equals fit on the same windows cut by hand; a validation dataset logs val_ values") {
   const Tensor series = Tensor::normal({60, 2}, 0.0, 1.0, DType::float64);
   const Tensor targets = Tensor::normal({60, 1}, 0.0, 1.0, DType::float64);
-  const data::TimeseriesOptions options{.sequence_length = 6, .sequence_stride = 2, .batch_size = 5, .end_index = 40};
-  const auto windows = data::timeseries_dataset_from_array(data::Array::from_tensor(series), data::Array::from_tensor(targets), options);
+  const datasets::TimeseriesOptions options{.sequence_length = 6, .sequence_stride = 2, .batch_size = 5, .end_index = 40};
+  const auto windows = datasets::timeseries_dataset_from_array(datasets::Array::from_tensor(series), datasets::Array::from_tensor(targets), options);
   std::vector<Tensor> cut, cut_targets;
-  for (const auto start : data::timeseries_window_starts(60, 60, options)) {
+  for (const auto start : datasets::timeseries_window_starts(60, 60, options)) {
     cut.push_back(slice(series, 0, start, start + 6));
     cut_targets.push_back(slice(targets, 0, start, start + 1));
   }
   const Tensor x = stack(cut, 0), y = concat(cut_targets, 0);
   CHECK(x.shape() == Shape{18, 6, 2});
-  const auto validation = data::timeseries_dataset_from_array(data::Array::from_tensor(series), data::Array::from_tensor(targets),
+  const auto validation = datasets::timeseries_dataset_from_array(datasets::Array::from_tensor(series), datasets::Array::from_tensor(targets),
                                                               {.sequence_length = 6, .batch_size = 5, .start_index = 40});
   auto by_hand = regressor();
   by_hand->fit(x, y, {.batch_size = 5, .epochs = 2, .verbose = 0, .shuffle = false});
@@ -68,11 +68,11 @@ TEST_CASE("fit on timeseries windows equals fit on the same windows cut by hand;
 
 TEST_CASE("steps_per_epoch reads on across epochs; a dataset that runs out ends fit after that epoch") {
   int batches_read = 0;
-  const auto counted = data::Dataset::from_generator([&batches_read] {
-    return [&batches_read, left = 10]() mutable -> std::optional<data::Element> {
+  const auto counted = datasets::Dataset::from_generator([&batches_read] {
+    return [&batches_read, left = 10]() mutable -> std::optional<datasets::Element> {
       if (left-- == 0) return std::nullopt;
       ++batches_read;
-      return data::Element{.x = {Tensor::normal({4, 6, 2}, 0.0, 1.0, DType::float64)}, .y = {Tensor::zeros({4, 1}, DType::float64)}};
+      return datasets::Element{.x = {Tensor::normal({4, 6, 2}, 0.0, 1.0, DType::float64)}, .y = {Tensor::zeros({4, 1}, DType::float64)}};
     };
   });
   auto model = regressor();
@@ -88,14 +88,14 @@ TEST_CASE("steps_per_epoch reads on across epochs; a dataset that runs out ends 
 
 TEST_CASE("fit on a dataset: the errors") {
   auto model = regressor();
-  const auto samples = data::Dataset::from_tensors(Tensor::zeros({4, 6, 2}, DType::float64), Tensor::zeros({4, 1}, DType::float64)).batch(2);
+  const auto samples = datasets::Dataset::from_tensors(Tensor::zeros({4, 6, 2}, DType::float64), Tensor::zeros({4, 1}, DType::float64)).batch(2);
   CHECK_THROWS_WITH_AS(model->fit(samples, {.verbose = 0, .validation_split = 0.2}),
                        "Sequential 'regressor': invalid argument `validation_split`: expected 0 when fitting a dataset (split the dataset "
                        "instead, as Keras asks), received validation_split=0.2",
                        InvalidArgument);
   CHECK_THROWS_WITH_AS(model->fit(samples.repeat(), {.verbose = 0}),
                        "Sequential 'regressor': fit: the dataset never ends (it repeats for ever); give steps_per_epoch", InvalidArgument);
-  const auto unlabeled = data::Dataset::from_tensors({Tensor::zeros({4, 6, 2}, DType::float64)}).batch(2);
+  const auto unlabeled = datasets::Dataset::from_tensors({Tensor::zeros({4, 6, 2}, DType::float64)}).batch(2);
   CHECK_THROWS_WITH_AS(model->fit(unlabeled, {.verbose = 0}),
                        "Sequential 'regressor': fit: the dataset's elements hold 0 y tensors, the model has 1 outputs (a dataset without "
                        "targets cannot train or be evaluated)",

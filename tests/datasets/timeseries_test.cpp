@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <doctest/doctest.h>
-#include <minidl/data/timeseries.hpp>
+#include <minidl/datasets/timeseries.hpp>
 #include <minidl/minidl.hpp>
 #include <numeric>
 
@@ -20,19 +20,19 @@ std::vector<std::vector<double>> rows_of(const Tensor& tensor) {
   return rows;
 }
 
-std::vector<data::Element> all_of(const data::Dataset& dataset) {
-  std::vector<data::Element> elements;
+std::vector<datasets::Element> all_of(const datasets::Dataset& dataset) {
+  std::vector<datasets::Element> elements;
   for (auto pass = dataset.iterate(); auto element = pass.next();) elements.push_back(std::move(*element));
   return elements;
 }
 
-data::Array arange(std::int64_t n) { return data::Array::from_tensor(Tensor::arange(0, double(n), 1, DType::float64)); }
+datasets::Array arange(std::int64_t n) { return datasets::Array::from_tensor(Tensor::arange(0, double(n), 1, DType::float64)); }
 
 }  // namespace
 
 TEST_CASE("timeseries_dataset_from_array: Keras's docstring examples") {
   SUBCASE("example 1: indices 0..98, sequence_length 10, sampling_rate 2, sequence_stride 3") {
-    const auto elements = all_of(data::timeseries_dataset_from_array(
+    const auto elements = all_of(datasets::timeseries_dataset_from_array(
         arange(99), std::nullopt, {.sequence_length = 10, .sequence_stride = 3, .sampling_rate = 2, .batch_size = std::nullopt}));
     REQUIRE(elements.size() == 27);
     CHECK(elements[0].x[0].to_vector<double>() == std::vector<double>{0, 2, 4, 6, 8, 10, 12, 14, 16, 18});
@@ -43,8 +43,8 @@ TEST_CASE("timeseries_dataset_from_array: Keras's docstring examples") {
   }
   SUBCASE("example 2: the past 10 steps predict the next one") {
     const Tensor series = Tensor::arange(0, 50, 1, DType::float64) * 0.5;
-    const auto data = data::Array::from_tensor(series);
-    const auto windows = data::timeseries_dataset_from_array(data.slice(0, 40), data.slice(10, 50), {.sequence_length = 10});
+    const auto data = datasets::Array::from_tensor(series);
+    const auto windows = datasets::timeseries_dataset_from_array(data.slice(0, 40), data.slice(10, 50), {.sequence_length = 10});
     const auto elements = all_of(windows);
     REQUIRE(elements.size() == 1);
     CHECK(elements[0].x[0].shape() == Shape{31, 10});
@@ -53,9 +53,9 @@ TEST_CASE("timeseries_dataset_from_array: Keras's docstring examples") {
   }
   SUBCASE("example 3: non-overlapping windows of X and of Y = 2X") {
     const Tensor x = Tensor::arange(0, 100, 1, DType::float64), y = x * 2.0;
-    const data::TimeseriesOptions options{.sequence_length = 20, .sequence_stride = 20};
-    const auto inputs = all_of(data::timeseries_dataset_from_array(data::Array::from_tensor(x), std::nullopt, options));
-    const auto targets = all_of(data::timeseries_dataset_from_array(data::Array::from_tensor(y), std::nullopt, options));
+    const datasets::TimeseriesOptions options{.sequence_length = 20, .sequence_stride = 20};
+    const auto inputs = all_of(datasets::timeseries_dataset_from_array(datasets::Array::from_tensor(x), std::nullopt, options));
+    const auto targets = all_of(datasets::timeseries_dataset_from_array(datasets::Array::from_tensor(y), std::nullopt, options));
     CHECK(rows_of(inputs[0].x[0])[0] == slice(x, 0, 0, 20).to_vector<double>());
     CHECK(rows_of(targets[0].x[0])[1] == slice(y, 0, 20, 40).to_vector<double>());
   }
@@ -70,17 +70,17 @@ TEST_CASE("timeseries_dataset_from_array: windows and targets of 576 argument se
     };
     const std::int64_t length = c.at("length");
     const auto targets_length = optional_int("targets_length");
-    const data::TimeseriesOptions options{.sequence_length = c.at("sequence_length"), .sequence_stride = c.at("sequence_stride"),
+    const datasets::TimeseriesOptions options{.sequence_length = c.at("sequence_length"), .sequence_stride = c.at("sequence_stride"),
                                           .sampling_rate = c.at("sampling_rate"), .batch_size = optional_int("batch_size"),
                                           .start_index = optional_int("start_index"), .end_index = optional_int("end_index")};
     CAPTURE(c.dump());
-    const std::optional<data::Array> targets = targets_length ? std::optional(arange(*targets_length)) : std::nullopt;
+    const std::optional<datasets::Array> targets = targets_length ? std::optional(arange(*targets_length)) : std::nullopt;
     if (c.contains("error")) {
-      CHECK_THROWS_AS(data::timeseries_dataset_from_array(arange(length), targets, options), InvalidArgument);
+      CHECK_THROWS_AS(datasets::timeseries_dataset_from_array(arange(length), targets, options), InvalidArgument);
       ++refused;
       continue;
     }
-    const auto dataset = data::timeseries_dataset_from_array(arange(length), targets, options);
+    const auto dataset = datasets::timeseries_dataset_from_array(arange(length), targets, options);
     const auto elements = all_of(dataset);
     const auto& batches = c.at("batches");
     REQUIRE(elements.size() == batches.size());
@@ -100,9 +100,9 @@ TEST_CASE("timeseries_dataset_from_array: windows and targets of 576 argument se
 }
 
 TEST_CASE("timeseries_dataset_from_array: Keras's argument checks, and a window longer than the data") {
-  const auto refusal = [](data::TimeseriesOptions options) {
+  const auto refusal = [](datasets::TimeseriesOptions options) {
     try {
-      data::timeseries_dataset_from_array(arange(10), std::nullopt, options);
+      datasets::timeseries_dataset_from_array(arange(10), std::nullopt, options);
     } catch (const InvalidArgument& error) {
       return std::string(error.what());
     }
@@ -130,13 +130,13 @@ TEST_CASE("timeseries_dataset_from_array: Keras's argument checks, and a window 
 }
 
 TEST_CASE("timeseries_dataset_from_array: a shuffled pass is a permutation of the windows, reproducible by seed, new each pass") {
-  const data::TimeseriesOptions options{.sequence_length = 3, .batch_size = std::nullopt, .shuffle = true, .seed = 7};
-  const auto first_rows = [](const data::Dataset& dataset) {
+  const datasets::TimeseriesOptions options{.sequence_length = 3, .batch_size = std::nullopt, .shuffle = true, .seed = 7};
+  const auto first_rows = [](const datasets::Dataset& dataset) {
     std::vector<double> firsts;
     for (auto pass = dataset.iterate(); auto element = pass.next();) firsts.push_back(element->x[0].at({0}));
     return firsts;
   };
-  const auto dataset = data::timeseries_dataset_from_array(arange(40), std::nullopt, options);
+  const auto dataset = datasets::timeseries_dataset_from_array(arange(40), std::nullopt, options);
   const auto first_pass = first_rows(dataset), second_pass = first_rows(dataset);
   auto sorted = first_pass;
   std::sort(sorted.begin(), sorted.end());
@@ -145,5 +145,5 @@ TEST_CASE("timeseries_dataset_from_array: a shuffled pass is a permutation of th
   CHECK(sorted == in_order);
   CHECK(first_pass != in_order);
   CHECK(second_pass != first_pass);
-  CHECK(first_rows(data::timeseries_dataset_from_array(arange(40), std::nullopt, options)) == first_pass);
+  CHECK(first_rows(datasets::timeseries_dataset_from_array(arange(40), std::nullopt, options)) == first_pass);
 }

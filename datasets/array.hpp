@@ -2,13 +2,13 @@
 // An array read a row (a slice of its first axis) at a time, from memory or from a .npy file that
 // is never loaded whole, so that a file larger than memory costs only the rows being read: the
 // source timeseries_dataset_from_array cuts windows from.
-//   data::Array series = data::Array::open_npy("sensor.npy");   // (steps, features), float32
+//   datasets::Array series = datasets::Array::open_npy("sensor.npy");   // (steps, features), float32
 #include <minidl/core/tensor.hpp>
 
 #include <memory>
 #include <string>
 
-namespace minidl::data {
+namespace minidl::datasets {
 
 class Array {
  public:
@@ -44,4 +44,4 @@ class Array {
   Shape shape_;
 };
 
-}  // namespace minidl::data
+}  // namespace minidl::datasets

@@ -1,4 +1,4 @@
-#include <minidl/data/array.hpp>
+#include <minidl/datasets/array.hpp>
 
 #include <minidl/core/errors.hpp>
 
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace minidl::data {
+namespace minidl::datasets {
 
 class Array::Storage {
  public:
@@ -177,4 +177,4 @@ void Array::copy_rows(std::int64_t first, std::int64_t count, std::int64_t step,
   storage_->copy_rows(first_row_ + first, count, step, std::size_t(row_size()) * dtype_size(dtype()), static_cast<std::byte*>(out));
 }
 
-}  // namespace minidl::data
+}  // namespace minidl::datasets

@@ -2,7 +2,7 @@
 // Datasets after tf.data and keras.utils: a source of elements — (x, y) pairs of tensor lists — read
 // a piece at a time, so that data larger than memory can train a model, with the transformations
 // people chain on them:
-//   auto train = data::Dataset::from_tensors(x, y).shuffle(1024, 42).batch(32).prefetch(2);
+//   auto train = datasets::Dataset::from_tensors(x, y).shuffle(1024, 42).batch(32).prefetch(2);
 //   model.fit(train, {.epochs = 10});
 //   for (auto batches = train.iterate(); auto element = batches.next();) { ... element->x[0] ... }
 // A Dataset is a cheap-to-copy handle: transformations make new datasets and leave theirs alone.
@@ -15,7 +15,7 @@
 #include <optional>
 #include <vector>
 
-namespace minidl::data {
+namespace minidl::datasets {
 
 // One element: the model's inputs in input order, and its targets in output order (empty when the
 // dataset has none). Before batch() a tensor is one sample; after, a batch.
@@ -94,4 +94,4 @@ class Dataset {
   std::shared_ptr<const Node> node_;
 };
 
-}  // namespace minidl::data
+}  // namespace minidl::datasets

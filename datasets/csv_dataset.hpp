@@ -3,13 +3,13 @@
 // matter) through libcsv. Every cell is checked: a cell that is not a number, or a row with another
 // number of cells than the header, stops the pass with an error naming the file, the row, the
 // column and the cell.
-//   auto rows = data::csv_dataset("load.csv", {.x_columns = {"temperature", "hour"}, .y_columns = {"load"}});
-#include <minidl/data/dataset.hpp>
+//   auto rows = datasets::csv_dataset("load.csv", {.x_columns = {"temperature", "hour"}, .y_columns = {"load"}});
+#include <minidl/datasets/dataset.hpp>
 
 #include <string>
 #include <vector>
 
-namespace minidl::data {
+namespace minidl::datasets {
 
 struct CsvOptions {
   // The columns of x and of y, by name when the file has a header, else by position ("0", "1", …).
@@ -29,4 +29,4 @@ struct CsvOptions {
 // columns checked) here; rows are read as the dataset is iterated.
 Dataset csv_dataset(const std::string& path, const CsvOptions& options = {});
 
-}  // namespace minidl::data
+}  // namespace minidl::datasets

@@ -1,13 +1,13 @@
 #pragma once
 // keras.utils.timeseries_dataset_from_array: sliding windows over a series, cut from the array as
 // they are read (a memory-mapped .npy works as well as a tensor).
-//   auto windows = data::timeseries_dataset_from_array(series, targets, {.sequence_length = 128, .batch_size = 32});
-#include <minidl/data/array.hpp>
-#include <minidl/data/dataset.hpp>
+//   auto windows = datasets::timeseries_dataset_from_array(series, targets, {.sequence_length = 128, .batch_size = 32});
+#include <minidl/datasets/array.hpp>
+#include <minidl/datasets/dataset.hpp>
 
 #include <optional>
 
-namespace minidl::data {
+namespace minidl::datasets {
 
 // Keras's arguments after data and targets, in Keras's order, with Keras's defaults.
 struct TimeseriesOptions {
@@ -40,4 +40,4 @@ Dataset timeseries_dataset_from_array(const Array& data, const std::optional<Arr
 std::vector<std::int64_t> timeseries_window_starts(std::int64_t data_length, std::optional<std::int64_t> targets_length,
                                                    const TimeseriesOptions& options);
 
-}  // namespace minidl::data
+}  // namespace minidl::datasets

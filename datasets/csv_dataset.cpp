@@ -1,4 +1,4 @@
-#include <minidl/data/csv_dataset.hpp>
+#include <minidl/datasets/csv_dataset.hpp>
 
 #include <minidl/core/errors.hpp>
 
@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-namespace minidl::data {
+namespace minidl::datasets {
 
 namespace {
 
@@ -172,4 +172,4 @@ class CsvRows : public Dataset::Node {
 
 Dataset csv_dataset(const std::string& path, const CsvOptions& options) { return Dataset(std::make_shared<CsvRows>(path, options)); }
 
-}  // namespace minidl::data
+}  // namespace minidl::datasets

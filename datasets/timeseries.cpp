@@ -2,7 +2,7 @@
 // (keras/src/utils/timeseries_dataset_utils.py): its argument checks, the number of windows
 //   end_index − start_index − (sequence_length − 1)·sampling_rate, at most len(targets),
 // and the starts 0, sequence_stride, 2·sequence_stride, … below it, offset by start_index.
-#include <minidl/data/timeseries.hpp>
+#include <minidl/datasets/timeseries.hpp>
 
 #include <minidl/core/errors.hpp>
 #include <minidl/core/random.hpp>
@@ -11,7 +11,7 @@
 #include <atomic>
 #include <fmt/format.h>
 
-namespace minidl::data {
+namespace minidl::datasets {
 
 namespace {
 
@@ -208,4 +208,4 @@ Dataset timeseries_dataset_from_array(const Array& data, const std::optional<Arr
   return Dataset(std::make_shared<Windows>(data, targets, options, starts));
 }
 
-}  // namespace minidl::data
+}  // namespace minidl::datasets

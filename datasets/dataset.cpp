@@ -1,6 +1,6 @@
 // The dataset nodes: sources (tensors, a user's callable) and the transformations that keep to
 // one thread (map, batch, shuffle, take, repeat); prefetch is in prefetch.cpp.
-#include <minidl/data/dataset.hpp>
+#include <minidl/datasets/dataset.hpp>
 
 #include <minidl/core/errors.hpp>
 #include <minidl/core/random.hpp>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <fmt/format.h>
 
-namespace minidl::data {
+namespace minidl::datasets {
 
 Iterator::Iterator(std::unique_ptr<Source> source, std::shared_ptr<const void> owner)
     : owner_(std::move(owner)), source_(std::move(source)) {}
@@ -312,4 +312,4 @@ Dataset Dataset::take(std::int64_t count) const { return Dataset(std::make_share
 Dataset Dataset::repeat(std::int64_t count) const { return Dataset(std::make_shared<Repeat>(*this, count)); }
 Dataset Dataset::prefetch(std::int64_t buffer_size) const { return Dataset(prefetch_node(*this, buffer_size)); }
 
-}  // namespace minidl::data
+}  // namespace minidl::datasets

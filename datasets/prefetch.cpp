@@ -1,6 +1,6 @@
 // prefetch(): a pass of the upstream dataset runs on a thread of its own and fills a bounded queue
 // that next() empties; the thread stops when the pass ends, fails, or the iterator is destroyed.
-#include <minidl/data/dataset.hpp>
+#include <minidl/datasets/dataset.hpp>
 
 #include <minidl/core/errors.hpp>
 
@@ -11,7 +11,7 @@
 #include <thread>
 #include <utility>
 
-namespace minidl::data {
+namespace minidl::datasets {
 
 namespace {
 
@@ -98,4 +98,4 @@ std::shared_ptr<const Dataset::Node> prefetch_node(Dataset upstream, std::int64_
   return std::make_shared<Prefetch>(std::move(upstream), buffer_size);
 }
 
-}  // namespace minidl::data
+}  // namespace minidl::datasets
