@@ -54,6 +54,49 @@ std::function<Model::BatchSource()> Model::dataset_batches(const datasets::Datas
   };
 }
 
+std::function<Model::BatchSource()> Model::batches_reading_on(const datasets::Dataset& dataset, std::int64_t steps, const char* call) const {
+  struct Reading {
+    std::optional<datasets::Iterator> pass;
+    std::int64_t seen = 0;
+    // Batches in a pass: the cardinality, or as found at the end of the first pass; −1 unknown.
+    std::int64_t batches = -1;
+  };
+  auto reading = std::make_shared<Reading>();
+  reading->batches = std::max<std::int64_t>(dataset.cardinality(), -1);
+  return [this, dataset, reading, steps, call]() -> BatchSource {
+    if (!reading->pass || (reading->batches >= 0 && reading->seen >= reading->batches)) {
+      reading->pass = dataset.iterate();
+      reading->seen = 0;
+    }
+    return [this, dataset, reading, steps, call, taken = std::int64_t{0}]() mutable -> std::optional<Batch> {
+      if (taken == steps) return std::nullopt;
+      const auto next = [&]() -> std::optional<datasets::Element> {
+        if (reading->batches >= 0 && reading->seen >= reading->batches) return std::nullopt;
+        return reading->pass->next();
+      };
+      auto element = next();
+      if (!element && taken == 0 && reading->seen > 0) {
+        // The pass ended with the last epoch (its length unknown until now): this epoch starts a new one.
+        reading->batches = reading->seen;
+        reading->pass = dataset.iterate();
+        reading->seen = 0;
+        element = next();
+      }
+      if (!element) {
+        if (reading->batches < 0) reading->batches = reading->seen;
+        fmt::print(stderr, "{}: {}: the dataset ran out of data after {} of this epoch's {} batches; the next epoch starts a new "
+                           "pass (make the dataset give at least steps × epochs batches, with repeat() for instance)\n",
+                   where(), call, taken, steps);
+        reading->seen = reading->batches;
+        return std::nullopt;
+      }
+      ++reading->seen;
+      ++taken;
+      return checked_batch(std::move(*element), call, true);
+    };
+  };
+}
+
 History Model::fit(const datasets::Dataset& dataset, const FitOptions& options) {
   require_compiled("fit");
   if (options.validation_split != 0)
@@ -63,40 +106,22 @@ History Model::fit(const datasets::Dataset& dataset, const FitOptions& options) 
   require_steps(options.validation_steps, where(), "validation_steps");
   require_end(dataset, options.steps_per_epoch, where(), "fit", "steps_per_epoch");
   EpochSources sources;
-  if (options.steps_per_epoch) {
-    // Epochs read on where the last one stopped, as Keras's epoch iterator does with steps_per_epoch.
-    struct Reading {
-      std::optional<datasets::Iterator> pass;
-      bool ran_out = false;
-    };
-    auto reading = std::make_shared<Reading>();
-    sources.training = [this, dataset, reading, steps = *options.steps_per_epoch]() -> BatchSource {
-      return [this, dataset, reading, left = steps]() mutable -> std::optional<Batch> {
-        if (left == 0 || reading->ran_out) return std::nullopt;
-        if (!reading->pass) reading->pass = dataset.iterate();
-        auto element = reading->pass->next();
-        if (!element) {
-          reading->ran_out = true;
-          return std::nullopt;
-        }
-        --left;
-        return checked_batch(std::move(*element), "fit", true);
-      };
-    };
-    sources.ran_out = [reading] { return reading->ran_out; };
-    sources.training_steps = *options.steps_per_epoch;
-  } else {
-    sources.training = dataset_batches(dataset, std::nullopt, "fit");
-    sources.training_steps = std::max<std::int64_t>(dataset.cardinality(), 0);
-  }
+  sources.training = options.steps_per_epoch ? batches_reading_on(dataset, *options.steps_per_epoch, "fit")
+                                             : dataset_batches(dataset, std::nullopt, "fit");
+  sources.training_steps = options.steps_per_epoch.value_or(std::max<std::int64_t>(dataset.cardinality(), 0));
   if (options.validation_data) {
     if (const auto* validation = std::get_if<datasets::Dataset>(&*options.validation_data)) {
       require_end(*validation, options.validation_steps, where(), "fit's validation_data", "validation_steps");
-      sources.validation = dataset_batches(*validation, options.validation_steps, "fit's validation_data");
+      // Keras keeps one validation iterator for the whole fit: with validation_steps it reads on too.
+      sources.validation = options.validation_steps
+                               ? batches_reading_on(*validation, *options.validation_steps, "fit's validation_data")
+                               : dataset_batches(*validation, std::nullopt, "fit's validation_data");
     } else {
       const auto& arrays = std::get<std::pair<Arrays, Arrays>>(*options.validation_data);
-      auto [x, y] = arrays_for("fit's validation_data", arrays.first, arrays.second);
-      sources.validation = [this, x, y, batch_size = options.batch_size] { return array_batches(x, y, batch_size, false); };
+      const auto validation_arrays = arrays_for("fit's validation_data", arrays.first, arrays.second);
+      sources.validation = [this, validation_arrays, batch_size = options.batch_size] {
+        return array_batches(validation_arrays.first, validation_arrays.second, batch_size, false);
+      };
     }
   }
   sources.first_sample = [this, dataset] {

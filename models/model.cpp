@@ -203,7 +203,10 @@ std::vector<Tensor> slices(const std::vector<Tensor>& arrays, std::int64_t begin
 
 History Model::fit(const Arrays& x, const Arrays& y, const FitOptions& options) {
   require_compiled("fit");
-  auto [x_train, y_train] = arrays_for("fit", x, y);
+  // Named variables, not a structured binding: clang 14 cannot capture those in the lambdas below.
+  auto training = arrays_for("fit", x, y);
+  std::vector<Tensor>& x_train = training.first;
+  std::vector<Tensor>& y_train = training.second;
   std::optional<Batch> validation;
   if (options.validation_data) {
     if (const auto* arrays = std::get_if<std::pair<Arrays, Arrays>>(&*options.validation_data))
@@ -269,12 +272,6 @@ History Model::run_fit(const EpochSources& sources, const FitOptions& options) {
     progress.finish(logs);
     for (const auto& [name, value] : logs) history.history[name].push_back(value);
     for (auto* callback : options.callbacks) callback->on_epoch_end(*this, epoch, logs);
-    if (sources.ran_out && sources.ran_out()) {
-      fmt::print(stderr, "{}: the training dataset ran out of data after epoch {} of {}; fit stops (steps_per_epoch × epochs batches "
-                         "are needed: repeat() the dataset)\n",
-                 where(), epoch + 1, options.epochs);
-      break;
-    }
   }
   for (auto* callback : options.callbacks) callback->on_train_end(*this);
   return history;

@@ -40,8 +40,8 @@ struct FitOptions {
   // The epoch to start at (0-based), as Keras's initial_epoch: epochs before it are taken as done.
   int initial_epoch = 0;
   // Fitting a dataset: batches per epoch, read on from where the last epoch stopped (a dataset
-  // that never ends needs it); unset: one whole pass of the dataset per epoch. As Keras, a dataset
-  // that runs out first ends the training, with a warning.
+  // that never ends needs it); unset: one whole pass of the dataset per epoch. As Keras 3, a pass
+  // that runs out ends its epoch short, with a warning, and the next epoch starts a new one.
   std::optional<std::int64_t> steps_per_epoch = std::nullopt;
   // Batches of a validation dataset per epoch; unset: one whole pass.
   std::optional<std::int64_t> validation_steps = std::nullopt;
@@ -148,8 +148,6 @@ class Model : public layers::Layer {
     std::function<BatchSource()> validation;
     // One sample of x, to build the model on before the callbacks begin.
     std::function<std::vector<Tensor>()> first_sample;
-    // Whether the training data ran out before the epoch's steps (fit then stops).
-    std::function<bool()> ran_out;
   };
   // The epochs of fit, over arrays or a dataset.
   History run_fit(const EpochSources& sources, const FitOptions& options);
@@ -163,6 +161,10 @@ class Model : public layers::Layer {
   // A fresh pass of `dataset` per call, at most `steps` batches of it, each checked for `call`.
   std::function<BatchSource()> dataset_batches(const datasets::Dataset& dataset, std::optional<std::int64_t> steps, const char* call,
                                                bool targets_needed = true) const;
+  // `steps` batches per call, reading on where the last call stopped, as Keras's epoch iterator
+  // does with steps_per_epoch: a pass that ends within a call ends that call short, with a
+  // warning, and the next call starts a new pass, as does a call after a pass read to its end.
+  std::function<BatchSource()> batches_reading_on(const datasets::Dataset& dataset, std::int64_t steps, const char* call) const;
 
   std::unique_ptr<optim::Optimizer> optimizer_;
   std::vector<CompiledOutput> compiled_outputs_;

@@ -45,7 +45,10 @@ std::vector<std::vector<double>> csv_rows(const datasets::Dataset& dataset, bool
 
 TEST_CASE("open_npy reads what NumPy wrote: shapes, dtypes, values, format 2.0") {
   const auto expected = testing::load_test_data("numpy/npy_expected.json").at("files");
-  for (const auto& [name, file] : expected.items()) {
+  for (const auto& item : expected.items()) {
+    // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const std::string name = item.key();
+    const auto& file = item.value();
     CAPTURE(name);
     const auto array = datasets::Array::open_npy(numpy_file(name));
     CHECK(array.shape() == file.at("shape").get<Shape>());

@@ -66,7 +66,7 @@ TEST_CASE("fit on timeseries windows equals fit on the same windows cut by hand;
   CHECK(history.history.at("val_loss").back() == from_windows->evaluate(validation).at("loss"));
 }
 
-TEST_CASE("steps_per_epoch reads on across epochs; a dataset that runs out ends fit after that epoch") {
+TEST_CASE("steps_per_epoch reads on across epochs; a pass that runs out ends its epoch short and the next epoch starts anew, as Keras 3") {
   int batches_read = 0;
   const auto counted = datasets::Dataset::from_generator([&batches_read] {
     return [&batches_read, left = 10]() mutable -> std::optional<datasets::Element> {
@@ -78,10 +78,17 @@ TEST_CASE("steps_per_epoch reads on across epochs; a dataset that runs out ends 
   auto model = regressor();
   model->fit(counted, {.epochs = 2, .verbose = 0, .steps_per_epoch = 4});
   CHECK(batches_read == 1 + 8);  // one batch to build the model on, then 4 per epoch from one pass
+  // Keras 3's epoch iterator on 10 batches, 4 per epoch: 4, 4, 2 (the pass runs out: a warning), then
+  // a new pass: 4, 4.
   batches_read = 0;
   const auto history = model->fit(counted, {.epochs = 5, .verbose = 0, .steps_per_epoch = 4});
-  CHECK(batches_read == 10);
-  CHECK(history.epochs() == 3);
+  CHECK(batches_read == 18);
+  CHECK(history.epochs() == 5);
+  // Its length known, a pass read to its end with an epoch starts anew without a warning: 5 + 5, 5 + 5.
+  const auto known = counted.take(10);
+  batches_read = 0;
+  model->fit(known, {.epochs = 4, .verbose = 0, .steps_per_epoch = 5});
+  CHECK(batches_read == 20);
   const auto endless = counted.repeat();
   CHECK(model->fit(endless, {.epochs = 2, .verbose = 0, .steps_per_epoch = 3}).epochs() == 2);
 }
