@@ -125,14 +125,14 @@ class NpyFile : public Array::Storage {
       const std::string digits = it->str();
       if (digits.size() > 15) fail(fmt::format("an extent of {} in its shape", digits));
       shape.push_back(std::stoll(digits));
-      values *= std::size_t(shape.back());
-      if (values > length_) break;  // the length check below refuses it, without overflow
+      if (__builtin_mul_overflow(values, std::size_t(shape.back()), &values) || values > length_)
+        fail(fmt::format("its shape ({}) needs more values than the file's {} bytes hold", extents, length_));
     }
     if (shape.empty()) fail("it holds a scalar; minidl reads arrays of at least one axis");
     const std::size_t data_bytes = values * dtype_size(dtype);
-    if (values > length_ || data_offset_ + data_bytes > length_)
-      fail(fmt::format("it is truncated: its shape {} needs {} bytes of data, the file has {}", shape_to_string(shape),
-                       values > length_ ? std::string("more than the file's") : std::to_string(data_bytes), length_ - data_offset_));
+    if (data_offset_ + data_bytes > length_)
+      fail(fmt::format("it is truncated: its shape {} needs {} bytes of data, the file has {}", shape_to_string(shape), data_bytes,
+                       length_ - data_offset_));
   }
 
   int descriptor_ = -1;

@@ -11,6 +11,7 @@
 #include <deque>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <string_view>
 
 namespace minidl::datasets {
 
@@ -50,7 +51,11 @@ class RowReader {
 
  private:
   static void on_cell(void* text, std::size_t, void* self) {
-    static_cast<RowReader*>(self)->cells_.emplace_back(static_cast<const char*>(text));
+    auto& reader = *static_cast<RowReader*>(self);
+    std::string_view cell(static_cast<const char*>(text));
+    // The byte order mark Excel puts before "CSV UTF-8" files is not part of the first column's name.
+    if (reader.row_number_ == 0 && reader.rows_.empty() && reader.cells_.empty() && cell.starts_with("\xEF\xBB\xBF")) cell.remove_prefix(3);
+    reader.cells_.emplace_back(cell);
   }
   static void on_row_end(int, void* self) {
     auto& reader = *static_cast<RowReader*>(self);
@@ -149,11 +154,15 @@ class CsvRows : public Dataset::Node {
         const char* end = begin + cell.size();
         while (begin < end && (*begin == ' ' || *begin == '\t')) ++begin;
         while (end > begin && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r')) --end;
+        if (end - begin > 1 && *begin == '+') ++begin;  // "+1.5", as NumPy and pandas read it
         double value = 0;
         const auto [stop, error] = std::from_chars(begin, end, value);
-        if (begin == end || error != std::errc() || stop != end)
+        if (begin == end || stop != end || (error != std::errc() && error != std::errc::result_out_of_range))
           throw InvalidArgument(fmt::format("csv_dataset: {}, row {}, column '{}' ({}): '{}' is not a number", reader.path(),
                                             reader.row_number(), rows.layout_.names[column], column + 1, cell));
+        if (error == std::errc::result_out_of_range)
+          throw InvalidArgument(fmt::format("csv_dataset: {}, row {}, column '{}' ({}): '{}' is out of the range of a double",
+                                            reader.path(), reader.row_number(), rows.layout_.names[column], column + 1, cell));
         return value;
       }
     };

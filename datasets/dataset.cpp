@@ -15,7 +15,12 @@ namespace minidl::datasets {
 Iterator::Iterator(std::unique_ptr<Source> source, std::shared_ptr<const void> owner)
     : owner_(std::move(owner)), source_(std::move(source)) {}
 Iterator::Iterator(Iterator&&) noexcept = default;
-Iterator& Iterator::operator=(Iterator&&) noexcept = default;
+Iterator& Iterator::operator=(Iterator&& other) noexcept {
+  source_.reset();  // the pass first: it reads its node, which owner_ keeps alive
+  owner_ = std::move(other.owner_);
+  source_ = std::move(other.source_);
+  return *this;
+}
 Iterator::~Iterator() = default;
 std::optional<Element> Iterator::next() { return source_->next(); }
 
@@ -38,14 +43,14 @@ Tensor row_of(const Tensor& source, std::int64_t index) {
 class TensorSlices : public Dataset::Node {
  public:
   TensorSlices(std::vector<Tensor> x, std::vector<Tensor> y) {
-    if (x.empty()) throw_invalid_argument("Dataset.from_tensors", "x", "expected at least one tensor", "none");
+    if (x.empty()) throw_invalid_argument("Dataset.from_tensor_slices", "x", "expected at least one tensor", "none");
     for (auto* list : {&x, &y})
       for (auto& tensor : *list) {
         if (!tensor.defined() || tensor.ndim() == 0)
-          throw_invalid_argument("Dataset.from_tensors", list == &x ? "x" : "y", "expected tensors with a first (sample) axis",
+          throw_invalid_argument("Dataset.from_tensor_slices", list == &x ? "x" : "y", "expected tensors with a first (sample) axis",
                                  tensor.defined() ? "a scalar" : "an undefined tensor");
         if (tensor.dim(0) != x[0].dim(0))
-          throw ShapeError(fmt::format("Dataset.from_tensors: every tensor needs the same number of samples, received {} and {}",
+          throw ShapeError(fmt::format("Dataset.from_tensor_slices: every tensor needs the same number of samples, received {} and {}",
                                        shape_to_string(x[0].shape()), shape_to_string(tensor.shape())));
         tensor = tensor.contiguous();
       }
@@ -164,6 +169,10 @@ class Batch : public Transformation {
           if (auto element = upstream.next()) elements.push_back(std::move(*element));
           else break;
         if (elements.empty() || (batch.drop_remainder_ && std::int64_t(elements.size()) < batch.batch_size_)) return std::nullopt;
+        for (std::size_t i = 1; i < elements.size(); ++i)
+          if (elements[i].x.size() != elements[0].x.size() || elements[i].y.size() != elements[0].y.size())
+            throw ShapeError(fmt::format("Dataset.batch: element {} of a batch has {} x and {} y tensors, where the first has {} and {}", i,
+                                         elements[i].x.size(), elements[i].y.size(), elements[0].x.size(), elements[0].y.size()));
         Element stacked;
         for (std::size_t i = 0; i < elements[0].x.size(); ++i) stacked.x.push_back(stack_component(elements, false, i));
         for (std::size_t i = 0; i < elements[0].y.size(); ++i) stacked.y.push_back(stack_component(elements, true, i));
@@ -185,8 +194,10 @@ class Batch : public Transformation {
 
 class Shuffle : public Transformation {
  public:
+  // Unseeded, the seed is drawn here, on the caller's thread: a pass may start on a prefetch
+  // thread (inside repeat), which must not touch the global generator.
   Shuffle(Dataset upstream, std::int64_t buffer_size, std::optional<std::uint64_t> seed)
-      : Transformation(std::move(upstream)), buffer_size_(buffer_size), seed_(seed) {
+      : Transformation(std::move(upstream)), buffer_size_(buffer_size), seed_(seed ? *seed : global_generator().next()) {
     if (buffer_size < 1)
       throw_invalid_argument("Dataset.shuffle", "buffer_size", "expected a positive integer", std::to_string(buffer_size));
   }
@@ -212,16 +223,14 @@ class Shuffle : public Transformation {
         return element;
       }
     };
-    // Each pass its own order: from the seed and the pass's number, or from the global generator.
-    const std::uint64_t pass = passes_++;
-    const std::uint64_t seed = seed_ ? *seed_ * 0x9E3779B97F4A7C15ull + pass : global_generator().next();
-    return std::make_unique<Pass>(upstream_.iterate(), buffer_size_, seed);
+    // Each pass its own order, from the seed and the pass's number.
+    return std::make_unique<Pass>(upstream_.iterate(), buffer_size_, seed_ * 0x9E3779B97F4A7C15ull + passes_++);
   }
   std::int64_t cardinality() const override { return upstream_.cardinality(); }
 
  private:
   std::int64_t buffer_size_;
-  std::optional<std::uint64_t> seed_;
+  std::uint64_t seed_;
   mutable std::atomic<std::uint64_t> passes_ = 0;
 };
 
@@ -267,12 +276,13 @@ class Repeat : public Transformation {
       explicit Pass(const Repeat& owner) : repeat(owner) {}
       std::optional<Element> next() override {
         while (repeat.count_ == -1 || passes_done < repeat.count_) {
-          if (!upstream) upstream = repeat.upstream_.iterate();
+          const bool fresh = !upstream;
+          if (fresh) upstream = repeat.upstream_.iterate();
           if (auto element = upstream->next()) return element;
           upstream.reset();
           ++passes_done;
-          // An empty dataset repeated for ever would spin here for ever.
-          if (repeat.count_ == -1 && repeat.upstream_.cardinality() == 0) return std::nullopt;
+          // A pass that ends at once would end every pass at once: repeating it would spin for ever.
+          if (fresh) return std::nullopt;
         }
         return std::nullopt;
       }
@@ -294,10 +304,12 @@ class Repeat : public Transformation {
 
 std::shared_ptr<const Dataset::Node> prefetch_node(Dataset upstream, std::int64_t buffer_size);
 
-Dataset Dataset::from_tensors(std::vector<Tensor> x, std::vector<Tensor> y) {
+Dataset Dataset::from_tensor_slices(std::vector<Tensor> x, std::vector<Tensor> y) {
   return Dataset(std::make_shared<TensorSlices>(std::move(x), std::move(y)));
 }
-Dataset Dataset::from_tensors(const Tensor& x, const Tensor& y) { return from_tensors(std::vector<Tensor>{x}, std::vector<Tensor>{y}); }
+Dataset Dataset::from_tensor_slices(const Tensor& x, const Tensor& y) {
+  return from_tensor_slices(std::vector<Tensor>{x}, std::vector<Tensor>{y});
+}
 Dataset Dataset::from_generator(std::function<std::function<std::optional<Element>()>()> start, std::int64_t cardinality) {
   return Dataset(std::make_shared<FromGenerator>(std::move(start), cardinality));
 }

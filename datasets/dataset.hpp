@@ -2,7 +2,7 @@
 // Datasets after tf.data and keras.utils: a source of elements — (x, y) pairs of tensor lists — read
 // a piece at a time, so that data larger than memory can train a model, with the transformations
 // people chain on them:
-//   auto train = datasets::Dataset::from_tensors(x, y).shuffle(1024, 42).batch(32).prefetch(2);
+//   auto train = datasets::Dataset::from_tensor_slices(x, y).shuffle(1024, 42).batch(32).prefetch(2);
 //   model.fit(train, {.epochs = 10});
 //   for (auto batches = train.iterate(); auto element = batches.next();) { ... element->x[0] ... }
 // A Dataset is a cheap-to-copy handle: transformations make new datasets and leave theirs alone.
@@ -60,10 +60,10 @@ class Dataset {
   };
   explicit Dataset(std::shared_ptr<const Node> node);
 
-  // One element per sample of x and y (tf.data's from_tensor_slices): row i of every tensor. All
+  // One element per sample of x and y, as tf.data's from_tensor_slices: row i of every tensor. All
   // tensors must have the same number of samples; y may be empty.
-  static Dataset from_tensors(std::vector<Tensor> x, std::vector<Tensor> y = {});
-  static Dataset from_tensors(const Tensor& x, const Tensor& y);
+  static Dataset from_tensor_slices(std::vector<Tensor> x, std::vector<Tensor> y = {});
+  static Dataset from_tensor_slices(const Tensor& x, const Tensor& y);
   // The elements a user's callable returns, until it returns nothing. `start` is called at the
   // beginning of each pass and returns the pass's callable.
   static Dataset from_generator(std::function<std::function<std::optional<Element>()>()> start,
@@ -75,12 +75,12 @@ class Dataset {
   // `drop_remainder`. Every element of a batch must have the same shapes and dtypes.
   Dataset batch(std::int64_t batch_size, bool drop_remainder = false) const;
   // tf.data's shuffle: a buffer of `buffer_size` elements, from which each element out is drawn at
-  // random and replaced by the next one in. A seed makes the orders reproducible (each pass draws
-  // anew, from the seed and the pass's number); without one they come from the global generator.
+  // random and replaced by the next one in. Each pass draws anew, from the seed and the pass's
+  // number; without a seed, one is drawn from the global generator here.
   Dataset shuffle(std::int64_t buffer_size, std::optional<std::uint64_t> seed = std::nullopt) const;
   // The first `count` elements (all of them when count is −1).
   Dataset take(std::int64_t count) const;
-  // The dataset `count` times over (forever when −1).
+  // The dataset `count` times over (forever when −1); a pass that ends at once ends the repetition.
   Dataset repeat(std::int64_t count = -1) const;
   // Reads up to `buffer_size` elements ahead on a thread of its own, so that reading and the
   // transformations before this overlap with the caller's work. Errors reach the caller at next().

@@ -71,8 +71,13 @@ class RandomPermutation {
 
 class Windows : public Dataset::Node {
  public:
+  // Unseeded, the seed is drawn here, on the caller's thread (see Dataset::shuffle).
   Windows(Array data, std::optional<Array> targets, const TimeseriesOptions& options, WindowStarts starts)
-      : data_(std::move(data)), targets_(std::move(targets)), options_(options), starts_(starts) {}
+      : data_(std::move(data)),
+        targets_(std::move(targets)),
+        options_(options),
+        starts_(starts),
+        seed_(options.seed ? *options.seed : global_generator().next()) {}
 
   std::unique_ptr<Iterator::Source> start() const override {
     struct Pass : Iterator::Source {
@@ -93,11 +98,7 @@ class Windows : public Dataset::Node {
       }
     };
     std::optional<RandomPermutation> permutation;
-    if (options_.shuffle) {
-      const std::uint64_t pass = passes_++;
-      permutation.emplace(std::uint64_t(starts_.count),
-                          options_.seed ? *options_.seed * 0x9E3779B97F4A7C15ull + pass : global_generator().next());
-    }
+    if (options_.shuffle) permutation.emplace(std::uint64_t(starts_.count), seed_ * 0x9E3779B97F4A7C15ull + passes_++);
     return std::make_unique<Pass>(*this, permutation);
   }
 
@@ -141,12 +142,9 @@ class Windows : public Dataset::Node {
   std::optional<Array> targets_;
   TimeseriesOptions options_;
   WindowStarts starts_;
+  std::uint64_t seed_;
   mutable std::atomic<std::uint64_t> passes_ = 0;
 };
-
-}  // namespace
-
-namespace {
 
 WindowStarts window_starts(std::int64_t length, std::optional<std::int64_t> targets_length, const TimeseriesOptions& options) {
   // Keras tests start_index and end_index only when truthy, so 0 passes unchecked.
@@ -175,12 +173,13 @@ WindowStarts window_starts(std::int64_t length, std::optional<std::int64_t> targ
     refuse("batch_size", "expected a positive integer or none", std::to_string(*options.batch_size));
   const std::int64_t start = options.start_index.value_or(0), end = options.end_index.value_or(length);
   // Keras yields no window at all here; a window longer than the data is almost always a mistake.
-  const std::int64_t span = (options.sequence_length - 1) * options.sampling_rate + 1;
-  if (span > end - start)
+  std::int64_t span = 0;
+  if (__builtin_mul_overflow(options.sequence_length - 1, options.sampling_rate, &span) || ++span > end - start)
     refuse("sequence_length",
            fmt::format("expected a window that fits the {} rows of the data in use (rows {} to {}); sequence_length {} at sampling_rate {} "
                        "spans {} rows",
-                       end - start, start, end - 1, options.sequence_length, options.sampling_rate, span),
+                       end - start, start, end - 1, options.sequence_length, options.sampling_rate,
+                       span > 0 ? std::to_string(span) : std::string("more than 2^63")),
            std::to_string(options.sequence_length));
   std::int64_t positions = end - start - (options.sequence_length - 1) * options.sampling_rate;
   if (targets_length) positions = std::min(positions, *targets_length);

@@ -97,6 +97,21 @@ std::function<Model::BatchSource()> Model::batches_reading_on(const datasets::Da
   };
 }
 
+std::function<Model::BatchSource()> Model::validation_batches(const FitOptions& options) const {
+  require_steps(options.validation_steps, where(), "validation_steps");
+  if (const auto* validation = std::get_if<datasets::Dataset>(&*options.validation_data)) {
+    require_end(*validation, options.validation_steps, where(), "fit's validation_data", "validation_steps");
+    // Keras keeps one validation iterator for the whole fit: with validation_steps it reads on too.
+    return options.validation_steps ? batches_reading_on(*validation, *options.validation_steps, "fit's validation_data")
+                                    : dataset_batches(*validation, std::nullopt, "fit's validation_data");
+  }
+  const auto& arrays = std::get<std::pair<Arrays, Arrays>>(*options.validation_data);
+  const auto validation_arrays = arrays_for("fit's validation_data", arrays.first, arrays.second);
+  return [this, validation_arrays, batch_size = options.batch_size] {
+    return array_batches(validation_arrays.first, validation_arrays.second, batch_size, false);
+  };
+}
+
 History Model::fit(const datasets::Dataset& dataset, const FitOptions& options) {
   require_compiled("fit");
   if (options.validation_split != 0)
@@ -109,21 +124,7 @@ History Model::fit(const datasets::Dataset& dataset, const FitOptions& options) 
   sources.training = options.steps_per_epoch ? batches_reading_on(dataset, *options.steps_per_epoch, "fit")
                                              : dataset_batches(dataset, std::nullopt, "fit");
   sources.training_steps = options.steps_per_epoch.value_or(std::max<std::int64_t>(dataset.cardinality(), 0));
-  if (options.validation_data) {
-    if (const auto* validation = std::get_if<datasets::Dataset>(&*options.validation_data)) {
-      require_end(*validation, options.validation_steps, where(), "fit's validation_data", "validation_steps");
-      // Keras keeps one validation iterator for the whole fit: with validation_steps it reads on too.
-      sources.validation = options.validation_steps
-                               ? batches_reading_on(*validation, *options.validation_steps, "fit's validation_data")
-                               : dataset_batches(*validation, std::nullopt, "fit's validation_data");
-    } else {
-      const auto& arrays = std::get<std::pair<Arrays, Arrays>>(*options.validation_data);
-      const auto validation_arrays = arrays_for("fit's validation_data", arrays.first, arrays.second);
-      sources.validation = [this, validation_arrays, batch_size = options.batch_size] {
-        return array_batches(validation_arrays.first, validation_arrays.second, batch_size, false);
-      };
-    }
-  }
+  if (options.validation_data) sources.validation = validation_batches(options);
   sources.first_sample = [this, dataset] {
     auto element = dataset.take(1).iterate().next();
     if (!element) throw_invalid_argument(where(), "x", "expected at least one batch for fit", "an empty dataset");
@@ -139,7 +140,10 @@ std::map<std::string, double> Model::evaluate(const datasets::Dataset& dataset, 
   require_steps(steps, where(), "steps");
   require_end(dataset, steps, where(), "evaluate", "steps");
   NoGradGuard no_grad;
-  return run_epoch(dataset_batches(dataset, steps, "evaluate")(), false, nullptr, {});
+  auto logs = run_epoch(dataset_batches(dataset, steps, "evaluate")(), false, nullptr, {});
+  // Keras refuses an empty dataset too.
+  if (logs.empty()) throw_invalid_argument(where(), "x", "expected at least one batch for evaluate", "an empty dataset");
+  return logs;
 }
 
 Tensor Model::predict(const datasets::Dataset& dataset, std::optional<std::int64_t> steps) {

@@ -207,11 +207,12 @@ History Model::fit(const Arrays& x, const Arrays& y, const FitOptions& options) 
   auto training = arrays_for("fit", x, y);
   std::vector<Tensor>& x_train = training.first;
   std::vector<Tensor>& y_train = training.second;
+  if (options.steps_per_epoch)
+    throw_invalid_argument(where(), "steps_per_epoch",
+                           "expected it only when fitting a dataset (fit on tensors takes every batch each epoch; to take some, fit "
+                           "datasets::Dataset::from_tensor_slices(x, y).batch(batch_size))",
+                           std::to_string(*options.steps_per_epoch));
   std::optional<Batch> validation;
-  if (options.validation_data) {
-    if (const auto* arrays = std::get_if<std::pair<Arrays, Arrays>>(&*options.validation_data))
-      validation = arrays_for("fit's validation_data", arrays->first, arrays->second);
-  }
   if (options.batch_size <= 0 || options.epochs < 0)
     throw_invalid_argument(where(), "batch_size", "expected a positive batch_size and non-negative epochs",
                            fmt::format("batch_size={}, epochs={}", options.batch_size, options.epochs));
@@ -232,10 +233,7 @@ History Model::fit(const Arrays& x, const Arrays& y, const FitOptions& options) 
   if (validation)
     sources.validation = [&] { return array_batches(validation->first, validation->second, options.batch_size, false); };
   else if (options.validation_data)
-    sources.validation = dataset_batches(std::get<datasets::Dataset>(*options.validation_data), options.validation_steps, "fit's validation_data");
-  if (options.validation_data && std::holds_alternative<datasets::Dataset>(*options.validation_data) && !options.validation_steps &&
-      std::get<datasets::Dataset>(*options.validation_data).cardinality() == datasets::infinite_cardinality)
-    throw InvalidArgument(fmt::format("{}: fit's validation_data: the dataset never ends (it repeats for ever); give validation_steps", where()));
+    sources.validation = validation_batches(options);
   sources.first_sample = [&] { return slices(x_train, 0, 1); };
   return run_fit(sources, options);
 }

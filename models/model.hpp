@@ -64,7 +64,7 @@ class Model : public layers::Layer {
   // list only at fit, a list that does not fit the outputs is refused here.
   void compile(std::unique_ptr<optim::Optimizer> optimizer, CompileOptions options);
   History fit(const Arrays& x, const Arrays& y, const FitOptions& options = {});
-  // On a dataset of (x, y) batches (data/dataset.hpp), each element's x and y in input and output
+  // On a dataset of (x, y) batches (datasets/dataset.hpp), each element's x and y in input and output
   // order. The dataset batches and shuffles, so batch_size and shuffle do not apply, and
   // validation_split is refused, as in Keras.
   History fit(const datasets::Dataset& dataset, const FitOptions& options = {});
@@ -165,6 +165,8 @@ class Model : public layers::Layer {
   // does with steps_per_epoch: a pass that ends within a call ends that call short, with a
   // warning, and the next call starts a new pass, as does a call after a pass read to its end.
   std::function<BatchSource()> batches_reading_on(const datasets::Dataset& dataset, std::int64_t steps, const char* call) const;
+  // fit's validation batches from options.validation_data (tensors or a dataset), checked.
+  std::function<BatchSource()> validation_batches(const FitOptions& options) const;
 
   std::unique_ptr<optim::Optimizer> optimizer_;
   std::vector<CompiledOutput> compiled_outputs_;

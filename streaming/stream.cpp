@@ -69,7 +69,15 @@ void Stream::Plan::advance(const Tensor& inputs, std::int64_t steps, const Tenso
   dispatch(input().dtype, [&]<class T>() {
     std::memcpy(input().data<T>(), packed.data<T>(), std::size_t(packed.size()) * sizeof(T));
   });
-  for (const auto& stage : graph.stages) stage->run(batch, steps);
+  try {
+    for (const auto& stage : graph.stages) stage->run(batch, steps);
+  } catch (...) {
+    // Convolutions before the failing stage have taken the steps in, those after have not: a
+    // stream half a push ahead would give wrong outputs from now on, so it starts over instead.
+    for (const auto& stage : graph.stages) stage->reset();
+    this->steps = 0;
+    throw;
+  }
   dispatch(input().dtype, [&]<class T>() {
     std::memcpy(outputs.data<T>(), output().data<T>(), std::size_t(outputs.size()) * sizeof(T));
   });

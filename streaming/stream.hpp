@@ -47,7 +47,8 @@ class Stream {
   Stream(Stream&&) noexcept;
   Stream& operator=(Stream&&) noexcept;
 
-  // The outputs of the next steps: block (batch, steps, features) → (batch, steps, units).
+  // The outputs of the next steps: block (batch, steps, features) → (batch, steps, units). A push
+  // that throws from within a layer (a MemoryError, say) leaves the stream reset.
   Tensor push(const Tensor& block);
   // The same into `outputs` (batch, steps, units), contiguous: once a block of this many steps has
   // been pushed, no heap allocation (see docs/streaming.md for the layers that keep this promise).

@@ -151,8 +151,9 @@ double pass_flops(const Conv1dGeometry& g) {
 }
 
 // The forward pass's c += a · b: BLAS in float32; in float64 the ordered gemm, whose sums do not
-// depend on how many steps are computed at once, so that a stream reproduces them bit for bit
-// (padding a tap skips adds a zero product there, which changes no sum).
+// depend on how many steps are computed at once, so that a stream reproduces them bit for bit.
+// (A stream multiplies the zeros a skipped padding tap would read: with finite weights that adds
+// zero products, which change no sum but a −0 into +0; an infinite weight would make them NaN.)
 template <class T>
 void forward_gemm(std::int64_t m, std::int64_t n, std::int64_t k, const T* a, std::int64_t lda, const T* b, std::int64_t ldb,
                   T* c, std::int64_t ldc) {

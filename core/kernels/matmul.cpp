@@ -36,7 +36,8 @@ MatrixOperand as_gemm_operand(const Tensor& x) {
   return {x.contiguous(), false};
 }
 
-// c = a · b with contiguous operands unless transposed.
+// c = a · b with contiguous operands unless transposed (never in float64: as_gemm_operand packs
+// float64 operands, since the ordered gemm reads rows only).
 template <class T>
 void product(bool transpose_a, bool transpose_b, std::int64_t rows, std::int64_t columns, std::int64_t depth, const T* a,
              std::int64_t lda, const T* b, std::int64_t ldb, T* c, std::int64_t ldc) {

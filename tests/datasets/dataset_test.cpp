@@ -31,12 +31,12 @@ datasets::Dataset numbered(std::int64_t n) {
     x.insert(x.end(), {double(i), 10.0 * double(i)});
     y.push_back(double(i) / 2);
   }
-  return datasets::Dataset::from_tensors(Tensor(x, {n, 2}), Tensor(y, {n}));
+  return datasets::Dataset::from_tensor_slices(Tensor(x, {n, 2}), Tensor(y, {n}));
 }
 
 }  // namespace
 
-TEST_CASE("from_tensors gives one element per sample; batch stacks them, the last batch short unless dropped") {
+TEST_CASE("from_tensor_slices gives one element per sample; batch stacks them, the last batch short unless dropped") {
   const auto samples = numbered(7);
   CHECK(samples.cardinality() == 7);
   auto pass = samples.iterate();
@@ -74,10 +74,14 @@ TEST_CASE("take, repeat and map, with their cardinalities") {
     return element;
   });
   CHECK(firsts(doubled) == std::vector<double>{0, 2, 4, 6});
-  CHECK(datasets::Dataset::from_generator([] { return [] { return std::optional<datasets::Element>(); }; }).repeat().take(3).cardinality() == 3);
+  const auto empty = datasets::Dataset::from_generator([] { return [] { return std::optional<datasets::Element>(); }; });
+  CHECK(empty.repeat().take(3).cardinality() == 3);
+  // An empty pass ends the repetition rather than spinning for ever.
+  CHECK(firsts(empty.repeat().take(3)).empty());
+  CHECK(firsts(samples.batch(5, true).repeat()).empty());
 }
 
-TEST_CASE("shuffle: a permutation per pass, reproducible by seed, local to its buffer") {
+TEST_CASE("shuffle: a permutation per pass, reproducible by seed (or by the global generator's), local to its buffer") {
   const auto samples = numbered(50);
   const auto shuffled = samples.shuffle(50, 3);
   const auto first = firsts(shuffled), second = firsts(shuffled);
@@ -90,6 +94,11 @@ TEST_CASE("shuffle: a permutation per pass, reproducible by seed, local to its b
   // A buffer of 2 can hold an element back, never bring one forward by more than a place.
   const auto local = firsts(samples.shuffle(2, 5));
   for (std::size_t i = 0; i < local.size(); ++i) CHECK(local[i] <= double(i + 1));
+  // Unseeded, the seed comes from the global generator when shuffle() is called.
+  seed_global_generator(9);
+  const auto unseeded = samples.shuffle(50);
+  seed_global_generator(9);
+  CHECK(firsts(samples.shuffle(50)) == firsts(unseeded));
 }
 
 TEST_CASE("from_generator: each pass calls start anew") {
@@ -141,6 +150,16 @@ TEST_CASE("batch refuses elements of different shapes, naming the element and th
   });
   auto pass = ragged.batch(3).iterate();
   CHECK_THROWS_WITH_AS(pass.next(), "Dataset.batch: element 1 of a batch has x[0] of shape (3,) and dtype float32, where the first has (2,) and float32",
+                       ShapeError);
+  const auto uneven = datasets::Dataset::from_generator([] {
+    return [count = 0]() mutable -> std::optional<datasets::Element> {
+      ++count;
+      if (count == 1) return datasets::Element{.x = {Tensor::zeros({2}), Tensor::zeros({2})}, .y = {}};
+      return datasets::Element{.x = {Tensor::zeros({2})}, .y = {}};
+    };
+  });
+  auto uneven_pass = uneven.batch(2).iterate();
+  CHECK_THROWS_WITH_AS(uneven_pass.next(), "Dataset.batch: element 1 of a batch has 1 x and 0 y tensors, where the first has 2 and 0",
                        ShapeError);
 }
 

@@ -84,6 +84,15 @@ TEST_CASE("open_npy refuses what it cannot read, naming the file and why") {
   CHECK(refusal(numpy_file("truncated_f4.npy")) ==
         prefix + numpy_file("truncated_f4.npy") +
             " is not a .npy file minidl can read: it is truncated: its shape (5, 3) needs 60 bytes of data, the file has 55");
+  // A shape whose product wraps around 2^64 to 0 must not pass for a small file.
+  const std::string wrapping = testing::temporary("minidl_wrapping.npy");
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (32768, 562949953421312), }";
+  header.resize(118, ' ');
+  testing::write_file(wrapping, std::string("\x93NUMPY\x01\x00", 8) + std::string(1, char(119)) + std::string(1, '\0') + header + "\n" +
+                                    std::string(64, '\0'));
+  CHECK(refusal(wrapping) == prefix + wrapping +
+                                 " is not a .npy file minidl can read: its shape (32768, 562949953421312) needs more values than the file's 193 "
+                                 "bytes hold");
   const std::string text = testing::temporary("minidl_not_npy.npy");
   testing::write_file(text, "year,month\n1749,1\n");
   CHECK(refusal(text) == prefix + text + " is not a .npy file minidl can read: it does not start with the .npy magic bytes");
@@ -128,4 +137,7 @@ TEST_CASE("csv_dataset refuses cells that are not numbers, ragged rows and unkno
   CHECK(first_error("1;2\n3;4\n", {.header = false, .delimiter = ';'}) == "accepted");
   CHECK(first_error("a,b\n\"1,2\n") .find("is not valid CSV") != std::string::npos);
   CHECK(first_error("") == "csv_dataset: " + path + " is empty");
+  CHECK(first_error("a,b\n1,1e999\n") == "csv_dataset: " + path + ", row 2, column 'b' (2): '1e999' is out of the range of a double");
+  CHECK(first_error("\xEF\xBB\xBF" "a,b\n+1.5,2\n", {.x_columns = {"a"}}) == "accepted");
+  CHECK(first_error("a,b\n+,2\n") == "csv_dataset: " + path + ", row 2, column 'a' (1): '+' is not a number");
 }

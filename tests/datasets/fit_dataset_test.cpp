@@ -34,7 +34,7 @@ TEST_CASE("fit on a dataset of batches trains exactly as fit on the same tensors
   auto on_tensors = regressor();
   const auto tensors_history = on_tensors->fit(x, y, {.batch_size = 8, .epochs = 3, .verbose = 0, .shuffle = false});
   auto on_dataset = regressor();
-  const auto dataset = datasets::Dataset::from_tensors(x, y).batch(8).prefetch(2);
+  const auto dataset = datasets::Dataset::from_tensor_slices(x, y).batch(8).prefetch(2);
   const auto dataset_history = on_dataset->fit(dataset, {.epochs = 3, .verbose = 0});
   CHECK(weights_of(*on_dataset) == weights_of(*on_tensors));
   CHECK(dataset_history.history.at("loss") == tensors_history.history.at("loss"));
@@ -84,8 +84,19 @@ TEST_CASE("steps_per_epoch reads on across epochs; a pass that runs out ends its
   const auto history = model->fit(counted, {.epochs = 5, .verbose = 0, .steps_per_epoch = 4});
   CHECK(batches_read == 18);
   CHECK(history.epochs() == 5);
-  // Its length known, a pass read to its end with an epoch starts anew without a warning: 5 + 5, 5 + 5.
-  const auto known = counted.take(10);
+  // Its length known, a pass read to its end with an epoch starts anew: 4 + 4 + 2, then 4 + 4.
+  const auto known = datasets::Dataset::from_generator(
+      [&batches_read] {
+        return [&batches_read, left = 10]() mutable -> std::optional<datasets::Element> {
+          if (left-- == 0) return std::nullopt;
+          ++batches_read;
+          return datasets::Element{.x = {Tensor::normal({4, 6, 2}, 0.0, 1.0, DType::float64)}, .y = {Tensor::zeros({4, 1}, DType::float64)}};
+        };
+      },
+      10);
+  batches_read = 0;
+  CHECK(model->fit(known, {.epochs = 5, .verbose = 0, .steps_per_epoch = 4}).epochs() == 5);
+  CHECK(batches_read == 18);
   batches_read = 0;
   model->fit(known, {.epochs = 4, .verbose = 0, .steps_per_epoch = 5});
   CHECK(batches_read == 20);
@@ -95,17 +106,28 @@ TEST_CASE("steps_per_epoch reads on across epochs; a pass that runs out ends its
 
 TEST_CASE("fit on a dataset: the errors") {
   auto model = regressor();
-  const auto samples = datasets::Dataset::from_tensors(Tensor::zeros({4, 6, 2}, DType::float64), Tensor::zeros({4, 1}, DType::float64)).batch(2);
+  const auto samples = datasets::Dataset::from_tensor_slices(Tensor::zeros({4, 6, 2}, DType::float64), Tensor::zeros({4, 1}, DType::float64)).batch(2);
   CHECK_THROWS_WITH_AS(model->fit(samples, {.verbose = 0, .validation_split = 0.2}),
                        "Sequential 'regressor': invalid argument `validation_split`: expected 0 when fitting a dataset (split the dataset "
                        "instead, as Keras asks), received validation_split=0.2",
                        InvalidArgument);
   CHECK_THROWS_WITH_AS(model->fit(samples.repeat(), {.verbose = 0}),
                        "Sequential 'regressor': fit: the dataset never ends (it repeats for ever); give steps_per_epoch", InvalidArgument);
-  const auto unlabeled = datasets::Dataset::from_tensors({Tensor::zeros({4, 6, 2}, DType::float64)}).batch(2);
+  const auto unlabeled = datasets::Dataset::from_tensor_slices({Tensor::zeros({4, 6, 2}, DType::float64)}).batch(2);
   CHECK_THROWS_WITH_AS(model->fit(unlabeled, {.verbose = 0}),
                        "Sequential 'regressor': fit: the dataset's elements hold 0 y tensors, the model has 1 outputs (a dataset without "
                        "targets cannot train or be evaluated)",
                        ShapeError);
   CHECK(model->predict(unlabeled).shape() == Shape{4, 1});
+  CHECK_THROWS_WITH_AS(model->fit(Tensor::zeros({4, 6, 2}, DType::float64), Tensor::zeros({4, 1}, DType::float64),
+                                  {.verbose = 0, .steps_per_epoch = 2}),
+                       "Sequential 'regressor': invalid argument `steps_per_epoch`: expected it only when fitting a dataset (fit on tensors "
+                       "takes every batch each epoch; to take some, fit datasets::Dataset::from_tensor_slices(x, y).batch(batch_size)), "
+                       "received 2",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(model->fit(samples, {.verbose = 0, .validation_data = samples, .validation_steps = 0}),
+                       "Sequential 'regressor': invalid argument `validation_steps`: expected a positive integer, received 0", InvalidArgument);
+  CHECK_THROWS_WITH_AS(model->evaluate(samples.take(0)),
+                       "Sequential 'regressor': invalid argument `x`: expected at least one batch for evaluate, received an empty dataset",
+                       InvalidArgument);
 }

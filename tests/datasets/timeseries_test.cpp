@@ -76,7 +76,8 @@ TEST_CASE("timeseries_dataset_from_array: windows and targets of 576 argument se
     CAPTURE(c.dump());
     const std::optional<datasets::Array> targets = targets_length ? std::optional(arange(*targets_length)) : std::nullopt;
     if (c.contains("error")) {
-      CHECK_THROWS_AS(datasets::timeseries_dataset_from_array(arange(length), targets, options), InvalidArgument);
+      CHECK_THROWS_WITH_AS(datasets::timeseries_dataset_from_array(arange(length), targets, options),
+                           doctest::Contains("invalid argument `targets`: expected a target for every window"), InvalidArgument);
       ++refused;
       continue;
     }
@@ -127,6 +128,7 @@ TEST_CASE("timeseries_dataset_from_array: Keras's argument checks, and a window 
         "timeseries_dataset_from_array: invalid argument `sequence_length`: expected a window that fits the 10 rows of the data in use "
         "(rows 0 to 9); sequence_length 6 at sampling_rate 2 spans 11 rows, received 6");
   CHECK(refusal({.sequence_length = 5, .sampling_rate = 2}) == "accepted");
+  CHECK(refusal({.sequence_length = std::int64_t{1} << 62, .sampling_rate = 8}).find("spans more than 2^63 rows") != std::string::npos);
 }
 
 TEST_CASE("timeseries_dataset_from_array: a shuffled pass is a permutation of the windows, reproducible by seed, new each pass") {

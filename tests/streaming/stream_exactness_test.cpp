@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 using namespace minidl;
@@ -43,10 +44,11 @@ double relative_difference(const Tensor& a, const Tensor& b) {
   return difference / largest;
 }
 
+// Elements whose bits differ (−0 and +0 too).
 std::int64_t count_different(const Tensor& a, const Tensor& b) {
   const auto x = a.to_vector<double>(), y = b.to_vector<double>();
   std::int64_t different = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) different += x[i] != y[i];
+  for (std::size_t i = 0; i < x.size(); ++i) different += std::memcmp(&x[i], &y[i], sizeof(double)) != 0;
   return different;
 }
 
