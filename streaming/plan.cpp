@@ -17,7 +17,6 @@
 #include <fmt/format.h>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 
 namespace minidl::streaming {
 
@@ -39,11 +38,7 @@ class Planner {
  public:
   Planner(Graph& graph, std::int64_t batch) : graph_(graph), batch_(batch) {}
 
-  std::size_t input_block(std::int64_t features, DType dtype) {
-    add_block(features, dtype);
-    field_.push_back(1);
-    return 0;
-  }
+  std::size_t input_block(std::int64_t features, DType dtype) { return add_block(features, dtype); }
 
   // Plans one call of `layer` on `inputs`; returns its output's block.
   std::size_t call(layers::Layer& layer, const std::vector<std::size_t>& inputs) {
