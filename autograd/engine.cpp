@@ -58,9 +58,12 @@ std::vector<Tensor> seed_gradients(const std::vector<Tensor>& outputs, const std
   return seeds;
 }
 
-void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& seeds, bool retain_graph, Captures& captures) {
+void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& seeds, bool retain_graph, Captures& captures,
+         const LeafReady& on_leaf_ready = nullptr) {
   NoGradGuard no_grad;
   std::unordered_map<Node*, int> dependencies;
+  // Edges still to deliver into each leaf that wants gradients, counted only for on_leaf_ready.
+  std::unordered_map<const AutogradMeta*, int> leaf_edges;
   std::unordered_map<Node*, Tensor> pending;
   std::vector<Node*> stack;
 
@@ -86,6 +89,7 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& seeds, b
     Node* node = stack.back();
     stack.pop_back();
     for (auto& edge : node->inputs) {
+      if (on_leaf_ready && edge.leaf && edge.leaf->requires_grad) ++leaf_edges[edge.leaf.get()];
       if (!edge.node) continue;
       if (dependencies[edge.node.get()]++ == 0) stack.push_back(edge.node.get());
     }
@@ -139,8 +143,9 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& seeds, b
       if (edge.node) {
         if (input_gradient.defined()) accumulate(pending[edge.node.get()], input_gradient);
         if (--dependencies[edge.node.get()] == 0) stack.push_back(edge.node.get());
-      } else if (edge.leaf && input_gradient.defined()) {
-        deliver_to_leaf(edge.leaf, input_gradient);
+      } else if (edge.leaf) {
+        if (input_gradient.defined()) deliver_to_leaf(edge.leaf, input_gradient);
+        if (on_leaf_ready && edge.leaf->requires_grad && --leaf_edges[edge.leaf.get()] == 0) on_leaf_ready(*edge.leaf);
       }
     }
   }
@@ -153,9 +158,10 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& seeds, b
 
 }  // namespace
 
-void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph) {
+void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph,
+              const LeafReady& on_leaf_ready) {
   Captures none;
-  run(outputs, seed_gradients(outputs, grad_outputs, "backward"), retain_graph, none);
+  run(outputs, seed_gradients(outputs, grad_outputs, "backward"), retain_graph, none, on_leaf_ready);
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,

@@ -2,6 +2,7 @@
 // Reverse-mode differentiation: backward() into .grad, and grad(), the functional form.
 #include <minidl/core/tensor.hpp>
 
+#include <functional>
 #include <vector>
 
 namespace minidl::autograd {
@@ -18,7 +19,13 @@ struct GradOptions {
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs = {}, GradOptions options = {});
 
+// Called during backward() with a leaf (its AutogradMeta) as soon as its .grad() is final: every
+// edge into it has delivered. A data-parallel strategy starts reducing that gradient while the
+// rest of the graph is still being differentiated.
+using LeafReady = std::function<void(const AutogradMeta& leaf)>;
+
 // What Tensor::backward runs: accumulates into the .grad() of every leaf that requires it.
-void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph);
+void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph,
+              const LeafReady& on_leaf_ready = nullptr);
 
 }  // namespace minidl::autograd

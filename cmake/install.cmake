@@ -2,11 +2,17 @@
 # find_package(minidl).
 include(CMakePackageConfigHelpers)
 
-install(TARGETS minidl EXPORT minidlTargets
+set(minidl_installed_targets minidl)
+set(minidl_installed_modules core autograd layers optim losses metrics models io streaming datasets)
+if(MINIDL_WITH_MPI)
+  list(APPEND minidl_installed_targets minidl_distributed)
+  list(APPEND minidl_installed_modules distributed)
+endif()
+install(TARGETS ${minidl_installed_targets} EXPORT minidlTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES minidl.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/minidl)
-foreach(module core autograd layers optim losses metrics models io streaming datasets)
+foreach(module ${minidl_installed_modules})
   install(DIRECTORY ${module} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/minidl FILES_MATCHING PATTERN "*.hpp")
 endforeach()
 install(EXPORT minidlTargets NAMESPACE minidl:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/minidl)

@@ -263,6 +263,40 @@ class Take : public Transformation {
   std::int64_t count_;
 };
 
+class Shard : public Transformation {
+ public:
+  Shard(Dataset upstream, std::int64_t shards, std::int64_t index) : Transformation(std::move(upstream)), shards_(shards), index_(index) {
+    if (shards < 1) throw_invalid_argument("Dataset.shard", "num_shards", "expected a positive count", std::to_string(shards));
+    if (index < 0 || index >= shards)
+      throw_invalid_argument("Dataset.shard", "index", fmt::format("expected an index in [0, num_shards={})", shards), std::to_string(index));
+  }
+  std::unique_ptr<Iterator::Source> start() const override {
+    struct Pass : Iterator::Source {
+      Iterator upstream;
+      std::int64_t shards, index;
+      bool started = false;
+      Pass(Iterator iterator, std::int64_t shard_count, std::int64_t shard_index)
+          : upstream(std::move(iterator)), shards(shard_count), index(shard_index) {}
+      std::optional<Element> next() override {
+        // Skip to this shard's first element, then `shards` − 1 elements between each.
+        for (std::int64_t skip = started ? shards - 1 : index; skip > 0; --skip)
+          if (!upstream.next()) return std::nullopt;
+        started = true;
+        return upstream.next();
+      }
+    };
+    return std::make_unique<Pass>(upstream_.iterate(), shards_, index_);
+  }
+  std::int64_t cardinality() const override {
+    const std::int64_t n = upstream_.cardinality();
+    if (n < 0) return n;
+    return n / shards_ + (index_ < n % shards_);
+  }
+
+ private:
+  std::int64_t shards_, index_;
+};
+
 class Repeat : public Transformation {
  public:
   Repeat(Dataset upstream, std::int64_t count) : Transformation(std::move(upstream)), count_(count) {
@@ -321,6 +355,9 @@ Dataset Dataset::shuffle(std::int64_t buffer_size, std::optional<std::uint64_t> 
   return Dataset(std::make_shared<Shuffle>(*this, buffer_size, seed));
 }
 Dataset Dataset::take(std::int64_t count) const { return Dataset(std::make_shared<Take>(*this, count)); }
+Dataset Dataset::shard(std::int64_t num_shards, std::int64_t index) const {
+  return Dataset(std::make_shared<Shard>(*this, num_shards, index));
+}
 Dataset Dataset::repeat(std::int64_t count) const { return Dataset(std::make_shared<Repeat>(*this, count)); }
 Dataset Dataset::prefetch(std::int64_t buffer_size) const { return Dataset(prefetch_node(*this, buffer_size)); }
 

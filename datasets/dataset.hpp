@@ -80,6 +80,10 @@ class Dataset {
   Dataset shuffle(std::int64_t buffer_size, std::optional<std::uint64_t> seed = std::nullopt) const;
   // The first `count` elements (all of them when count is −1).
   Dataset take(std::int64_t count) const;
+  // tf.data's shard: the elements whose position is `index` modulo `num_shards`. What each
+  // process of a data-parallel fit reads (docs/distributed.md): shard before batch, so that the
+  // k-th batches of all shards together hold the elements of one process's k-th batch.
+  Dataset shard(std::int64_t num_shards, std::int64_t index) const;
   // The dataset `count` times over (forever when −1); a pass that ends at once ends the repetition.
   Dataset repeat(std::int64_t count = -1) const;
   // Reads up to `buffer_size` elements ahead on a thread of its own, so that reading and the

@@ -18,6 +18,14 @@ class Metric {
   virtual double result() const;
   void reset_state();
   const std::string& name() const { return name_; }
+  // The running sums the result is read from, for adding up the states of several processes
+  // (distributed::DataParallel).
+  struct State {
+    double total = 0.0;
+    double count = 0.0;
+  };
+  State state() const { return {total_, count_}; }
+  void set_state(State state) { total_ = state.total, count_ = state.count; }
 
  protected:
   explicit Metric(std::string name) : name_(std::move(name)) {}

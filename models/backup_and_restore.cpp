@@ -37,7 +37,8 @@ BackupAndRestore::BackupAndRestore(std::string backup_dir, BackupAndRestoreOptio
 }
 
 void BackupAndRestore::on_train_begin(Model& model) {
-  if (!std::filesystem::exists(path_)) return;
+  // Under a distribution, fit gives every process what rank 0 restored.
+  if (!model.on_rank_zero() || !std::filesystem::exists(path_)) return;
   if (!model.built())
     throw StateError(fmt::format("BackupAndRestore: {} '{}' must be built before fit to restore {}; call it on a batch first",
                                  model.class_name(), model.name(), path_));
@@ -75,6 +76,7 @@ void BackupAndRestore::on_train_begin(Model& model) {
 }
 
 void BackupAndRestore::on_epoch_end(Model& model, int epoch, const Logs&) {
+  if (!model.on_rank_zero()) return;
   std::vector<std::string> states;
   for (const auto* generator : run_generators(model)) states.push_back(generator->state());
   const nlohmann::json header = {
@@ -85,8 +87,8 @@ void BackupAndRestore::on_epoch_end(Model& model, int epoch, const Logs&) {
   io::write_atomically(path_, frame(backup_magic, header, encode_weights(model, &model.optimizer())), "BackupAndRestore");
 }
 
-void BackupAndRestore::on_train_end(Model&) {
-  if (!options_.delete_checkpoint) return;
+void BackupAndRestore::on_train_end(Model& model) {
+  if (!options_.delete_checkpoint || !model.on_rank_zero()) return;
   io::remove_temporaries(path_);
   std::error_code error;
   std::filesystem::remove(path_, error);

@@ -107,7 +107,8 @@ void LearningRateScheduler::on_epoch_begin(Model& model, int epoch) {
 CSVLogger::CSVLogger(std::string filename, char separator, bool append)
     : filename_(std::move(filename)), separator_(separator), append_(append) {}
 
-void CSVLogger::on_train_begin(Model&) {
+void CSVLogger::on_train_begin(Model& model) {
+  if (!model.on_rank_zero()) return;
   wrote_header_ = append_ && std::ifstream(filename_).good();
   if (!append_) {
     std::ofstream truncate(filename_);
@@ -115,7 +116,8 @@ void CSVLogger::on_train_begin(Model&) {
   }
 }
 
-void CSVLogger::on_epoch_end(Model&, int epoch, const Logs& logs) {
+void CSVLogger::on_epoch_end(Model& model, int epoch, const Logs& logs) {
+  if (!model.on_rank_zero()) return;
   std::ofstream file(filename_, std::ios::app);
   if (!file) throw InvalidArgument(fmt::format("CSVLogger: cannot write {}", filename_));
   if (!wrote_header_) {
@@ -150,13 +152,13 @@ void ModelCheckpoint::on_epoch_end(Model& model, int epoch, const Logs& logs) {
   std::string path = filepath_;
   for (auto at = path.find("{epoch}"); at != std::string::npos; at = path.find("{epoch}"))
     path.replace(at, 7, std::to_string(epoch + 1));
-  save_weights(model, path, options_.save_optimizer ? &model.optimizer() : nullptr);
+  if (model.on_rank_zero()) save_weights(model, path, options_.save_optimizer ? &model.optimizer() : nullptr);
 }
 
 void TerminateOnNaN::on_train_batch_end(Model& model, int batch, const Logs& logs) {
   const auto found = logs.find("loss");
   if (found != logs.end() && !std::isfinite(found->second)) {
-    fmt::print(stderr, "Batch {}: invalid loss, terminating training\n", batch);
+    if (model.on_rank_zero()) fmt::print(stderr, "Batch {}: invalid loss, terminating training\n", batch);
     model.stop_training = true;
   }
 }

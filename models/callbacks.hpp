@@ -94,6 +94,7 @@ class LearningRateScheduler : public Callback {
 };
 
 // Writes each epoch's logs to a CSV file: a header "epoch,<keys...>", then one row per epoch.
+// Under a distribution, rank 0 alone writes (the logs are the same on every process).
 class CSVLogger : public Callback {
  public:
   explicit CSVLogger(std::string filename, char separator = ',', bool append = false);
@@ -120,6 +121,7 @@ struct ModelCheckpointOptions {
 
 // Saves the model's weights (models::save_weights, atomically) at the end of each epoch, or only
 // at improvements. "{epoch}" in the path is replaced by the 1-based epoch number, as Keras does.
+// Under a distribution, rank 0 alone writes.
 class ModelCheckpoint : public Callback {
  public:
   explicit ModelCheckpoint(std::string filepath, ModelCheckpointOptions options = {});
@@ -148,7 +150,9 @@ struct BackupAndRestoreOptions {
 // file that a kill can leave out of step; generator states restored; saves per epoch only.
 // Other callbacks' state (EarlyStopping's patience and best weights, ReduceLROnPlateau's counters)
 // starts afresh, as in Keras, so runs with such callbacks resume exactly only when those would
-// have stayed idle; list BackupAndRestore last so that it saves what they changed.
+// have stayed idle; list BackupAndRestore last so that it saves what they changed. Under a
+// distribution, rank 0 alone writes and reads the backup, and fit gives the other processes what
+// it restored, so the backup needs to be on rank 0's machine only.
 class BackupAndRestore : public Callback {
  public:
   explicit BackupAndRestore(std::string backup_dir, BackupAndRestoreOptions options = {});

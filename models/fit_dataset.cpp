@@ -97,6 +97,11 @@ std::function<Model::BatchSource()> Model::batches_reading_on(const datasets::Da
   };
 }
 
+bool Model::splits_validation(const FitOptions& options) {
+  const bool dataset = options.validation_data && std::holds_alternative<datasets::Dataset>(*options.validation_data);
+  return !dataset || !options.distribution || options.distribution->shards_datasets();
+}
+
 std::function<Model::BatchSource()> Model::validation_batches(const FitOptions& options) const {
   require_steps(options.validation_steps, where(), "validation_steps");
   if (const auto* validation = std::get_if<datasets::Dataset>(&*options.validation_data)) {
@@ -125,6 +130,8 @@ History Model::fit(const datasets::Dataset& dataset, const FitOptions& options) 
                                              : dataset_batches(dataset, std::nullopt, "fit");
   sources.training_steps = options.steps_per_epoch.value_or(std::max<std::int64_t>(dataset.cardinality(), 0));
   if (options.validation_data) sources.validation = validation_batches(options);
+  if (options.distribution) sources.split_training = options.distribution->shards_datasets();
+  sources.split_validation = splits_validation(options);
   sources.first_sample = [this, dataset] {
     auto element = dataset.take(1).iterate().next();
     if (!element) throw_invalid_argument(where(), "x", "expected at least one batch for fit", "an empty dataset");

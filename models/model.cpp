@@ -6,6 +6,7 @@
 #include <minidl/core/errors.hpp>
 #include <minidl/core/random.hpp>
 #include <minidl/layers/serialization.hpp>
+#include <minidl/models/distributed_fit.hpp>
 #include <minidl/models/functional.hpp>
 #include <minidl/models/progress.hpp>
 #include <minidl/models/sequential.hpp>
@@ -17,6 +18,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <span>
 
 namespace minidl::models {
 
@@ -106,7 +108,7 @@ Model::BatchSource Model::array_batches(const std::vector<Tensor>& x, const std:
 }
 
 std::map<std::string, double> Model::run_epoch(const BatchSource& next_batch, bool train, ProgressBar* progress,
-                                               const std::vector<Callback*>& callbacks) {
+                                               const std::vector<Callback*>& callbacks, bool split_batches) {
   std::size_t loss_count = 0;
   for (auto& output : compiled_outputs_) {
     for (auto& metric : output.metrics) metric->reset_state();
@@ -119,45 +121,80 @@ std::map<std::string, double> Model::run_epoch(const BatchSource& next_batch, bo
   std::map<std::string, double> logs;
   for (std::int64_t step = 0;; ++step) {
     auto batch = next_batch();
-    if (!batch) break;
-    const auto& [x_batch, y_batch] = *batch;
-    const auto samples = double(x_batch[0].shape()[0]);
+    if (batch && distribution_ && split_batches) batch = distributed_fit::shard(*batch, *distribution_);
+    const double samples = batch ? double(batch->first[0].dim(0)) : 0.0;
+    // Under a distribution the epoch goes on while any process has samples; one without any this
+    // step still takes part in every reduction.
+    double all_samples = samples;
+    if (distribution_) distribution_->sum(std::span(&all_samples, 1));
+    if (distribution_ ? all_samples == 0 : !batch) break;
+    if (samples == 0 && distribution_) batch.reset();
     if (train)
       for (auto* callback : callbacks) callback->on_train_batch_begin(*this, int(step));
     std::optional<NoGradGuard> inference;
     if (!train) inference.emplace();
-    const std::vector<Tensor> predictions = forward(x_batch, train);
-    if (predictions.size() != compiled_outputs_.size())
-      throw StateError(fmt::format("{}: the model gave {} outputs for {} compiled ones", where(), predictions.size(),
-                                   compiled_outputs_.size()));
+    std::vector<Tensor> predictions;
     Tensor loss;
-    for (std::size_t i = 0; i < compiled_outputs_.size(); ++i) {
-      const auto& output = compiled_outputs_[i];
-      if (!output.loss) continue;
-      const Tensor value = (*output.loss)(y_batch[i], predictions[i]);
-      output_loss_totals[i] += value.item() * samples;
-      const Tensor weighted = output.loss_weight == 1.0 ? value : value * output.loss_weight;
-      loss = loss.defined() ? loss + weighted : weighted;
+    // This step's sums, in order: samples, loss × samples, each output's loss × samples, each
+    // metric's (total, count) increments; summed over the processes under a distribution.
+    std::vector<double> sums(2 + compiled_outputs_.size(), 0.0);
+    sums[0] = samples;
+    if (batch) {
+      const auto& [x_batch, y_batch] = *batch;
+      predictions = forward(x_batch, train);
+      if (predictions.size() != compiled_outputs_.size())
+        throw StateError(fmt::format("{}: the model gave {} outputs for {} compiled ones", where(), predictions.size(),
+                                     compiled_outputs_.size()));
+      for (std::size_t i = 0; i < compiled_outputs_.size(); ++i) {
+        const auto& output = compiled_outputs_[i];
+        if (!output.loss) continue;
+        const Tensor value = (*output.loss)(y_batch[i], predictions[i]);
+        sums[2 + i] = value.item() * samples;
+        const Tensor weighted = output.loss_weight == 1.0 ? value : value * output.loss_weight;
+        loss = loss.defined() ? loss + weighted : weighted;
+      }
+      for (const auto& penalty : losses()) loss = loss + penalty;
     }
-    for (const auto& penalty : losses()) loss = loss + penalty;
     if (train) {
-      loss.backward();
       const auto weights = trainable_weights();
+      if (distribution_) distribution_->backward(loss, weights, samples / all_samples);
+      else loss.backward();
       optimizer_->step(weights);
       for (const auto& weight : weights) weight->value().zero_grad();
+      if (distribution_) distributed_fit::share_statistics(*distribution_, *this);
+    }
+    const double local_loss = batch ? loss.item() : 0.0;
+    sums[1] = local_loss * samples;
+    std::vector<metrics::Metric::State> metric_states;
+    for (std::size_t i = 0; i < compiled_outputs_.size(); ++i)
+      for (auto& metric : compiled_outputs_[i].metrics) {
+        const auto before = metric->state();
+        if (batch) metric->update_state(batch->second[i], predictions[i]);
+        const auto after = metric->state();
+        metric_states.push_back(before);
+        sums.push_back(after.total - before.total);
+        sums.push_back(after.count - before.count);
+      }
+    if (distribution_) {
+      distribution_->sum(sums);
+      std::size_t next = 0;
+      for (auto& output : compiled_outputs_)
+        for (auto& metric : output.metrics) {
+          const auto before = metric_states[next];
+          const std::size_t at = 2 + compiled_outputs_.size() + 2 * next++;
+          metric->set_state({before.total + sums[at], before.count + sums[at + 1]});
+        }
     }
     // Keras's running loss is the sample-weighted mean of the batch losses.
-    const double batch_loss = loss.item();
-    loss_total += batch_loss * samples;
-    seen += samples;
+    const double batch_loss = distribution_ ? sums[1] / sums[0] : local_loss;
+    loss_total += sums[1];
+    seen += sums[0];
     logs = {{"loss", loss_total / seen}};
     for (std::size_t i = 0; i < compiled_outputs_.size(); ++i) {
       auto& output = compiled_outputs_[i];
+      output_loss_totals[i] += sums[2 + i];
       if (log_output_losses && output.loss) logs[output.name + "_loss"] = output_loss_totals[i] / seen;
-      for (std::size_t m = 0; m < output.metrics.size(); ++m) {
-        output.metrics[m]->update_state(y_batch[i], predictions[i]);
-        logs[output.metric_logs[m]] = output.metrics[m]->result();
-      }
+      for (std::size_t m = 0; m < output.metrics.size(); ++m) logs[output.metric_logs[m]] = output.metrics[m]->result();
     }
     if (progress) progress->update(step + 1, logs);
     if (train) {
@@ -234,6 +271,7 @@ History Model::fit(const Arrays& x, const Arrays& y, const FitOptions& options) 
     sources.validation = [&] { return array_batches(validation->first, validation->second, options.batch_size, false); };
   else if (options.validation_data)
     sources.validation = validation_batches(options);
+  sources.split_validation = splits_validation(options);
   sources.first_sample = [&] { return slices(x_train, 0, 1); };
   return run_fit(sources, options);
 }
@@ -255,21 +293,37 @@ History Model::run_fit(const EpochSources& sources, const FitOptions& options) {
     NoGradGuard no_grad;
     forward(sources.first_sample());
   }
+  Distribution* const distribution = options.distribution;
+  if (distribution) distributed_fit::require_same_model(*distribution, *this);
+  // Set only now, so that a refused model leaves no distribution behind.
+  struct Active {
+    Model& model;
+    ~Active() { model.distribution_ = nullptr; }
+  } active{*this};
+  distribution_ = distribution;
   for (auto* callback : options.callbacks) callback->on_train_begin(*this);
-  const int first_epoch = restored_epoch.value_or(options.initial_epoch);
+  int first_epoch = restored_epoch.value_or(options.initial_epoch);
+  if (distribution) first_epoch = distributed_fit::share_start(*distribution, *this, first_epoch);
+  const int verbose = distribution && distribution->rank() != 0 ? 0 : options.verbose;
+  std::vector<Generator*> run_generators = {&global_generator()};
+  for (auto* generator : generators()) run_generators.push_back(generator);
   for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {
     for (auto* callback : options.callbacks) callback->on_epoch_begin(*this, epoch);
-    if (options.verbose > 0) fmt::print("Epoch {}/{}\n", epoch + 1, options.epochs);
-    ProgressBar progress(sources.training_steps, options.verbose);
-    auto logs = run_epoch(sources.training(), true, &progress, options.callbacks);
+    if (verbose > 0) fmt::print("Epoch {}/{}\n", epoch + 1, options.epochs);
+    ProgressBar progress(sources.training_steps, verbose);
+    if (distribution) distributed_fit::share_generators(*distribution, run_generators);
+    const BatchSource training = sources.training();
+    if (distribution) distributed_fit::diverge_generators(*distribution, run_generators);
+    auto logs = run_epoch(training, true, &progress, options.callbacks, sources.split_training);
     if (sources.validation) {
       NoGradGuard no_grad;
-      const auto val = run_epoch(sources.validation(), false, nullptr, {});
+      const auto val = run_epoch(sources.validation(), false, nullptr, {}, sources.split_validation);
       for (const auto& [name, value] : val) logs["val_" + name] = value;
     }
     progress.finish(logs);
     for (const auto& [name, value] : logs) history.history[name].push_back(value);
     for (auto* callback : options.callbacks) callback->on_epoch_end(*this, epoch, logs);
+    if (distribution) stop_training = distributed_fit::any(*distribution, stop_training);
   }
   for (auto* callback : options.callbacks) callback->on_train_end(*this);
   return history;

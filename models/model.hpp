@@ -9,6 +9,7 @@
 #include <minidl/models/arrays.hpp>
 #include <minidl/models/callbacks.hpp>
 #include <minidl/models/compile_options.hpp>
+#include <minidl/models/distribution.hpp>
 #include <minidl/optim/optimizer.hpp>
 
 #include <functional>
@@ -45,6 +46,10 @@ struct FitOptions {
   std::optional<std::int64_t> steps_per_epoch = std::nullopt;
   // Batches of a validation dataset per epoch; unset: one whole pass.
   std::optional<std::int64_t> validation_steps = std::nullopt;
+  // Trains on several processes at once (distributed::DataParallel, docs/distributed.md): each
+  // takes its share of every batch and the gradients are summed between them, so that the same
+  // global batches and seed give the weights one process would. Not owned.
+  Distribution* distribution = nullptr;
 };
 
 // Per epoch: "loss", each metric's name, and "val_" versions when validating. A model of several
@@ -97,6 +102,11 @@ class Model : public layers::Layer {
   // Set by BackupAndRestore when fit begins: the epoch the restored run goes on from, in place of
   // FitOptions::initial_epoch (Keras's model._initial_epoch).
   std::optional<int> restored_epoch;
+  // The distribution the running fit trains with, or null: callbacks that write files write them
+  // on rank 0 only.
+  const Distribution* distribution() const { return distribution_; }
+  // Whether this process is rank 0 of the running fit's distribution, or fit runs on one process.
+  bool on_rank_zero() const { return !distribution_ || distribution_->rank() == 0; }
   optim::Optimizer& optimizer();
   const optim::Optimizer& optimizer() const;
   bool compiled() const { return optimizer_ && !compiled_outputs_.empty(); }
@@ -148,12 +158,16 @@ class Model : public layers::Layer {
     std::function<BatchSource()> validation;
     // One sample of x, to build the model on before the callbacks begin.
     std::function<std::vector<Tensor>()> first_sample;
+    // With a distribution: whether each process takes its share of the batches (see
+    // Distribution::shards_datasets), or the batches are its share already.
+    bool split_training = true;
+    bool split_validation = true;
   };
   // The epochs of fit, over arrays or a dataset.
   History run_fit(const EpochSources& sources, const FitOptions& options);
   // One pass over batches; returns the mean loss and metrics (Keras's running means).
   std::map<std::string, double> run_epoch(const BatchSource& next_batch, bool train, class ProgressBar* progress,
-                                          const std::vector<Callback*>& callbacks);
+                                          const std::vector<Callback*>& callbacks, bool split_batches = true);
   // Batches of the arrays in order (or shuffled when training with shuffle on).
   BatchSource array_batches(const std::vector<Tensor>& x, const std::vector<Tensor>& y, std::int64_t batch_size, bool shuffle) const;
   // An element of a dataset as a batch for `call`, checked against the model's inputs and outputs.
@@ -165,10 +179,13 @@ class Model : public layers::Layer {
   // does with steps_per_epoch: a pass that ends within a call ends that call short, with a
   // warning, and the next call starts a new pass, as does a call after a pass read to its end.
   std::function<BatchSource()> batches_reading_on(const datasets::Dataset& dataset, std::int64_t steps, const char* call) const;
+  // Whether fit splits the validation batches between processes (see EpochSources).
+  static bool splits_validation(const FitOptions& options);
   // fit's validation batches from options.validation_data (tensors or a dataset), checked.
   std::function<BatchSource()> validation_batches(const FitOptions& options) const;
 
   std::unique_ptr<optim::Optimizer> optimizer_;
+  Distribution* distribution_ = nullptr;
   std::vector<CompiledOutput> compiled_outputs_;
   CompileOptions compile_options_;
 };

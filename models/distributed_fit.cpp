@@ -1,0 +1,144 @@
+#include <minidl/models/distributed_fit.hpp>
+
+#include <minidl/autograd/ops/shape_ops.hpp>
+#include <minidl/core/errors.hpp>
+#include <minidl/layers/variable.hpp>
+#include <minidl/models/model.hpp>
+
+#include <cstring>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <string>
+
+namespace minidl::models::distributed_fit {
+
+namespace {
+
+std::span<std::byte> bytes_of(const Tensor& tensor) {
+  return dispatch(tensor.dtype(), [&]<class T>() { return std::as_writable_bytes(std::span(tensor.data<T>(), std::size_t(tensor.size()))); });
+}
+
+void broadcast_value(Distribution& distribution, auto& value) {
+  distribution.broadcast(std::as_writable_bytes(std::span(&value, 1)));
+}
+
+void broadcast_string(Distribution& distribution, std::string& text) {
+  std::uint64_t length = text.size();
+  broadcast_value(distribution, length);
+  text.resize(length);
+  distribution.broadcast(std::as_writable_bytes(std::span(text.data(), text.size())));
+}
+
+void broadcast_tensor(Distribution& distribution, Tensor& tensor) {
+  tensor = tensor.contiguous().clone();
+  distribution.broadcast(bytes_of(tensor));
+}
+
+// The weights as a list of shapes and dtypes (names may differ: layers are numbered per process).
+std::vector<std::string> weight_layout(const Model& model) {
+  std::vector<std::string> layout;
+  for (const auto& weight : model.weights())
+    layout.push_back(fmt::format("{} {}{}", shape_to_string(weight->shape()), dtype_name(weight->value().dtype()),
+                                 weight->trainable() ? "" : " non-trainable"));
+  return layout;
+}
+
+std::string first_difference(const std::vector<std::string>& mine, const std::vector<std::string>& reference) {
+  if (mine.size() != reference.size()) return fmt::format("{} weights here, {} on rank 0", mine.size(), reference.size());
+  for (std::size_t i = 0; i < mine.size(); ++i)
+    if (mine[i] != reference[i]) return fmt::format("weight {} is {} here, {} on rank 0", i, mine[i], reference[i]);
+  return {};
+}
+
+}  // namespace
+
+void require_same_model(Distribution& distribution, const Model& model) {
+  const auto mine = weight_layout(model);
+  std::string reference = fmt::format("{}", fmt::join(mine, "\n"));
+  broadcast_string(distribution, reference);
+  std::vector<std::string> reference_layout;
+  for (std::size_t begin = 0; begin < reference.size();) {
+    const std::size_t end = std::min(reference.find('\n', begin), reference.size());
+    reference_layout.push_back(reference.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  const std::string difference = first_difference(mine, reference_layout);
+  std::vector<double> differs(std::size_t(distribution.size()), 0.0);
+  differs[std::size_t(distribution.rank())] = difference.empty() ? 0.0 : 1.0;
+  distribution.sum(differs);
+  std::vector<int> ranks;
+  for (std::size_t rank = 0; rank < differs.size(); ++rank)
+    if (differs[rank] != 0) ranks.push_back(int(rank));
+  if (ranks.empty()) return;
+  throw InvalidArgument(fmt::format("{}: fit with a distribution: the model on rank{} {} differs from rank 0's{}; every process "
+                                    "must build the same model",
+                                    fmt::format("{} '{}'", model.class_name(), model.name()), ranks.size() > 1 ? "s" : "", fmt::join(ranks, ", "),
+                                    difference.empty() ? "" : fmt::format(" (on this rank, {}: {})", distribution.rank(), difference)));
+}
+
+int share_start(Distribution& distribution, Model& model, int first_epoch) {
+  for (const auto& weight : model.weights()) {
+    Tensor value = weight->value();
+    broadcast_tensor(distribution, value);
+    weight->assign(value);
+  }
+  auto& optimizer = model.optimizer();
+  if (!optimizer.built()) optimizer.build(model.trainable_weights());
+  auto state = optimizer.variables();
+  for (auto& entry : state) broadcast_tensor(distribution, entry.second);
+  optimizer.load_variables(state);
+  if (optimizer.learning_rate_is_constant()) {
+    double learning_rate = optimizer.learning_rate();
+    broadcast_value(distribution, learning_rate);
+    if (learning_rate != optimizer.learning_rate()) optimizer.set_learning_rate(learning_rate);
+  }
+  std::int64_t epoch = first_epoch;
+  broadcast_value(distribution, epoch);
+  return int(epoch);
+}
+
+void share_statistics(Distribution& distribution, Model& model) {
+  for (const auto& weight : model.weights())
+    if (!weight->created_trainable()) {
+      Tensor value = weight->value();
+      broadcast_tensor(distribution, value);
+      weight->assign(value);
+    }
+}
+
+void share_generators(Distribution& distribution, const std::vector<Generator*>& generators) {
+  for (auto* generator : generators) {
+    std::string state = generator->state();
+    broadcast_string(distribution, state);
+    generator->set_state(state, "fit with a distribution");
+  }
+}
+
+void diverge_generators(const Distribution& distribution, const std::vector<Generator*>& generators) {
+  if (distribution.rank() == 0) return;
+  for (auto* generator : generators) {
+    // splitmix64's finalizer spreads the rank over every bit of the new seed.
+    std::uint64_t seed = generator->next() + 0x9e3779b97f4a7c15ULL * std::uint64_t(distribution.rank());
+    seed = (seed ^ (seed >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    seed = (seed ^ (seed >> 27)) * 0x94d049bb133111ebULL;
+    *generator = Generator(seed ^ (seed >> 31));
+  }
+}
+
+std::pair<std::vector<Tensor>, std::vector<Tensor>> shard(const std::pair<std::vector<Tensor>, std::vector<Tensor>>& batch,
+                                                          const Distribution& distribution) {
+  const std::int64_t rows = batch.first[0].dim(0), size = distribution.size(), rank = distribution.rank();
+  const std::int64_t begin = rows * rank / size, end = rows * (rank + 1) / size;
+  std::pair<std::vector<Tensor>, std::vector<Tensor>> mine;
+  for (const auto& tensor : batch.first) mine.first.push_back(slice(tensor, 0, begin, end));
+  for (const auto& tensor : batch.second) mine.second.push_back(tensor.defined() ? slice(tensor, 0, begin, end) : Tensor());
+  return mine;
+}
+
+bool any(Distribution& distribution, bool flag) {
+  double value = flag ? 1.0 : 0.0;
+  distribution.sum(std::span(&value, 1));
+  return value != 0;
+}
+
+}  // namespace minidl::models::distributed_fit

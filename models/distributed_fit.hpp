@@ -1,0 +1,45 @@
+#pragma once
+// The steps fit takes on every process when a Distribution is given (models/distribution.hpp):
+// what is shared from rank 0, how a batch is split, how the logs are summed.
+#include <minidl/core/random.hpp>
+#include <minidl/core/tensor.hpp>
+#include <minidl/models/distribution.hpp>
+
+#include <utility>
+#include <vector>
+
+namespace minidl::models {
+
+class Model;
+
+namespace distributed_fit {
+
+// Refuses on every process (InvalidArgument naming the ranks and the first difference) a model
+// whose weights differ in number, shape or dtype from rank 0's, rather than hanging in a
+// reduction of mismatched sizes.
+void require_same_model(Distribution& distribution, const Model& model);
+
+// Gives every process rank 0's weights, optimizer state and constant learning rate (what
+// BackupAndRestore restored there, or rank 0's initial values), and returns rank 0's first epoch.
+int share_start(Distribution& distribution, Model& model, int first_epoch);
+
+// Gives every process rank 0's values of the weights training updates without gradients
+// (BatchNormalization's moving statistics), as PyTorch's DistributedDataParallel does its buffers.
+void share_statistics(Distribution& distribution, Model& model);
+
+// Gives every process rank 0's states of `generators`, so that every process draws the same
+// shuffle of the epoch.
+void share_generators(Distribution& distribution, const std::vector<Generator*>& generators);
+// Then, past the shuffle, reseeds them on every rank but 0 from their state and the rank, so that
+// the shards' Dropout masks are independent of each other (rank 0 draws as one process would).
+void diverge_generators(const Distribution& distribution, const std::vector<Generator*>& generators);
+
+// This process's rows of a batch: rows [n·rank/size, n·(rank+1)/size) of its n.
+std::pair<std::vector<Tensor>, std::vector<Tensor>> shard(const std::pair<std::vector<Tensor>, std::vector<Tensor>>& batch,
+                                                          const Distribution& distribution);
+
+// Whether any process asks to stop (a callback's stop_training on one rank stops them all).
+bool any(Distribution& distribution, bool flag);
+
+}  // namespace distributed_fit
+}  // namespace minidl::models

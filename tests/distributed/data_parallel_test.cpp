@@ -1,0 +1,200 @@
+// fit with distributed::DataParallel against fit on one process: the same global batches and seed
+// must give the same weights and logs, to rounding, with any number of ranks, uneven shares and
+// shares left empty; every rank must end with the same bytes.
+#include <doctest/doctest.h>
+
+#include <minidl/minidl.hpp>
+
+#include "../support/compare.hpp"
+#include "world.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+
+using namespace minidl;
+using minidl::testing::world;
+
+namespace {
+
+constexpr std::int64_t samples = 47, steps = 12;
+
+// Noisy sine windows and the next value of each: a small forecasting task.
+std::pair<Tensor, Tensor> windows(DType dtype) {
+  Generator noise(11);
+  std::vector<double> x, y;
+  for (std::int64_t s = 0; s < samples; ++s)
+    for (std::int64_t t = 0; t <= steps; ++t) (t < steps ? x : y).push_back(std::sin(0.37 * double(s * 3 + t)) + 0.1 * noise.normal());
+  if (dtype == DType::float64) return {Tensor(x, {samples, steps, 1}), Tensor(y, {samples, 1})};
+  return {Tensor(std::vector<float>(x.begin(), x.end()), {samples, steps, 1}), Tensor(std::vector<float>(y.begin(), y.end()), {samples, 1})};
+}
+
+struct ModelOptions {
+  DType dtype = DType::float32;
+  std::int64_t units = 4;
+  bool batch_norm = false;
+};
+
+std::unique_ptr<models::Sequential> make_model(const ModelOptions& options) {
+  seed_global_generator(77);
+  const std::string dtype(dtype_name(options.dtype));
+  auto model = std::make_unique<models::Sequential>(models::SequentialOptions{.dtype = dtype});
+  model->add<layers::Conv1D>({.filters = 6, .kernel_size = 3, .padding = "causal", .activation = "tanh", .dtype = dtype});
+  if (options.batch_norm) model->add<layers::BatchNormalization>({.dtype = dtype});
+  model->add<layers::Conv1D>(
+      {.filters = options.units, .kernel_size = 2, .padding = "causal", .dilation_rate = 2, .activation = "relu", .dtype = dtype});
+  model->add<layers::GlobalAveragePooling1D>({.dtype = dtype});
+  model->add<layers::Dense>({.units = 1, .kernel_regularizer = regularizers::L2{.l2 = 1e-3}, .dtype = dtype});
+  model->build({samples, steps, 1});
+  model->compile(std::make_unique<optim::Adam>(optim::AdamOptions{.learning_rate = 0.01}), losses::Loss("mse"), {"mae"});
+  return model;
+}
+
+// The largest |a − b| over every weight, relative to the largest |b|.
+double weight_difference(const models::Model& a, const models::Model& b) {
+  const auto wa = a.get_weights(), wb = b.get_weights();
+  double difference = 0, scale = 0;
+  for (std::size_t i = 0; i < wa.size(); ++i) {
+    const auto va = wa[i].to_vector(), vb = wb[i].to_vector();
+    for (std::size_t e = 0; e < va.size(); ++e) {
+      difference = std::max(difference, std::abs(va[e] - vb[e]));
+      scale = std::max(scale, std::abs(vb[e]));
+    }
+  }
+  return difference / scale;
+}
+
+double history_difference(const models::History& a, const models::History& b) {
+  double difference = 0;
+  for (const auto& [name, values] : b.history)
+    for (std::size_t e = 0; e < values.size(); ++e)
+      difference = std::max(difference, std::abs(a.history.at(name).at(e) - values[e]) / std::max(1e-12, std::abs(values[e])));
+  return difference;
+}
+
+// Whether every rank holds the same bytes as rank 0 in every weight.
+bool same_bytes_on_every_rank(const models::Model& model) {
+  double differing = 0;
+  for (const auto& weight : model.get_weights()) {
+    auto mine = weight.to_vector();
+    auto reference = mine;
+    world().broadcast(std::as_writable_bytes(std::span(reference)));
+    differing += std::memcmp(mine.data(), reference.data(), mine.size() * sizeof(double)) != 0;
+  }
+  world().sum(std::span(&differing, 1));
+  return differing == 0;
+}
+
+}  // namespace
+
+TEST_CASE("DataParallel: fit ends with the weights and logs of one process, every rank with the same bytes") {
+  struct Case {
+    DType dtype;
+    std::int64_t batch_size;
+    double tolerance;
+  };
+  // float64 holds the distributed sum to the one-process mean within summation-order rounding;
+  // float32 within its own. Batch 10 splits unevenly between 3 ranks and ends short (47 = 4·10 + 7);
+  // batch 1 and 2 leave some ranks without samples in every step.
+  for (const Case& c : {Case{DType::float64, 10, 1e-12}, Case{DType::float32, 10, 2e-6}, Case{DType::float64, 1, 1e-12},
+                        Case{DType::float64, 2, 1e-12}}) {
+    CAPTURE(dtype_name(c.dtype));
+    CAPTURE(c.batch_size);
+    const auto data = windows(c.dtype);
+    const models::FitOptions fit = {.batch_size = c.batch_size, .epochs = 3, .verbose = 0, .validation_split = 0.2};
+
+    auto distributed_model = make_model({.dtype = c.dtype});
+    auto distributed_fit = fit;
+    distributed_fit.distribution = &world();
+    const auto distributed_history = distributed_model->fit(data.first, data.second, distributed_fit);
+
+    auto one_process_model = make_model({.dtype = c.dtype});
+    const auto one_process_history = one_process_model->fit(data.first, data.second, fit);
+
+    CHECK(weight_difference(*distributed_model, *one_process_model) <= c.tolerance);
+    CHECK(history_difference(distributed_history, one_process_history) <= c.tolerance);
+    CHECK(distributed_history.history.count("val_mae") == 1);
+    CHECK(same_bytes_on_every_rank(*distributed_model));
+    CHECK(distributed_model->distribution() == nullptr);
+  }
+}
+
+TEST_CASE("DataParallel: a dataset split by fit, or sharded by each rank before batching, trains as on one process") {
+  const auto data = windows(DType::float64);
+  // 12 splits evenly between 2 and 3 ranks, as a sharded dataset needs.
+  constexpr std::int64_t global_batch = 12;
+  // A fresh one per fit: each pass of a shuffle draws its own order, from its seed and the pass's number.
+  const auto shuffled = [&] { return datasets::Dataset::from_tensor_slices({data.first}, {data.second}).shuffle(64, 5); };
+
+  auto one_process_model = make_model({.dtype = DType::float64});
+  one_process_model->fit(shuffled().batch(global_batch), {.epochs = 3, .verbose = 0});
+
+  auto split_model = make_model({.dtype = DType::float64});
+  split_model->fit(shuffled().batch(global_batch), {.epochs = 3, .verbose = 0, .distribution = &world()});
+  CHECK(weight_difference(*split_model, *one_process_model) <= 1e-12);
+
+  distributed::DataParallel pre_sharded({.shard_datasets = false});
+  auto sharded_model = make_model({.dtype = DType::float64});
+  const auto mine = shuffled().shard(pre_sharded.size(), pre_sharded.rank()).batch(global_batch / pre_sharded.size());
+  sharded_model->fit(mine, {.epochs = 3, .verbose = 0, .distribution = &pre_sharded});
+  CHECK(weight_difference(*sharded_model, *one_process_model) <= 1e-12);
+  CHECK(same_bytes_on_every_rank(*sharded_model));
+}
+
+TEST_CASE("DataParallel: moving statistics follow rank 0's, so every rank ends the same") {
+  const auto data = windows(DType::float32);
+  auto model = make_model({.batch_norm = true});
+  model->fit(data.first, data.second, {.batch_size = 10, .epochs = 2, .verbose = 0, .distribution = &world()});
+  CHECK(same_bytes_on_every_rank(*model));
+}
+
+TEST_CASE("DataParallel: a model that differs between ranks is refused on every rank, naming the ranks") {
+  const auto data = windows(DType::float32);
+  // Rank 1's last convolution has one filter more.
+  auto model = make_model({.units = world().rank() == 1 ? 5 : 4});
+  std::string message;
+  try {
+    model->fit(data.first, data.second, {.batch_size = 10, .verbose = 0, .distribution = &world()});
+  } catch (const InvalidArgument& error) {
+    message = error.what();
+  }
+  CAPTURE(message);
+  CHECK(message.find("the model on rank 1 differs from rank 0's") != std::string::npos);
+  if (world().rank() == 1) CHECK(message.find("weight 2 is (2, 6, 5) float32 here, (2, 6, 4) float32 on rank 0") != std::string::npos);
+  CHECK(model->distribution() == nullptr);
+}
+
+TEST_CASE("DataParallel: rank 0 alone writes logs and checkpoints") {
+  const auto data = windows(DType::float32);
+  // Each rank names its own files: only rank 0's may appear.
+  const auto folder = std::filesystem::temp_directory_path() / fmt::format("minidl-data-parallel-{}", ::getppid());
+  std::filesystem::create_directories(folder);
+  const auto log = folder / fmt::format("log-{}.csv", world().rank());
+  const auto checkpoint = folder / fmt::format("weights-{}.minidl", world().rank());
+  models::CSVLogger logger(log.string());
+  models::ModelCheckpoint saver(checkpoint.string());
+  auto model = make_model({});
+  model->fit(data.first, data.second, {.batch_size = 10, .epochs = 2, .verbose = 0, .callbacks = {&logger, &saver}, .distribution = &world()});
+  CHECK(std::filesystem::exists(log) == (world().rank() == 0));
+  CHECK(std::filesystem::exists(checkpoint) == (world().rank() == 0));
+  world().barrier();
+  std::filesystem::remove(log);
+  std::filesystem::remove(checkpoint);
+  world().barrier();
+  std::error_code ignored;
+  std::filesystem::remove(folder, ignored);
+}
+
+TEST_CASE("Dataset::shard takes every num_shards-th element from index, and says how many") {
+  const auto elements = datasets::Dataset::from_tensor_slices({Tensor(std::vector<double>{0, 1, 2, 3, 4, 5, 6}, {7})});
+  std::vector<double> seen;
+  const auto shard = elements.shard(3, 1);
+  for (auto pass = shard.iterate(); auto element = pass.next();) seen.push_back(element->x[0].item());
+  CHECK(seen == std::vector<double>{1, 4});
+  CHECK(shard.cardinality() == 2);
+  CHECK(elements.shard(3, 0).cardinality() == 3);
+  CHECK_THROWS_WITH_AS(elements.shard(3, 3), doctest::Contains("Dataset.shard: invalid argument `index`"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(elements.shard(0, 0), doctest::Contains("num_shards"), InvalidArgument);
+}
