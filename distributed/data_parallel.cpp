@@ -73,6 +73,9 @@ void DataParallel::backward(const Tensor& loss, const std::vector<std::shared_pt
   state_->buckets->backward_and_sum(loss, share);
 }
 
-std::int64_t DataParallel::gradient_bytes_per_step() const { return state_->buckets ? state_->buckets->bytes() : 0; }
+DataParallel::StepTraffic DataParallel::last_step() const {
+  if (!state_->buckets) return {};
+  return {.bytes = state_->buckets->bytes(), .buckets = state_->buckets->count(), .started_during_backward = state_->buckets->started_during_backward()};
+}
 
 }  // namespace minidl::distributed

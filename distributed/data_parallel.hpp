@@ -42,8 +42,14 @@ class DataParallel final : public models::Distribution {
   void barrier() override;
   void backward(const Tensor& loss, const std::vector<std::shared_ptr<layers::Variable>>& weights, double share) override;
 
-  // Bytes of gradients summed per step so far (the last step's), for a cost model.
-  std::int64_t gradient_bytes_per_step() const;
+  // What the last training step sent: the gradients' bytes (with one flag per weight), in how
+  // many buckets, and how many of those were started while backward was still running.
+  struct StepTraffic {
+    std::int64_t bytes = 0;
+    int buckets = 0;
+    int started_during_backward = 0;
+  };
+  StepTraffic last_step() const;
 
  private:
   struct State;

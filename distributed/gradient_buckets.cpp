@@ -121,6 +121,7 @@ void GradientBuckets::backward_and_sum(const Tensor& loss, double share) {
       if (found == bucket_of_.end()) return;
       if (--buckets_[found->second].unfinished == 0) start_finished();
     });
+  started_during_backward_ = int(started);
   // Weights backward never reached (unused here, or no samples here) go now, in bucket order.
   for (auto& bucket : buckets_) bucket.unfinished = 0;
   start_finished();

@@ -27,6 +27,9 @@ class GradientBuckets {
   // gradient scaled by `share` first, into the weights' grad().
   void backward_and_sum(const Tensor& loss, double share);
   std::int64_t bytes() const;
+  int count() const { return int(buckets_.size()); }
+  // Of the last backward_and_sum's buckets, those started before backward returned.
+  int started_during_backward() const { return started_during_backward_; }
 
  private:
   struct Bucket {
@@ -47,6 +50,7 @@ class GradientBuckets {
   Weights weights_;
   std::vector<Bucket> buckets_;
   std::unordered_map<const AutogradMeta*, std::size_t> bucket_of_;
+  int started_during_backward_ = 0;
 };
 
 }  // namespace minidl::distributed

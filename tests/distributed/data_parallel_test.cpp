@@ -121,6 +121,32 @@ TEST_CASE("DataParallel: fit ends with the weights and logs of one process, ever
   }
 }
 
+TEST_CASE("DataParallel: gradients in many small buckets, started while backward runs, sum to the same step") {
+  const auto data = windows(DType::float64);
+  distributed::DataParallel small_buckets({.bucket_bytes = 256});
+  // Batches of 1 leave all ranks but one without samples: they send their buckets after an empty
+  // backward, in the same order as the rank that starts them during its own.
+  for (const std::int64_t batch_size : {10, 1}) {
+    CAPTURE(batch_size);
+    const models::FitOptions fit = {.batch_size = batch_size, .epochs = 2, .verbose = 0};
+    auto distributed_model = make_model({.dtype = DType::float64});
+    auto distributed_fit = fit;
+    distributed_fit.distribution = &small_buckets;
+    distributed_model->fit(data.first, data.second, distributed_fit);
+    auto one_process_model = make_model({.dtype = DType::float64});
+    one_process_model->fit(data.first, data.second, fit);
+    CHECK(weight_difference(*distributed_model, *one_process_model) <= 1e-12);
+    CHECK(same_bytes_on_every_rank(*distributed_model));
+  }
+  // From the last weight back: the Dense's kernel and bias with the second convolution's bias
+  // (72 bytes), that convolution's kernel alone (384 bytes, more than a bucket), the first
+  // convolution's kernel and bias (192 bytes). The last step of batch 1 had its sample on the
+  // last rank, which started every bucket during backward; the others, none.
+  const auto traffic = small_buckets.last_step();
+  CHECK(traffic.buckets == 3);
+  CHECK(traffic.started_during_backward == (small_buckets.rank() == small_buckets.size() - 1 ? 3 : 0));
+}
+
 TEST_CASE("DataParallel: a dataset split by fit, or sharded by each rank before batching, trains as on one process") {
   const auto data = windows(DType::float64);
   // 12 splits evenly between 2 and 3 ranks, as a sharded dataset needs.
