@@ -1,6 +1,6 @@
 // Data-parallel training of the main job's TCN (examples/common/temporal_conv_net.hpp: windows of
 // 128 steps, 24 filters, dilations 1…32, Adam, global batches of 32), timed per step.
-//   distributed_bench [--steps N] [--one-process]     one JSON line per run (from rank 0)
+//   distributed_bench [--steps N] [--one-process] [--bucket-bytes B]   one JSON line per run (rank 0's)
 //   distributed_bench --cost-model                     backward time per local batch, gradient bytes
 //   distributed_bench --report results.jsonl           the tables, from the lines of both
 // Under mpirun each rank takes its share of every batch (distributed::DataParallel); with
@@ -62,9 +62,9 @@ double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-void train(std::int64_t steps, bool one_process) {
+void train(std::int64_t steps, bool one_process, std::int64_t bucket_bytes) {
   std::optional<distributed::DataParallel> data_parallel;
-  if (!one_process) data_parallel.emplace();
+  if (!one_process) data_parallel.emplace(distributed::DataParallelOptions{.bucket_bytes = bucket_bytes});
   const auto [x, y] = windows(batch_size * steps);
   auto model = make_model();
   StepTimer timer;
@@ -74,9 +74,9 @@ void train(std::int64_t steps, bool one_process) {
                     .distribution = data_parallel ? &*data_parallel : nullptr});
   const int ranks = data_parallel ? data_parallel->size() : 1;
   if (!data_parallel || data_parallel->rank() == 0)
-    fmt::print("{{\"mode\":\"{}\",\"ranks\":{},\"threads\":{},\"step_ms\":{:.3f},\"gradient_bytes\":{}}}\n",
+    fmt::print("{{\"mode\":\"{}\",\"ranks\":{},\"threads\":{},\"step_ms\":{:.3f},\"gradient_bytes\":{},\"buckets\":{}}}\n",
                one_process ? "one-process" : "data-parallel", ranks, num_threads(), 1e3 * median(timer.seconds),
-               data_parallel ? data_parallel->last_step().bytes : 0);
+               data_parallel ? data_parallel->last_step().bytes : 0, data_parallel ? data_parallel->last_step().buckets : 0);
 }
 
 // What the written cost model needs: the bytes a rank sends per step, and backward's time at each
@@ -105,22 +105,29 @@ void cost_model() {
 // step, which stay hidden while they take no longer than backward on the rank's 32/N windows.
 void report(const std::string& path) {
   std::ifstream file(path);
-  std::map<std::string, std::vector<double>> step_ms;
+  // Cases in the order of their first run.
+  std::vector<std::pair<std::string, std::vector<double>>> step_ms;
   std::map<std::int64_t, double> backward_ms;
   double gradient_bytes = 0;
   for (std::string line; std::getline(file, line);) {
     if (line.empty() || line[0] != '{') continue;
     const auto row = nlohmann::json::parse(line);
-    if (row.contains("step_ms"))
-      step_ms[fmt::format("{}, {} rank{} × {} thread{}", row["mode"].get<std::string>(), row["ranks"].get<int>(),
-                          row["ranks"].get<int>() > 1 ? "s" : "", row["threads"].get<int>(), row["threads"].get<int>() > 1 ? "s" : "")]
-          .push_back(row["step_ms"].get<double>());
+    if (row.contains("step_ms")) {
+      const int ranks = row["ranks"].get<int>(), threads = row["threads"].get<int>(), buckets = row["buckets"].get<int>();
+      const std::string name =
+          row["mode"] == "one-process"
+              ? fmt::format("one process (fit), {} thread{}", threads, threads > 1 ? "s" : "")
+              : fmt::format("DataParallel, {} rank{} × {} thread, {} bucket{}", ranks, ranks > 1 ? "s" : "", threads, buckets, buckets > 1 ? "s" : "");
+      auto found = std::find_if(step_ms.begin(), step_ms.end(), [&](const auto& entry) { return entry.first == name; });
+      if (found == step_ms.end()) found = step_ms.insert(step_ms.end(), {name, {}});
+      found->second.push_back(row["step_ms"].get<double>());
+    }
     if (row.contains("backward_ms")) backward_ms[row["local_batch"].get<std::int64_t>()] = row["backward_ms"].get<double>();
     if (row.contains("parameters")) gradient_bytes = row["gradient_bytes"].get<double>();
   }
-  const std::string baseline = "one-process, 1 rank × 1 thread";
-  if (!step_ms.count(baseline)) throw InvalidArgument("distributed_bench --report: no one-process, one-thread run in " + path);
-  const double reference = median(step_ms[baseline]);
+  const auto baseline = std::find_if(step_ms.begin(), step_ms.end(), [](const auto& entry) { return entry.first == "one process (fit), 1 thread"; });
+  if (baseline == step_ms.end()) throw InvalidArgument("distributed_bench --report: no one-process, one-thread run in " + path);
+  const double reference = median(baseline->second);
   fmt::print("| run | ms per step of 32 windows (median) | speed-up over one process, one thread |\n|---|---|---|\n");
   for (const auto& [name, values] : step_ms)
     fmt::print("| {} | {:.2f} | {:.2f}× |\n", name, median(values), reference / median(values));
@@ -139,22 +146,23 @@ void report(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::int64_t steps = 30;
+  std::int64_t steps = 30, bucket_bytes = distributed::DataParallelOptions{}.bucket_bytes;
   bool one_process = false, costs = false;
   std::string results;
   for (int i = 1; i < argc; ++i) {
     const std::string argument = argv[i];
     if (argument == "--steps" && i + 1 < argc) steps = std::stoll(argv[++i]);
     else if (argument == "--one-process") one_process = true;
+    else if (argument == "--bucket-bytes" && i + 1 < argc) bucket_bytes = std::stoll(argv[++i]);
     else if (argument == "--cost-model") costs = true;
     else if (argument == "--report" && i + 1 < argc) results = argv[++i];
     else {
-      fmt::print(stderr, "usage: distributed_bench [--steps N] [--one-process] | --cost-model | --report results.jsonl\n");
+      fmt::print(stderr, "usage: distributed_bench [--steps N] [--one-process] [--bucket-bytes B] | --cost-model | --report results.jsonl\n");
       return 2;
     }
   }
   if (!results.empty()) report(results);
   else if (costs) cost_model();
-  else train(steps, one_process);
+  else train(steps, one_process, bucket_bytes);
   return 0;
 }

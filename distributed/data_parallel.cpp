@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <fmt/format.h>
 #include <mpi.h>
 #include <optional>
 
@@ -35,6 +34,9 @@ DataParallel::DataParallel(DataParallelOptions options) : state_(std::make_uniqu
     state_->initialized_mpi = true;
   }
   MPI_Comm_dup(MPI_COMM_WORLD, &state_->communicator);
+  // A failed MPI call ends the job with MPI's message, even where the program chose to get error
+  // codes back on its own communicators: fit cannot go on with ranks out of step.
+  MPI_Comm_set_errhandler(state_->communicator, MPI_ERRORS_ARE_FATAL);
   MPI_Comm_rank(state_->communicator, &state_->rank);
   MPI_Comm_size(state_->communicator, &state_->size);
 }

@@ -4,6 +4,8 @@
 #include <minidl/autograd/node.hpp>
 #include <minidl/core/errors.hpp>
 
+#include <algorithm>
+#include <climits>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -12,14 +14,6 @@ namespace minidl::distributed {
 namespace {
 
 MPI_Datatype mpi_type(DType dtype) { return dtype == DType::float32 ? MPI_FLOAT : MPI_DOUBLE; }
-
-void check(int code, const char* call) {
-  if (code == MPI_SUCCESS) return;
-  char text[MPI_MAX_ERROR_STRING];
-  int length = 0;
-  MPI_Error_string(code, text, &length);
-  throw StateError(fmt::format("DataParallel: {} failed: {}", call, std::string(text, std::size_t(length))));
-}
 
 }  // namespace
 
@@ -30,9 +24,10 @@ GradientBuckets::GradientBuckets(MPI_Comm communicator, const Weights& weights, 
   for (std::size_t i = weights_.size(); i-- > 0;) {
     const Tensor& value = weights_[i]->value();
     const auto bytes = std::int64_t(dtype_size(value.dtype())) * value.size();
-    if (buckets_.empty() || buckets_.back().dtype != value.dtype() ||
-        (!buckets_.back().members.empty() &&
-         std::int64_t(dtype_size(value.dtype())) * buckets_.back().elements + bytes > bucket_bytes))
+    // A bucket is one MPI message, counted in int: only a single weight can overflow one (refused below).
+    const bool full = !buckets_.empty() && (std::int64_t(dtype_size(value.dtype())) * buckets_.back().elements + bytes > bucket_bytes ||
+                                            buckets_.back().elements + value.size() + std::int64_t(buckets_.back().members.size()) >= INT_MAX);
+    if (buckets_.empty() || buckets_.back().dtype != value.dtype() || (!buckets_.back().members.empty() && full))
       buckets_.push_back({.dtype = value.dtype()});
     Bucket& bucket = buckets_.back();
     bucket.members.push_back(i);
@@ -42,6 +37,9 @@ GradientBuckets::GradientBuckets(MPI_Comm communicator, const Weights& weights, 
   }
   for (auto& bucket : buckets_) {
     bucket.elements += std::int64_t(bucket.members.size());
+    if (bucket.elements > INT_MAX)
+      throw InvalidArgument(fmt::format("DataParallel: '{}' has {} values, more than the 2^31 − 1 one MPI message can sum",
+                                        weights_[bucket.members.back()]->path(), weights_[bucket.members.back()]->value().size()));
     bucket.storage.resize(std::size_t(bucket.elements));
   }
 }
@@ -80,13 +78,12 @@ void GradientBuckets::start(Bucket& bucket, double share) {
       else
         for (std::int64_t e = 0; e < value.size(); ++e) out[e] = in[e] * T(share);
     }
-    check(MPI_Iallreduce(MPI_IN_PLACE, buffer, int(bucket.elements), mpi_type(bucket.dtype), MPI_SUM, communicator_, &bucket.request),
-          "MPI_Iallreduce");
+    MPI_Iallreduce(MPI_IN_PLACE, buffer, int(bucket.elements), mpi_type(bucket.dtype), MPI_SUM, communicator_, &bucket.request);
   });
 }
 
 void GradientBuckets::finish(Bucket& bucket) {
-  check(MPI_Wait(&bucket.request, MPI_STATUS_IGNORE), "MPI_Wait");
+  MPI_Wait(&bucket.request, MPI_STATUS_IGNORE);
   dispatch(bucket.dtype, [&]<class T>() {
     const T* buffer = reinterpret_cast<const T*>(bucket.storage.data());
     const std::int64_t flags = bucket.elements - std::int64_t(bucket.members.size());
@@ -112,7 +109,7 @@ void GradientBuckets::backward_and_sum(const Tensor& loss, double share) {
     for (std::size_t b = 0; b < started; ++b)
       if (buckets_[b].request != MPI_REQUEST_NULL) {
         int done = 0;
-        check(MPI_Test(&buckets_[b].request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+        MPI_Test(&buckets_[b].request, &done, MPI_STATUS_IGNORE);
       }
   };
   if (loss.defined())

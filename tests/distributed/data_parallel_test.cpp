@@ -224,3 +224,8 @@ TEST_CASE("Dataset::shard takes every num_shards-th element from index, and says
   CHECK_THROWS_WITH_AS(elements.shard(3, 3), doctest::Contains("Dataset.shard: invalid argument `index`"), InvalidArgument);
   CHECK_THROWS_WITH_AS(elements.shard(0, 0), doctest::Contains("num_shards"), InvalidArgument);
 }
+
+TEST_CASE("DataParallel: bucket_bytes below 1 is refused, naming the argument") {
+  CHECK_THROWS_WITH_AS(distributed::DataParallel({.bucket_bytes = 0}), doctest::Contains("DataParallel: invalid argument `bucket_bytes`"),
+                       InvalidArgument);
+}
