@@ -119,8 +119,13 @@ std::map<std::string, double> Model::run_epoch(const BatchSource& next_batch, bo
   std::vector<double> output_loss_totals(compiled_outputs_.size(), 0.0);
   double loss_total = 0.0, seen = 0.0;
   std::map<std::string, double> logs;
+  // Under a distribution a rank whose batches ran out goes on without samples while others have
+  // some; its source is not asked again (a dataset read on would warn again, or start a new pass).
+  bool exhausted = false;
   for (std::int64_t step = 0;; ++step) {
-    auto batch = next_batch();
+    std::optional<Batch> batch;
+    if (!exhausted) batch = next_batch();
+    exhausted = !batch;
     if (batch && distribution_ && split_batches) batch = distributed_fit::shard(*batch, *distribution_);
     const double samples = batch ? double(batch->first[0].dim(0)) : 0.0;
     // Under a distribution the epoch goes on while any process has samples; one without any this

@@ -149,24 +149,31 @@ TEST_CASE("DataParallel: gradients in many small buckets, started while backward
 
 TEST_CASE("DataParallel: a dataset split by fit, or sharded by each rank before batching, trains as on one process") {
   const auto data = windows(DType::float64);
-  // 12 splits evenly between 2 and 3 ranks, as a sharded dataset needs.
-  constexpr std::int64_t global_batch = 12;
-  // A fresh one per fit: each pass of a shuffle draws its own order, from its seed and the pass's number.
-  const auto shuffled = [&] { return datasets::Dataset::from_tensor_slices({data.first}, {data.second}).shuffle(64, 5); };
-
-  auto one_process_model = make_model({.dtype = DType::float64});
-  one_process_model->fit(shuffled().batch(global_batch), {.epochs = 3, .verbose = 0});
-
-  auto split_model = make_model({.dtype = DType::float64});
-  split_model->fit(shuffled().batch(global_batch), {.epochs = 3, .verbose = 0, .distribution = &world()});
-  CHECK(weight_difference(*split_model, *one_process_model) <= 1e-12);
-
   distributed::DataParallel pre_sharded({.shard_datasets = false});
-  auto sharded_model = make_model({.dtype = DType::float64});
-  const auto mine = shuffled().shard(pre_sharded.size(), pre_sharded.rank()).batch(global_batch / pre_sharded.size());
-  sharded_model->fit(mine, {.epochs = 3, .verbose = 0, .distribution = &pre_sharded});
-  CHECK(weight_difference(*sharded_model, *one_process_model) <= 1e-12);
-  CHECK(same_bytes_on_every_rank(*sharded_model));
+  struct Case {
+    std::int64_t samples, global_batch;
+  };
+  // 12 splits evenly between 2 and 3 ranks, as a sharded dataset needs. 13 samples in global batches
+  // of 2 per rank: the shards' last batches differ, and one rank runs out a step before another.
+  for (const Case& c : {Case{samples, 12}, Case{13, 2 * std::int64_t(world().size())}}) {
+    CAPTURE(c.samples);
+    // A fresh one per fit: each pass of a shuffle draws its own order, from its seed and the pass's number.
+    const auto shuffled = [&] {
+      return datasets::Dataset::from_tensor_slices({data.first}, {data.second}).take(c.samples).shuffle(64, 5);
+    };
+    auto one_process_model = make_model({.dtype = DType::float64});
+    one_process_model->fit(shuffled().batch(c.global_batch), {.epochs = 3, .verbose = 0});
+
+    auto split_model = make_model({.dtype = DType::float64});
+    split_model->fit(shuffled().batch(c.global_batch), {.epochs = 3, .verbose = 0, .distribution = &world()});
+    CHECK(weight_difference(*split_model, *one_process_model) <= 1e-12);
+
+    auto sharded_model = make_model({.dtype = DType::float64});
+    const auto mine = shuffled().shard(pre_sharded.size(), pre_sharded.rank()).batch(c.global_batch / pre_sharded.size());
+    sharded_model->fit(mine, {.epochs = 3, .verbose = 0, .distribution = &pre_sharded});
+    CHECK(weight_difference(*sharded_model, *one_process_model) <= 1e-12);
+    CHECK(same_bytes_on_every_rank(*sharded_model));
+  }
 }
 
 TEST_CASE("DataParallel: moving statistics follow rank 0's, so every rank ends the same") {
