@@ -44,7 +44,8 @@ std::unique_ptr<examples::TemporalConvNet> make_model() {
   return model;
 }
 
-// Seconds from each batch's start to its end, the optimizer step and the reductions included.
+// Seconds from each batch's first callback to its last: forward, backward, the gradient sums and
+// the optimizer step.
 class StepTimer : public models::Callback {
  public:
   void on_train_batch_begin(models::Model&, int) override { start_ = Clock::now(); }

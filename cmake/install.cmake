@@ -13,7 +13,9 @@ install(TARGETS ${minidl_installed_targets} EXPORT minidlTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES minidl.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/minidl)
 foreach(module ${minidl_installed_modules})
-  install(DIRECTORY ${module} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/minidl FILES_MATCHING PATTERN "*.hpp")
+  # gradient_buckets.hpp is internal to minidl::distributed (it includes mpi.h, which is private there).
+  install(DIRECTORY ${module} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/minidl FILES_MATCHING PATTERN "*.hpp"
+          PATTERN "gradient_buckets.hpp" EXCLUDE)
 endforeach()
 install(EXPORT minidlTargets NAMESPACE minidl:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/minidl)
 

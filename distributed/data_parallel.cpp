@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <fmt/format.h>
 #include <mpi.h>
 #include <optional>
 
@@ -54,6 +57,19 @@ int DataParallel::rank() const { return state_->rank; }
 int DataParallel::size() const { return state_->size; }
 bool DataParallel::shards_datasets() const { return state_->options.shard_datasets; }
 
+std::string DataParallel::settings() const {
+  return fmt::format("DataParallel over {} ranks, bucket_bytes {}, shard_datasets {}", state_->size, state_->options.bucket_bytes,
+                     state_->options.shard_datasets);
+}
+
+void DataParallel::abort(const std::string& message) {
+  fmt::print(stderr, "{}\nDataParallel: ending every rank of the job (MPI_Abort), as the others would wait for this one for ever\n",
+             message);
+  std::fflush(stderr);
+  MPI_Abort(state_->communicator, 1);
+  std::abort();  // MPI_Abort does not return; this tells the compiler so
+}
+
 void DataParallel::sum(std::span<double> values) {
   for (std::size_t begin = 0; begin < values.size(); begin += INT_MAX) {
     const int count = int(std::min<std::size_t>(INT_MAX, values.size() - begin));
@@ -72,7 +88,7 @@ void DataParallel::barrier() { MPI_Barrier(state_->communicator); }
 
 void DataParallel::backward(const Tensor& loss, const std::vector<std::shared_ptr<layers::Variable>>& weights, double share) {
   if (!state_->buckets || !state_->buckets->fits(weights)) state_->buckets.emplace(state_->communicator, weights, state_->options.bucket_bytes);
-  state_->buckets->backward_and_sum(loss, share);
+  state_->buckets->backward_and_sum(loss, weights, share);
 }
 
 DataParallel::StepTraffic DataParallel::last_step() const {

@@ -37,10 +37,13 @@ class DataParallel final : public models::Distribution {
   int rank() const override;
   int size() const override;
   bool shards_datasets() const override;
+  std::string settings() const override;
   void sum(std::span<double> values) override;
   void broadcast(std::span<std::byte> bytes) override;
   void barrier() override;
   void backward(const Tensor& loss, const std::vector<std::shared_ptr<layers::Variable>>& weights, double share) override;
+  // Prints the message to stderr and ends every rank with MPI_Abort.
+  [[noreturn]] void abort(const std::string& message) override;
 
   // What the last training step sent: the gradients' bytes (with one flag per weight), in how
   // many buckets, and how many of those were started while backward was still running.

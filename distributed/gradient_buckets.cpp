@@ -18,11 +18,16 @@ MPI_Datatype mpi_type(DType dtype) { return dtype == DType::float32 ? MPI_FLOAT 
 }  // namespace
 
 GradientBuckets::GradientBuckets(MPI_Comm communicator, const Weights& weights, std::int64_t bucket_bytes)
-    : communicator_(communicator), weights_(weights) {
+    : communicator_(communicator) {
+  for (const auto& weight : weights) {
+    laid_out_.push_back(weight->value().autograd_meta());
+    shapes_.push_back(weight->shape());
+    dtypes_.push_back(weight->value().dtype());
+  }
   // Backward finishes the last weights first: bucket them first, so the first bucket to fill is
   // the first one sent, on every process in the same order.
-  for (std::size_t i = weights_.size(); i-- > 0;) {
-    const Tensor& value = weights_[i]->value();
+  for (std::size_t i = weights.size(); i-- > 0;) {
+    const Tensor& value = weights[i]->value();
     const auto bytes = std::int64_t(dtype_size(value.dtype())) * value.size();
     // A bucket is one MPI message, counted in int: only a single weight can overflow one (refused below).
     const bool full = !buckets_.empty() && (std::int64_t(dtype_size(value.dtype())) * buckets_.back().elements + bytes > bucket_bytes ||
@@ -39,16 +44,16 @@ GradientBuckets::GradientBuckets(MPI_Comm communicator, const Weights& weights, 
     bucket.elements += std::int64_t(bucket.members.size());
     if (bucket.elements > INT_MAX)
       throw InvalidArgument(fmt::format("DataParallel: '{}' has {} values, more than the 2^31 − 1 one MPI message can sum",
-                                        weights_[bucket.members.back()]->path(), weights_[bucket.members.back()]->value().size()));
-    bucket.storage.resize(std::size_t(bucket.elements));
+                                        weights[bucket.members.back()]->path(), weights[bucket.members.back()]->value().size()));
+    bucket.storage.resize(std::size_t(bucket.elements) * dtype_size(bucket.dtype));
   }
 }
 
 bool GradientBuckets::fits(const Weights& weights) const {
-  if (weights.size() != weights_.size()) return false;
+  if (weights.size() != laid_out_.size()) return false;
   for (std::size_t i = 0; i < weights.size(); ++i)
-    if (weights[i]->value().autograd_meta() != weights_[i]->value().autograd_meta() || weights[i]->shape() != weights_[i]->shape() ||
-        weights[i]->value().dtype() != weights_[i]->value().dtype())
+    if (weights[i]->value().autograd_meta() != laid_out_[i].lock() || weights[i]->shape() != shapes_[i] ||
+        weights[i]->value().dtype() != dtypes_[i])
       return false;
   return true;
 }
@@ -59,12 +64,13 @@ std::int64_t GradientBuckets::bytes() const {
   return total;
 }
 
-void GradientBuckets::start(Bucket& bucket, double share) {
+void GradientBuckets::start(Bucket& bucket, const Weights& weights, double share) {
   dispatch(bucket.dtype, [&]<class T>() {
+    // (A std::byte array provides storage for the values, C++20's implicit object creation.)
     T* buffer = reinterpret_cast<T*>(bucket.storage.data());
     const std::int64_t flags = bucket.elements - std::int64_t(bucket.members.size());
     for (std::size_t m = 0; m < bucket.members.size(); ++m) {
-      const Tensor& value = weights_[bucket.members[m]]->value();
+      const Tensor& value = weights[bucket.members[m]]->value();
       T* out = buffer + bucket.offsets[m];
       const bool has = value.has_grad();
       buffer[flags + std::int64_t(m)] = has ? T(1) : T(0);
@@ -82,13 +88,13 @@ void GradientBuckets::start(Bucket& bucket, double share) {
   });
 }
 
-void GradientBuckets::finish(Bucket& bucket) {
+void GradientBuckets::finish(Bucket& bucket, const Weights& weights) {
   MPI_Wait(&bucket.request, MPI_STATUS_IGNORE);
   dispatch(bucket.dtype, [&]<class T>() {
     const T* buffer = reinterpret_cast<const T*>(bucket.storage.data());
     const std::int64_t flags = bucket.elements - std::int64_t(bucket.members.size());
     for (std::size_t m = 0; m < bucket.members.size(); ++m) {
-      const Tensor& value = weights_[bucket.members[m]]->value();
+      const Tensor& value = weights[bucket.members[m]]->value();
       auto& slot = value.autograd_meta()->grad;
       if (buffer[flags + std::int64_t(m)] == T(0)) {
         slot = Tensor();
@@ -100,11 +106,11 @@ void GradientBuckets::finish(Bucket& bucket) {
   });
 }
 
-void GradientBuckets::backward_and_sum(const Tensor& loss, double share) {
+void GradientBuckets::backward_and_sum(const Tensor& loss, const Weights& weights, double share) {
   for (auto& bucket : buckets_) bucket.unfinished = int(bucket.members.size());
   std::size_t started = 0;
   const auto start_finished = [&] {
-    while (started < buckets_.size() && buckets_[started].unfinished == 0) start(buckets_[started++], share);
+    while (started < buckets_.size() && buckets_[started].unfinished == 0) start(buckets_[started++], weights, share);
     // MPI moves a non-blocking collective on only inside MPI calls: test the ones in flight.
     for (std::size_t b = 0; b < started; ++b)
       if (buckets_[b].request != MPI_REQUEST_NULL) {
@@ -122,7 +128,7 @@ void GradientBuckets::backward_and_sum(const Tensor& loss, double share) {
   // Weights backward never reached (unused here, or no samples here) go now, in bucket order.
   for (auto& bucket : buckets_) bucket.unfinished = 0;
   start_finished();
-  for (auto& bucket : buckets_) finish(bucket);
+  for (auto& bucket : buckets_) finish(bucket, weights);
 }
 
 }  // namespace minidl::distributed

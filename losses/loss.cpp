@@ -77,6 +77,15 @@ std::string reduction_of(const Loss::Spec& spec) {
 
 }  // namespace
 
+bool Loss::averages_samples() const {
+  const Loss resolved = validated();
+  const std::string reduction = reduction_of(resolved.spec_);
+  const auto* sparse = std::get_if<SparseCategoricalCrossentropy>(&resolved.spec_);
+  // fit passes no sample weights, so mean_with_sample_weight is a plain mean there.
+  return (reduction == "sum_over_batch_size" || reduction == "mean" || reduction == "mean_with_sample_weight") &&
+         !(sparse && sparse->ignore_class);
+}
+
 Loss Loss::validated(std::string_view where, std::string_view argument) const {
   Loss resolved = *this;
   if (const auto* name = std::get_if<std::string>(&spec_)) {

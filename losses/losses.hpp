@@ -119,6 +119,10 @@ class Loss {
   // The Keras name the loss was given by ("mse"), which Keras's compile_config keeps as it was
   // given; unset for a loss object or a function.
   std::optional<std::string> given_name() const;
+  // Whether the reduced loss is the plain mean of its per-sample values (reduction
+  // "sum_over_batch_size" or "mean", and no ignore_class): then the loss of a batch is the
+  // sample-weighted mean of the losses of its parts, which data-parallel fit relies on.
+  bool averages_samples() const;
 
   using Spec = std::variant<std::string, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, Huber, LogCosh,
                             BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Function>;

@@ -25,7 +25,10 @@ class Metric {
     double count = 0.0;
   };
   State state() const { return {total_, count_}; }
-  void set_state(State state) { total_ = state.total, count_ = state.count; }
+  void set_state(State state) {
+    total_ = state.total;
+    count_ = state.count;
+  }
 
  protected:
   explicit Metric(std::string name) : name_(std::move(name)) {}

@@ -5,6 +5,8 @@
 #include <minidl/layers/variable.hpp>
 #include <minidl/models/model.hpp>
 
+#include <algorithm>
+
 #include <cstring>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -34,35 +36,31 @@ void broadcast_tensor(Distribution& distribution, Tensor& tensor) {
   distribution.broadcast(bytes_of(tensor));
 }
 
-// The weights as a list of shapes and dtypes (names may differ: layers are numbered per process).
-std::vector<std::string> weight_layout(const Model& model) {
-  std::vector<std::string> layout;
-  for (const auto& weight : model.weights())
-    layout.push_back(fmt::format("{} {}{}", shape_to_string(weight->shape()), dtype_name(weight->value().dtype()),
-                                 weight->trainable() ? "" : " non-trainable"));
-  return layout;
-}
-
+// Lines read "<what> is <value>": a difference names the what once.
 std::string first_difference(const std::vector<std::string>& mine, const std::vector<std::string>& reference) {
-  if (mine.size() != reference.size()) return fmt::format("{} weights here, {} on rank 0", mine.size(), reference.size());
-  for (std::size_t i = 0; i < mine.size(); ++i)
-    if (mine[i] != reference[i]) return fmt::format("weight {} is {} here, {} on rank 0", i, mine[i], reference[i]);
+  for (std::size_t i = 0; i < std::min(mine.size(), reference.size()); ++i) {
+    if (mine[i] == reference[i]) continue;
+    const std::size_t is = mine[i].find(" is ");
+    if (is != std::string::npos && reference[i].compare(0, is + 4, mine[i], 0, is + 4) == 0)
+      return fmt::format("{}{} here, {} on rank 0", mine[i].substr(0, is + 4), mine[i].substr(is + 4), reference[i].substr(is + 4));
+    return fmt::format("{} here, {} on rank 0", mine[i], reference[i]);
+  }
+  if (mine.size() != reference.size()) return fmt::format("{} settings here, {} on rank 0", mine.size(), reference.size());
   return {};
 }
 
 }  // namespace
 
-void require_same_model(Distribution& distribution, const Model& model) {
-  const auto mine = weight_layout(model);
-  std::string reference = fmt::format("{}", fmt::join(mine, "\n"));
+void require_same_fit(Distribution& distribution, const std::string& where, const std::vector<std::string>& signature) {
+  std::string reference = fmt::format("{}", fmt::join(signature, "\n"));
   broadcast_string(distribution, reference);
-  std::vector<std::string> reference_layout;
-  for (std::size_t begin = 0; begin < reference.size();) {
+  std::vector<std::string> reference_lines;
+  for (std::size_t begin = 0; begin <= reference.size();) {
     const std::size_t end = std::min(reference.find('\n', begin), reference.size());
-    reference_layout.push_back(reference.substr(begin, end - begin));
+    reference_lines.push_back(reference.substr(begin, end - begin));
     begin = end + 1;
   }
-  const std::string difference = first_difference(mine, reference_layout);
+  const std::string difference = first_difference(signature, reference_lines);
   std::vector<double> differs(std::size_t(distribution.size()), 0.0);
   differs[std::size_t(distribution.rank())] = difference.empty() ? 0.0 : 1.0;
   distribution.sum(differs);
@@ -70,9 +68,9 @@ void require_same_model(Distribution& distribution, const Model& model) {
   for (std::size_t rank = 0; rank < differs.size(); ++rank)
     if (differs[rank] != 0) ranks.push_back(int(rank));
   if (ranks.empty()) return;
-  throw InvalidArgument(fmt::format("{}: fit with a distribution: the model on rank{} {} differs from rank 0's{}; every process "
-                                    "must build the same model",
-                                    fmt::format("{} '{}'", model.class_name(), model.name()), ranks.size() > 1 ? "s" : "", fmt::join(ranks, ", "),
+  throw InvalidArgument(fmt::format("{}: fit with a distribution: rank{} {} {} not run the same fit as rank 0{}; every process must build "
+                                    "and compile the same model and call fit with the same options",
+                                    where, ranks.size() > 1 ? "s" : "", fmt::join(ranks, ", "), ranks.size() > 1 ? "do" : "does",
                                     difference.empty() ? "" : fmt::format(" (on this rank, {}: {})", distribution.rank(), difference)));
 }
 
@@ -133,6 +131,13 @@ std::pair<std::vector<Tensor>, std::vector<Tensor>> shard(const std::pair<std::v
   for (const auto& tensor : batch.first) mine.first.push_back(slice(tensor, 0, begin, end));
   for (const auto& tensor : batch.second) mine.second.push_back(tensor.defined() ? slice(tensor, 0, begin, end) : Tensor());
   return mine;
+}
+
+void sum_step(Distribution& distribution, std::vector<double>& sums, const std::vector<metrics::Metric*>& metrics,
+              const std::vector<metrics::Metric::State>& before, std::size_t first_metric) {
+  distribution.sum(sums);
+  for (std::size_t m = 0; m < metrics.size(); ++m)
+    metrics[m]->set_state({before[m].total + sums[first_metric + 2 * m], before[m].count + sums[first_metric + 2 * m + 1]});
 }
 
 bool any(Distribution& distribution, bool flag) {

@@ -3,8 +3,10 @@
 // what is shared from rank 0, how a batch is split, how the logs are summed.
 #include <minidl/core/random.hpp>
 #include <minidl/core/tensor.hpp>
+#include <minidl/metrics/metrics.hpp>
 #include <minidl/models/distribution.hpp>
 
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -14,10 +16,11 @@ class Model;
 
 namespace distributed_fit {
 
-// Refuses on every process (InvalidArgument naming the ranks and the first difference) a model
-// whose weights differ in number, shape or dtype from rank 0's, rather than hanging in a
-// reduction of mismatched sizes.
-void require_same_model(Distribution& distribution, const Model& model);
+// Refuses on every process (InvalidArgument naming the ranks and the first difference) a fit whose
+// `signature` — one line per weight's shape and dtype, the compile settings, fit's options, the
+// distribution's settings — differs from rank 0's, rather than hanging in a reduction of
+// mismatched sizes or mixing sums of different things.
+void require_same_fit(Distribution& distribution, const std::string& where, const std::vector<std::string>& signature);
 
 // Gives every process rank 0's weights, optimizer state and constant learning rate (what
 // BackupAndRestore restored there, or rank 0's initial values), and returns rank 0's first epoch.
@@ -37,6 +40,11 @@ void diverge_generators(const Distribution& distribution, const std::vector<Gene
 // This process's rows of a batch: rows [n·rank/size, n·(rank+1)/size) of its n.
 std::pair<std::vector<Tensor>, std::vector<Tensor>> shard(const std::pair<std::vector<Tensor>, std::vector<Tensor>>& batch,
                                                           const Distribution& distribution);
+
+// Sums a step's `sums` over the processes; the metrics' states, each `before` plus its increment
+// (at `sums[first_metric + 2·m]`: total, count), become the sums' too.
+void sum_step(Distribution& distribution, std::vector<double>& sums, const std::vector<metrics::Metric*>& metrics,
+              const std::vector<metrics::Metric::State>& before, std::size_t first_metric);
 
 // Whether any process asks to stop (a callback's stop_training on one rank stops them all).
 bool any(Distribution& distribution, bool flag);

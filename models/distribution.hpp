@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace minidl {
@@ -27,6 +28,8 @@ class Distribution {
   // process's batches as its share already (a dataset sharded with Dataset::shard). Batches of
   // tensors are always split.
   virtual bool shards_datasets() const = 0;
+  // The strategy's own settings that must be the same on every process (fit compares them).
+  virtual std::string settings() const = 0;
 
   // Sums `values` element by element over the processes, in place; every process gets the same sums.
   virtual void sum(std::span<double> values) = 0;
@@ -37,6 +40,9 @@ class Distribution {
   // each weight's grad() the sum over the processes of `share` × its gradient. A gradient absent
   // on a process counts as zeros; absent on every process, it stays absent.
   virtual void backward(const Tensor& loss, const std::vector<std::shared_ptr<layers::Variable>>& weights, double share) = 0;
+  // Ends every process of the job after printing `message`: what fit does when something fails on
+  // one process during training, where the others would otherwise wait for it for ever.
+  [[noreturn]] virtual void abort(const std::string& message) = 0;
 };
 
 }  // namespace minidl::models

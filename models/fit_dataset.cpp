@@ -84,9 +84,11 @@ std::function<Model::BatchSource()> Model::batches_reading_on(const datasets::Da
       }
       if (!element) {
         if (reading->batches < 0) reading->batches = reading->seen;
-        fmt::print(stderr, "{}: {}: the dataset ran out of data after {} of this epoch's {} batches; the next epoch starts a new "
-                           "pass (make the dataset give at least steps × epochs batches, with repeat() for instance)\n",
-                   where(), call, taken, steps);
+        if (on_rank_zero())
+          fmt::print(stderr,
+                     "{}: {}: the dataset ran out of data after {} of this epoch's {} batches; the next epoch starts a new pass "
+                     "(make the dataset give at least steps × epochs batches, with repeat() for instance)\n",
+                     where(), call, taken, steps);
         reading->seen = reading->batches;
         return std::nullopt;
       }

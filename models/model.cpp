@@ -108,7 +108,7 @@ Model::BatchSource Model::array_batches(const std::vector<Tensor>& x, const std:
 }
 
 std::map<std::string, double> Model::run_epoch(const BatchSource& next_batch, bool train, ProgressBar* progress,
-                                               const std::vector<Callback*>& callbacks, bool split_batches) {
+                                               const std::vector<Callback*>& callbacks, Distribution* distribution, bool split_batches) {
   std::size_t loss_count = 0;
   for (auto& output : compiled_outputs_) {
     for (auto& metric : output.metrics) metric->reset_state();
@@ -126,14 +126,14 @@ std::map<std::string, double> Model::run_epoch(const BatchSource& next_batch, bo
     std::optional<Batch> batch;
     if (!exhausted) batch = next_batch();
     exhausted = !batch;
-    if (batch && distribution_ && split_batches) batch = distributed_fit::shard(*batch, *distribution_);
+    if (batch && distribution && split_batches) batch = distributed_fit::shard(*batch, *distribution);
     const double samples = batch ? double(batch->first[0].dim(0)) : 0.0;
     // Under a distribution the epoch goes on while any process has samples; one without any this
     // step still takes part in every reduction.
     double all_samples = samples;
-    if (distribution_) distribution_->sum(std::span(&all_samples, 1));
-    if (distribution_ ? all_samples == 0 : !batch) break;
-    if (samples == 0 && distribution_) batch.reset();
+    if (distribution) distribution->sum(std::span(&all_samples, 1));
+    if (distribution ? all_samples == 0 : !batch) break;
+    if (samples == 0 && distribution) batch.reset();
     if (train)
       for (auto* callback : callbacks) callback->on_train_batch_begin(*this, int(step));
     std::optional<NoGradGuard> inference;
@@ -162,36 +162,28 @@ std::map<std::string, double> Model::run_epoch(const BatchSource& next_batch, bo
     }
     if (train) {
       const auto weights = trainable_weights();
-      if (distribution_) distribution_->backward(loss, weights, samples / all_samples);
+      if (distribution) distribution->backward(loss, weights, samples / all_samples);
       else loss.backward();
       optimizer_->step(weights);
       for (const auto& weight : weights) weight->value().zero_grad();
-      if (distribution_) distributed_fit::share_statistics(*distribution_, *this);
+      if (distribution) distributed_fit::share_statistics(*distribution, *this);
     }
     const double local_loss = batch ? loss.item() : 0.0;
     sums[1] = local_loss * samples;
+    std::vector<metrics::Metric*> metrics;
     std::vector<metrics::Metric::State> metric_states;
     for (std::size_t i = 0; i < compiled_outputs_.size(); ++i)
       for (auto& metric : compiled_outputs_[i].metrics) {
         const auto before = metric->state();
         if (batch) metric->update_state(batch->second[i], predictions[i]);
-        const auto after = metric->state();
+        metrics.push_back(metric.get());
         metric_states.push_back(before);
-        sums.push_back(after.total - before.total);
-        sums.push_back(after.count - before.count);
+        sums.push_back(metric->state().total - before.total);
+        sums.push_back(metric->state().count - before.count);
       }
-    if (distribution_) {
-      distribution_->sum(sums);
-      std::size_t next = 0;
-      for (auto& output : compiled_outputs_)
-        for (auto& metric : output.metrics) {
-          const auto before = metric_states[next];
-          const std::size_t at = 2 + compiled_outputs_.size() + 2 * next++;
-          metric->set_state({before.total + sums[at], before.count + sums[at + 1]});
-        }
-    }
+    if (distribution) distributed_fit::sum_step(*distribution, sums, metrics, metric_states, 2 + compiled_outputs_.size());
     // Keras's running loss is the sample-weighted mean of the batch losses.
-    const double batch_loss = distribution_ ? sums[1] / sums[0] : local_loss;
+    const double batch_loss = distribution ? sums[1] / sums[0] : local_loss;
     loss_total += sums[1];
     seen += sums[0];
     logs = {{"loss", loss_total / seen}};
@@ -204,7 +196,11 @@ std::map<std::string, double> Model::run_epoch(const BatchSource& next_batch, bo
     if (progress) progress->update(step + 1, logs);
     if (train) {
       for (auto* callback : callbacks) callback->on_train_batch_end(*this, int(step), {{"loss", batch_loss}});
-      if (stop_training && !std::isfinite(batch_loss)) break;
+      // batch_loss is the same on every process; whether one of them was asked to stop is shared.
+      if (!std::isfinite(batch_loss) && (distribution ? distributed_fit::any(*distribution, stop_training) : stop_training)) {
+        stop_training = true;
+        break;
+      }
     }
   }
   return logs;
@@ -299,39 +295,76 @@ History Model::run_fit(const EpochSources& sources, const FitOptions& options) {
     forward(sources.first_sample());
   }
   Distribution* const distribution = options.distribution;
-  if (distribution) distributed_fit::require_same_model(*distribution, *this);
-  // Set only now, so that a refused model leaves no distribution behind.
+  if (distribution) {
+    distributed_fit::require_same_fit(*distribution, where(), fit_signature(options));
+    for (const auto& output : compiled_outputs_)
+      if (output.loss && !output.loss->averages_samples())
+        throw InvalidArgument(fmt::format("{}: fit with a distribution: the loss of output '{}' ({}) is not the mean of its per-sample "
+                                          "values, so it cannot be split between processes; use reduction \"sum_over_batch_size\" "
+                                          "without ignore_class",
+                                          where(), output.name, output.loss->get_config().dump()));
+  }
+  // Set only now, so that a refused fit leaves no distribution behind.
   struct Active {
     Model& model;
     ~Active() { model.distribution_ = nullptr; }
   } active{*this};
   distribution_ = distribution;
-  for (auto* callback : options.callbacks) callback->on_train_begin(*this);
-  int first_epoch = restored_epoch.value_or(options.initial_epoch);
-  if (distribution) first_epoch = distributed_fit::share_start(*distribution, *this, first_epoch);
-  const int verbose = distribution && distribution->rank() != 0 ? 0 : options.verbose;
-  std::vector<Generator*> run_generators = {&global_generator()};
-  for (auto* generator : generators()) run_generators.push_back(generator);
-  for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {
-    for (auto* callback : options.callbacks) callback->on_epoch_begin(*this, epoch);
-    if (verbose > 0) fmt::print("Epoch {}/{}\n", epoch + 1, options.epochs);
-    ProgressBar progress(sources.training_steps, verbose);
-    if (distribution) distributed_fit::share_generators(*distribution, run_generators);
-    const BatchSource training = sources.training();
-    if (distribution) distributed_fit::diverge_generators(*distribution, run_generators);
-    auto logs = run_epoch(training, true, &progress, options.callbacks, sources.split_training);
-    if (sources.validation) {
-      NoGradGuard no_grad;
-      const auto val = run_epoch(sources.validation(), false, nullptr, {}, sources.split_validation);
-      for (const auto& [name, value] : val) logs["val_" + name] = value;
+  try {
+    for (auto* callback : options.callbacks) callback->on_train_begin(*this);
+    int first_epoch = restored_epoch.value_or(options.initial_epoch);
+    if (distribution) first_epoch = distributed_fit::share_start(*distribution, *this, first_epoch);
+    const int verbose = distribution && distribution->rank() != 0 ? 0 : options.verbose;
+    std::vector<Generator*> run_generators = {&global_generator()};
+    for (auto* generator : generators()) run_generators.push_back(generator);
+    for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {
+      for (auto* callback : options.callbacks) callback->on_epoch_begin(*this, epoch);
+      if (verbose > 0) fmt::print("Epoch {}/{}\n", epoch + 1, options.epochs);
+      ProgressBar progress(sources.training_steps, verbose);
+      if (distribution) distributed_fit::share_generators(*distribution, run_generators);
+      const BatchSource training = sources.training();
+      if (distribution) distributed_fit::diverge_generators(*distribution, run_generators);
+      auto logs = run_epoch(training, true, &progress, options.callbacks, distribution, sources.split_training);
+      if (sources.validation) {
+        NoGradGuard no_grad;
+        const auto val = run_epoch(sources.validation(), false, nullptr, {}, distribution, sources.split_validation);
+        for (const auto& [name, value] : val) logs["val_" + name] = value;
+      }
+      progress.finish(logs);
+      for (const auto& [name, value] : logs) history.history[name].push_back(value);
+      for (auto* callback : options.callbacks) callback->on_epoch_end(*this, epoch, logs);
+      if (distribution) stop_training = distributed_fit::any(*distribution, stop_training);
     }
-    progress.finish(logs);
-    for (const auto& [name, value] : logs) history.history[name].push_back(value);
-    for (auto* callback : options.callbacks) callback->on_epoch_end(*this, epoch, logs);
-    if (distribution) stop_training = distributed_fit::any(*distribution, stop_training);
+    // Every process leaves with rank 0's generators, so that what it draws next (a dataset's
+    // shuffle seed) is drawn alike everywhere.
+    if (distribution) distributed_fit::share_generators(*distribution, run_generators);
+    for (auto* callback : options.callbacks) callback->on_train_end(*this);
+  } catch (const std::exception& error) {
+    // The other processes would wait for this one in their next sum for ever.
+    if (distribution && distribution->size() > 1)
+      distribution->abort(fmt::format("{}: fit failed on rank {} of {}: {}", where(), distribution->rank(), distribution->size(), error.what()));
+    throw;
   }
-  for (auto* callback : options.callbacks) callback->on_train_end(*this);
   return history;
+}
+
+std::vector<std::string> Model::fit_signature(const FitOptions& options) const {
+  std::vector<std::string> lines;
+  const auto all = weights();
+  for (std::size_t i = 0; i < all.size(); ++i)
+    lines.push_back(fmt::format("weight {} is {} {}{}", i, shape_to_string(all[i]->shape()), dtype_name(all[i]->value().dtype()),
+                                all[i]->trainable() ? "" : " (non-trainable)"));
+  lines.push_back(fmt::format("compile is {}", compile_config().dump()));
+  lines.push_back(fmt::format("fit's batch_size is {}, epochs {}, initial_epoch {}, shuffle {}, validation_split {}", options.batch_size,
+                              options.epochs, options.initial_epoch, options.shuffle, options.validation_split));
+  lines.push_back(fmt::format("fit's steps_per_epoch is {}, validation_steps {}, validation_data {}",
+                              options.steps_per_epoch ? std::to_string(*options.steps_per_epoch) : "unset",
+                              options.validation_steps ? std::to_string(*options.validation_steps) : "unset",
+                              !options.validation_data                                              ? "none"
+                              : std::holds_alternative<datasets::Dataset>(*options.validation_data) ? "a dataset"
+                                                                                                     : "tensors"));
+  lines.push_back(fmt::format("the distribution's settings are {}", options.distribution->settings()));
+  return lines;
 }
 
 std::map<std::string, double> Model::evaluate(const Arrays& x, const Arrays& y, std::int64_t batch_size) {

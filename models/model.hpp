@@ -166,8 +166,14 @@ class Model : public layers::Layer {
   // The epochs of fit, over arrays or a dataset.
   History run_fit(const EpochSources& sources, const FitOptions& options);
   // One pass over batches; returns the mean loss and metrics (Keras's running means).
+  // Under a distribution (fit's, never evaluate's) each process takes its share of the batches
+  // when split_batches, and the gradients and logs are summed between the processes.
   std::map<std::string, double> run_epoch(const BatchSource& next_batch, bool train, class ProgressBar* progress,
-                                          const std::vector<Callback*>& callbacks, bool split_batches = true);
+                                          const std::vector<Callback*>& callbacks, Distribution* distribution = nullptr,
+                                          bool split_batches = true);
+  // What must be the same on every process of a distributed fit, a line each: the weights'
+  // shapes and dtypes, the compile settings, fit's options and the distribution's settings.
+  std::vector<std::string> fit_signature(const FitOptions& options) const;
   // Batches of the arrays in order (or shuffled when training with shuffle on).
   BatchSource array_batches(const std::vector<Tensor>& x, const std::vector<Tensor>& y, std::int64_t batch_size, bool shuffle) const;
   // An element of a dataset as a batch for `call`, checked against the model's inputs and outputs.

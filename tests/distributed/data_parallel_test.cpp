@@ -183,20 +183,91 @@ TEST_CASE("DataParallel: moving statistics follow rank 0's, so every rank ends t
   CHECK(same_bytes_on_every_rank(*model));
 }
 
-TEST_CASE("DataParallel: a model that differs between ranks is refused on every rank, naming the ranks") {
+TEST_CASE("DataParallel: a model or fit options that differ between ranks are refused on every rank, naming the ranks") {
   const auto data = windows(DType::float32);
+  const auto refusal = [&](models::Model& model, const models::FitOptions& options) {
+    std::string message;
+    try {
+      model.fit(data.first, data.second, options);
+    } catch (const InvalidArgument& error) {
+      message = error.what();
+    }
+    CHECK(model.distribution() == nullptr);
+    return message;
+  };
+  const bool one = world().rank() == 1;
   // Rank 1's last convolution has one filter more.
-  auto model = make_model({.units = world().rank() == 1 ? 5 : 4});
-  std::string message;
-  try {
-    model->fit(data.first, data.second, {.batch_size = 10, .verbose = 0, .distribution = &world()});
-  } catch (const InvalidArgument& error) {
-    message = error.what();
-  }
+  auto wider = make_model({.units = one ? 5 : 4});
+  std::string message = refusal(*wider, {.batch_size = 10, .verbose = 0, .distribution = &world()});
   CAPTURE(message);
-  CHECK(message.find("the model on rank 1 differs from rank 0's") != std::string::npos);
-  if (world().rank() == 1) CHECK(message.find("weight 2 is (2, 6, 5) float32 here, (2, 6, 4) float32 on rank 0") != std::string::npos);
-  CHECK(model->distribution() == nullptr);
+  CHECK(message.find("rank 1 does not run the same fit as rank 0") != std::string::npos);
+  if (one) CHECK(message.find("(on this rank, 1: weight 2 is (2, 6, 5) float32 here, (2, 6, 4) float32 on rank 0)") != std::string::npos);
+
+  // Rank 1 was told to train for 4 epochs.
+  auto model = make_model({});
+  message = refusal(*model, {.batch_size = 10, .epochs = one ? 4 : 3, .verbose = 0, .distribution = &world()});
+  CHECK(message.find("rank 1 does not run the same fit as rank 0") != std::string::npos);
+  if (one) CHECK(message.find("fit's batch_size is 10, epochs 4, initial_epoch 0, shuffle true, validation_split 0 here") != std::string::npos);
+}
+
+TEST_CASE("DataParallel: a loss that is not a mean over samples is refused, naming the output and the loss") {
+  const auto data = windows(DType::float32);
+  auto model = make_model({});
+  model->compile(std::make_unique<optim::Adam>(), losses::Loss(losses::MeanSquaredError{.reduction = "sum"}));
+  CHECK_THROWS_WITH_AS(model->fit(data.first, data.second, {.batch_size = 10, .verbose = 0, .distribution = &world()}),
+                       doctest::Contains("is not the mean of its per-sample values, so it cannot be split between processes"),
+                       InvalidArgument);
+}
+
+TEST_CASE("DataParallel: callbacks see the global logs; steps_per_epoch, EarlyStopping and ReduceLROnPlateau decide as on one process") {
+  const auto data = windows(DType::float64);
+  // An evaluation on rank 0 alone inside fit runs on that process only, and agrees with one process's.
+  class EvaluateOnRankZero : public models::Callback {
+   public:
+    explicit EvaluateOnRankZero(const std::pair<Tensor, Tensor>& data) : data_(data) {}
+    void on_epoch_end(models::Model& model, int, const models::Logs& logs) override {
+      losses.push_back(logs.at("loss"));
+      if (model.on_rank_zero()) evaluated.push_back(model.evaluate(data_.first, data_.second, 16).at("loss"));
+    }
+    std::vector<double> losses, evaluated;
+
+   private:
+    const std::pair<Tensor, Tensor>& data_;
+  };
+  struct Run {
+    std::unique_ptr<models::Sequential> model;
+    int stopped_epoch;
+    std::vector<double> losses, evaluated;
+  };
+  const auto train = [&](models::Distribution* distribution) {
+    auto model = make_model({.dtype = DType::float64});
+    models::EarlyStopping early_stopping({.monitor = "loss", .min_delta = 1e-3, .patience = 1, .restore_best_weights = true});
+    models::ReduceLROnPlateau plateau({.monitor = "loss", .factor = 0.5, .patience = 1, .min_delta = 1e-2});
+    EvaluateOnRankZero evaluate(data);
+    const auto batches = datasets::Dataset::from_tensor_slices(data.first, data.second).batch(6).repeat();
+    model->fit(batches, {.epochs = 30, .verbose = 0, .callbacks = {&early_stopping, &plateau, &evaluate}, .steps_per_epoch = 5,
+                         .distribution = distribution});
+    return Run{std::move(model), early_stopping.stopped_epoch(), evaluate.losses, evaluate.evaluated};
+  };
+  // (Named results, not structured bindings: clang 14 cannot capture those in doctest's macros.)
+  const Run distributed = train(&world());
+  const Run one_process = train(nullptr);
+  const auto& distributed_model = distributed.model;
+  const auto& one_process_model = one_process.model;
+  CHECK(one_process.stopped_epoch > 0);
+  CHECK(distributed.stopped_epoch == one_process.stopped_epoch);
+  CHECK(distributed_model->optimizer().learning_rate() == one_process_model->optimizer().learning_rate());
+  CHECK(distributed_model->optimizer().learning_rate() < 0.01);
+  CHECK(weight_difference(*distributed_model, *one_process_model) <= 1e-12);
+  CHECK(distributed.losses.size() == one_process.losses.size());
+  for (std::size_t e = 0; e < std::min(distributed.losses.size(), one_process.losses.size()); ++e)
+    CHECK(std::abs(distributed.losses[e] - one_process.losses[e]) <= 1e-12 * std::abs(one_process.losses[e]));
+  if (world().rank() == 0) {
+    CHECK(distributed.evaluated.size() == one_process.evaluated.size());
+    for (std::size_t e = 0; e < std::min(distributed.evaluated.size(), one_process.evaluated.size()); ++e)
+      CHECK(std::abs(distributed.evaluated[e] - one_process.evaluated[e]) <= 1e-12 * std::abs(one_process.evaluated[e]));
+  }
+  CHECK(same_bytes_on_every_rank(*distributed_model));
 }
 
 TEST_CASE("DataParallel: rank 0 alone writes logs and checkpoints") {
