@@ -21,6 +21,7 @@
 #include <minidl/autograd/ops/conv1d_transpose.hpp>
 #include <minidl/autograd/ops/math.hpp>
 #include <minidl/autograd/ops/matmul.hpp>
+#include <minidl/autograd/ops/recurrent.hpp>
 #include <minidl/autograd/ops/reduction.hpp>
 #include <minidl/autograd/ops/shape_ops.hpp>
 
@@ -38,6 +39,7 @@
 #include <minidl/layers/merging.hpp>
 #include <minidl/layers/normalization.hpp>
 #include <minidl/layers/pooling1d.hpp>
+#include <minidl/layers/recurrent.hpp>
 #include <minidl/layers/regularizers/regularizers.hpp>
 #include <minidl/layers/reshaping.hpp>
 #include <minidl/layers/serialization.hpp>

@@ -12,6 +12,7 @@
 #include <minidl/layers/merging.hpp>
 #include <minidl/layers/normalization.hpp>
 #include <minidl/layers/pooling1d.hpp>
+#include <minidl/layers/recurrent.hpp>
 #include <minidl/layers/reshaping.hpp>
 #include <minidl/layers/temporal.hpp>
 
@@ -90,6 +91,9 @@ std::map<std::string, LayerFactory> built_in_layers() {
     return SeparableConv1D::from_config(config);
   };
   factories["Dense"] = [](const Json& config) -> std::unique_ptr<Layer> { return Dense::from_config(config); };
+  factories["SimpleRNN"] = [](const Json& config) -> std::unique_ptr<Layer> { return SimpleRNN::from_config(config); };
+  factories["LSTM"] = [](const Json& config) -> std::unique_ptr<Layer> { return LSTM::from_config(config); };
+  factories["GRU"] = [](const Json& config) -> std::unique_ptr<Layer> { return GRU::from_config(config); };
   factories["Flatten"] = [](const Json& config) {
     return from_options<Flatten>({.data_format = optional_string(config, "data_format")}, config);
   };

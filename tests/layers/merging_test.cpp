@@ -87,8 +87,8 @@ TEST_CASE("every built-in layer is rebuilt from Keras's own config, with the sam
     CHECK(layer->class_name() == item.at("class_name"));
     CHECK(layer->get_config() == item.at("config"));
   }
-  CHECK_THROWS_WITH_AS(layers::deserialize({{"class_name", "LSTM"}, {"config", nlohmann::json::object()}}),
-                       doctest::Contains("unknown layer class 'LSTM'"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::deserialize({{"class_name", "ConvLSTM1D"}, {"config", nlohmann::json::object()}}),
+                       doctest::Contains("unknown layer class 'ConvLSTM1D'"), InvalidArgument);
   CHECK_THROWS_WITH_AS(layers::deserialize({{"class_name", "Dense"}, {"config", {{"units", "three"}}}}),
                        doctest::Contains("the config of Dense is malformed"), InvalidArgument);
 }

@@ -1,0 +1,358 @@
+#include <minidl/autograd/ops/recurrent.hpp>
+
+#include <minidl/autograd/node.hpp>
+#include <minidl/core/errors.hpp>
+#include <minidl/core/kernels/blas.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+namespace minidl {
+
+std::optional<CellActivation> cell_activation(std::string_view keras_name) {
+  if (keras_name == "tanh") return CellActivation::tanh;
+  if (keras_name == "sigmoid") return CellActivation::sigmoid;
+  if (keras_name == "hard_sigmoid") return CellActivation::hard_sigmoid;
+  if (keras_name == "relu") return CellActivation::relu;
+  if (keras_name == "linear") return CellActivation::linear;
+  return std::nullopt;
+}
+
+std::string_view cell_activation_names() { return "tanh, sigmoid, hard_sigmoid, relu, linear"; }
+
+namespace {
+
+template <class T>
+T activate(CellActivation f, T a) {
+  switch (f) {
+    case CellActivation::tanh: return std::tanh(a);
+    case CellActivation::sigmoid: return T(1) / (T(1) + std::exp(-a));
+    case CellActivation::hard_sigmoid: return std::clamp((a + T(3)) / T(6), T(0), T(1));  // Keras 3: relu6(x + 3) / 6
+    case CellActivation::relu: return a > T(0) ? a : T(0);
+    case CellActivation::linear: return a;
+  }
+  return a;
+}
+
+// The derivative at the pre-activation a (0 at relu's and hard_sigmoid's kinks, as torch's).
+template <class T>
+T slope(CellActivation f, T a) {
+  switch (f) {
+    case CellActivation::tanh: {
+      const T y = std::tanh(a);
+      return T(1) - y * y;
+    }
+    case CellActivation::sigmoid: {
+      const T y = activate(CellActivation::sigmoid, a);
+      return y * (T(1) - y);
+    }
+    case CellActivation::hard_sigmoid: return a > T(-3) && a < T(3) ? T(1) / T(6) : T(0);
+    case CellActivation::relu: return a > T(0) ? T(1) : T(0);
+    case CellActivation::linear: return T(1);
+  }
+  return T(1);
+}
+
+struct Dims {
+  std::int64_t batch, steps, features, units, gates;
+  // Columns of the result per step: h, and c for an LSTM.
+  std::int64_t width() const { return gates == 4 ? 2 * units : units; }
+  std::int64_t gate_width() const { return gates * units; }
+};
+
+// The raw operands of one sequence (contiguous, one dtype). `extra` is a GRU's (batch, steps,
+// units) of what its backward needs besides the pre-activations: the recurrent part of the
+// candidate (reset_after) or r·h_prev (reset before).
+template <class T>
+struct Operands {
+  const T *x, *kernel, *recurrent, *bias, *h0, *c0;
+  T *out, *pre, *extra;
+};
+
+template <class T>
+void run_forward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p) {
+  const std::int64_t B = d.batch, S = d.steps, U = d.units, GU = d.gate_width(), W = d.width();
+  // Every step's input projection at once, bias included (a GRU's input bias: its first row).
+  kernels::gemm(false, false, B * S, GU, d.features, T(1), p.x, d.features, p.kernel, GU, T(0), p.pre, GU);
+  if (p.bias)
+    for (std::int64_t row = 0; row < B * S; ++row)
+      for (std::int64_t j = 0; j < GU; ++j) p.pre[row * GU + j] += p.bias[j];
+  const T* recurrent_bias = o.cell == CellKind::gru && o.reset_after && p.bias ? p.bias + GU : nullptr;
+  std::vector<T> inner(o.cell == CellKind::gru && o.reset_after ? std::size_t(B * GU) : 0);
+  for (std::int64_t s = 0; s < S; ++s) {
+    const std::int64_t t = o.go_backwards ? S - 1 - s : s;
+    const T* h_prev = s == 0 ? p.h0 : p.out + (s - 1) * W;
+    const std::int64_t h_stride = s == 0 ? U : S * W;
+    T* a = p.pre + t * GU;  // row b at a + b·S·GU
+    const std::int64_t a_stride = S * GU;
+    switch (o.cell) {
+      case CellKind::simple_rnn:
+      case CellKind::lstm:
+        kernels::gemm(false, false, B, GU, U, T(1), h_prev, h_stride, p.recurrent, GU, T(1), a, a_stride);
+        break;
+      case CellKind::gru:
+        if (o.reset_after) kernels::gemm(false, false, B, GU, U, T(1), h_prev, h_stride, p.recurrent, GU, T(0), inner.data(), GU);
+        else kernels::gemm(false, false, B, 2 * U, U, T(1), h_prev, h_stride, p.recurrent, GU, T(1), a, a_stride);
+        break;
+    }
+    for (std::int64_t b = 0; b < B; ++b) {
+      T* ab = a + b * a_stride;
+      const T* hp = h_prev + b * h_stride;
+      T* hb = p.out + (b * S + s) * W;
+      switch (o.cell) {
+        case CellKind::simple_rnn:
+          for (std::int64_t j = 0; j < U; ++j) hb[j] = activate(o.activation, ab[j]);
+          break;
+        case CellKind::lstm: {
+          const T* cp = s == 0 ? p.c0 + b * U : p.out + (b * S + s - 1) * W + U;
+          for (std::int64_t j = 0; j < U; ++j) {
+            const T i = activate(o.recurrent_activation, ab[j]), f = activate(o.recurrent_activation, ab[U + j]);
+            const T g = activate(o.activation, ab[2 * U + j]), out_gate = activate(o.recurrent_activation, ab[3 * U + j]);
+            const T c = f * cp[j] + i * g;
+            hb[U + j] = c;
+            hb[j] = out_gate * activate(o.activation, c);
+          }
+          break;
+        }
+        case CellKind::gru: {
+          T* extra = p.extra + (b * S + t) * U;
+          if (o.reset_after) {
+            const T* ib = inner.data() + b * GU;
+            for (std::int64_t j = 0; j < U; ++j) {
+              ab[j] += ib[j] + (recurrent_bias ? recurrent_bias[j] : T(0));
+              ab[U + j] += ib[U + j] + (recurrent_bias ? recurrent_bias[U + j] : T(0));
+              extra[j] = ib[2 * U + j] + (recurrent_bias ? recurrent_bias[2 * U + j] : T(0));
+              ab[2 * U + j] += activate(o.recurrent_activation, ab[U + j]) * extra[j];
+            }
+          } else {
+            for (std::int64_t j = 0; j < U; ++j) extra[j] = activate(o.recurrent_activation, ab[U + j]) * hp[j];
+          }
+          break;
+        }
+      }
+    }
+    if (o.cell == CellKind::gru) {
+      if (!o.reset_after)
+        kernels::gemm(false, false, B, U, U, T(1), p.extra + t * U, S * U, p.recurrent + 2 * U, GU, T(1), a + 2 * U, a_stride);
+      for (std::int64_t b = 0; b < B; ++b) {
+        const T* ab = a + b * a_stride;
+        const T* hp = h_prev + b * h_stride;
+        T* hb = p.out + (b * S + s) * W;
+        for (std::int64_t j = 0; j < U; ++j) {
+          const T z = activate(o.recurrent_activation, ab[j]);
+          hb[j] = z * hp[j] + (T(1) - z) * activate(o.activation, ab[2 * U + j]);
+        }
+      }
+    }
+  }
+}
+
+// Gradients, each null when not wanted but for the running ones every step needs.
+template <class T>
+struct Gradients {
+  const T* out;  // of the result, or null (zeros)
+  T *x, *kernel, *recurrent, *bias, *h0, *c0;
+};
+
+template <class T>
+void run_backward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p, const Gradients<T>& g) {
+  const std::int64_t B = d.batch, S = d.steps, U = d.units, GU = d.gate_width(), W = d.width();
+  const bool gru = o.cell == CellKind::gru;
+  // Time order, as the pre-activations: the gradients of the gates' pre-activations, the states
+  // each step started from, and (GRU with reset_after) of the recurrent product.
+  std::vector<T> d_pre(std::size_t(B * S * GU)), h_before(std::size_t(B * S * U));
+  std::vector<T> d_inner(gru && o.reset_after ? std::size_t(B * S * GU) : 0);
+  std::vector<T> dh(std::size_t(B * U), T(0)), dc(o.cell == CellKind::lstm ? std::size_t(B * U) : 0, T(0));
+  std::vector<T> gh(gru && !o.reset_after ? std::size_t(B * U) : 0), d_rh(gh.size());
+  for (std::int64_t s = S - 1; s >= 0; --s) {
+    const std::int64_t t = o.go_backwards ? S - 1 - s : s;
+    const T* h_prev = s == 0 ? p.h0 : p.out + (s - 1) * W;
+    const std::int64_t h_stride = s == 0 ? U : S * W;
+    const T* a = p.pre + t * GU;
+    T* da = d_pre.data() + t * GU;
+    const std::int64_t a_stride = S * GU;
+    for (std::int64_t b = 0; b < B; ++b) {
+      const T* ab = a + b * a_stride;
+      T* dab = da + b * a_stride;
+      const T* hp = h_prev + b * h_stride;
+      const T* given = g.out ? g.out + (b * S + s) * W : nullptr;
+      T* dhb = dh.data() + b * U;
+      std::copy(hp, hp + U, h_before.data() + (b * S + t) * U);
+      switch (o.cell) {
+        case CellKind::simple_rnn:
+          for (std::int64_t j = 0; j < U; ++j) dab[j] = (dhb[j] + (given ? given[j] : T(0))) * slope(o.activation, ab[j]);
+          break;
+        case CellKind::lstm: {
+          const T* cp = s == 0 ? p.c0 + b * U : p.out + (b * S + s - 1) * W + U;
+          const T* hb = p.out + (b * S + s) * W;
+          T* dcb = dc.data() + b * U;
+          for (std::int64_t j = 0; j < U; ++j) {
+            const T i = activate(o.recurrent_activation, ab[j]), f = activate(o.recurrent_activation, ab[U + j]);
+            const T cand = activate(o.activation, ab[2 * U + j]), out_gate = activate(o.recurrent_activation, ab[3 * U + j]);
+            const T c = hb[U + j];
+            const T d_h = dhb[j] + (given ? given[j] : T(0));
+            const T d_c = dcb[j] + (given ? given[U + j] : T(0)) + d_h * out_gate * slope(o.activation, c);
+            dab[j] = d_c * cand * slope(o.recurrent_activation, ab[j]);
+            dab[U + j] = d_c * cp[j] * slope(o.recurrent_activation, ab[U + j]);
+            dab[2 * U + j] = d_c * i * slope(o.activation, ab[2 * U + j]);
+            dab[3 * U + j] = d_h * activate(o.activation, c) * slope(o.recurrent_activation, ab[3 * U + j]);
+            dcb[j] = d_c * f;
+          }
+          break;
+        }
+        case CellKind::gru: {
+          const T* extra = p.extra + (b * S + t) * U;
+          for (std::int64_t j = 0; j < U; ++j) {
+            const T d_h = dhb[j] + (given ? given[j] : T(0));
+            const T z = activate(o.recurrent_activation, ab[j]), cand = activate(o.activation, ab[2 * U + j]);
+            dab[j] = d_h * (hp[j] - cand) * slope(o.recurrent_activation, ab[j]);
+            dab[2 * U + j] = d_h * (T(1) - z) * slope(o.activation, ab[2 * U + j]);
+            if (o.reset_after) {
+              T* dib = d_inner.data() + (b * S + t) * GU;
+              const T r = activate(o.recurrent_activation, ab[U + j]);
+              dab[U + j] = dab[2 * U + j] * extra[j] * slope(o.recurrent_activation, ab[U + j]);
+              dib[j] = dab[j];
+              dib[U + j] = dab[U + j];
+              dib[2 * U + j] = dab[2 * U + j] * r;
+              dhb[j] = d_h * z;  // the direct path; the recurrent product's is added below
+            } else {
+              gh[std::size_t(b * U + j)] = d_h;
+            }
+          }
+          break;
+        }
+      }
+    }
+    switch (o.cell) {
+      case CellKind::simple_rnn:
+      case CellKind::lstm:
+        kernels::gemm(false, true, B, U, GU, T(1), da, a_stride, p.recurrent, GU, T(0), dh.data(), U);
+        break;
+      case CellKind::gru:
+        if (o.reset_after) {
+          kernels::gemm(false, true, B, U, GU, T(1), d_inner.data() + t * GU, S * GU, p.recurrent, GU, T(1), dh.data(), U);
+          break;
+        }
+        // Reset before the product: the candidate's gradient reaches r·h_prev through U_h first.
+        kernels::gemm(false, true, B, U, U, T(1), da + 2 * U, a_stride, p.recurrent + 2 * U, GU, T(0), d_rh.data(), U);
+        for (std::int64_t b = 0; b < B; ++b) {
+          const T* ab = a + b * a_stride;
+          T* dab = da + b * a_stride;
+          const T* hp = h_prev + b * h_stride;
+          for (std::int64_t j = 0; j < U; ++j) {
+            const std::size_t k = std::size_t(b * U + j);
+            const T z = activate(o.recurrent_activation, ab[j]), r = activate(o.recurrent_activation, ab[U + j]);
+            dab[U + j] = d_rh[k] * hp[j] * slope(o.recurrent_activation, ab[U + j]);
+            dh[k] = gh[k] * z + d_rh[k] * r;
+          }
+        }
+        kernels::gemm(false, true, B, U, 2 * U, T(1), da, a_stride, p.recurrent, GU, T(1), dh.data(), U);
+        break;
+    }
+  }
+  if (g.h0) std::copy(dh.begin(), dh.end(), g.h0);
+  if (g.c0) std::copy(dc.begin(), dc.end(), g.c0);
+  const std::int64_t rows = B * S;
+  if (g.kernel) kernels::gemm(true, false, d.features, GU, rows, T(1), p.x, d.features, d_pre.data(), GU, T(0), g.kernel, GU);
+  if (g.x) kernels::gemm(false, true, rows, d.features, GU, T(1), d_pre.data(), GU, p.kernel, GU, T(0), g.x, d.features);
+  if (g.recurrent) {
+    if (gru && o.reset_after) kernels::gemm(true, false, U, GU, rows, T(1), h_before.data(), U, d_inner.data(), GU, T(0), g.recurrent, GU);
+    else if (gru) {
+      kernels::gemm(true, false, U, 2 * U, rows, T(1), h_before.data(), U, d_pre.data(), GU, T(0), g.recurrent, GU);
+      kernels::gemm(true, false, U, U, rows, T(1), p.extra, U, d_pre.data() + 2 * U, GU, T(0), g.recurrent + 2 * U, GU);
+    } else {
+      kernels::gemm(true, false, U, GU, rows, T(1), h_before.data(), U, d_pre.data(), GU, T(0), g.recurrent, GU);
+    }
+  }
+  if (g.bias) {
+    std::fill(g.bias, g.bias + (gru && o.reset_after ? 2 * GU : GU), T(0));
+    for (std::int64_t row = 0; row < rows; ++row)
+      for (std::int64_t j = 0; j < GU; ++j) {
+        g.bias[j] += d_pre[std::size_t(row * GU + j)];
+        if (gru && o.reset_after) g.bias[GU + j] += d_inner[std::size_t(row * GU + j)];
+      }
+  }
+}
+
+void require_shape(const Tensor& tensor, const Shape& expected, const char* what) {
+  if (tensor.shape() != expected)
+    throw ShapeError(fmt::format("recurrent_sequence: {} has shape {}, expected {}", what, shape_to_string(tensor.shape()),
+                                 shape_to_string(expected)));
+}
+
+}  // namespace
+
+Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& recurrent_kernel, const Tensor& bias,
+                          const std::vector<Tensor>& initial_states, const RecurrentOptions& options) {
+  if (x.ndim() != 3) throw ShapeError(fmt::format("recurrent_sequence: expected x of rank 3, received shape {}", shape_to_string(x.shape())));
+  const std::int64_t gates = options.cell == CellKind::lstm ? 4 : options.cell == CellKind::gru ? 3 : 1;
+  if (recurrent_kernel.ndim() != 2)
+    throw ShapeError(fmt::format("recurrent_sequence: recurrent_kernel has shape {}, expected (units, {}·units)",
+                                 shape_to_string(recurrent_kernel.shape()), gates));
+  const Dims d{x.dim(0), x.dim(1), x.dim(2), recurrent_kernel.dim(0), gates};
+  require_shape(kernel, {d.features, d.gate_width()}, "kernel");
+  require_shape(recurrent_kernel, {d.units, d.gate_width()}, "recurrent_kernel");
+  const bool two_biases = options.cell == CellKind::gru && options.reset_after;
+  if (bias.defined()) require_shape(bias, two_biases ? Shape{2, d.gate_width()} : Shape{d.gate_width()}, "bias");
+  const std::size_t state_count = options.cell == CellKind::lstm ? 2 : 1;
+  if (initial_states.size() != state_count)
+    throw InvalidArgument(fmt::format("recurrent_sequence: expected {} initial states, received {}", state_count, initial_states.size()));
+  for (const auto& state : initial_states) require_shape(state, {d.batch, d.units}, "an initial state");
+  for (const Tensor* operand : {&kernel, &recurrent_kernel, &bias, &initial_states[0], &initial_states.back()})
+    if (operand->defined() && operand->dtype() != x.dtype())
+      throw InvalidArgument(fmt::format("recurrent_sequence: operands of dtypes {} and {}", dtype_name(x.dtype()), dtype_name(operand->dtype())));
+
+  // Contiguous operands for the raw loops; the backward keeps them.
+  const Tensor xs = x.contiguous(), ks = kernel.contiguous(), rs = recurrent_kernel.contiguous();
+  const Tensor bs = bias.defined() ? bias.contiguous() : Tensor();
+  const Tensor h0 = initial_states[0].contiguous(), c0 = initial_states.back().contiguous();
+  Tensor out = Tensor::empty({d.batch, d.steps, d.width()}, x.dtype());
+  Tensor pre = Tensor::empty({d.batch, d.steps, d.gate_width()}, x.dtype());
+  Tensor extra = options.cell == CellKind::gru ? Tensor::empty({d.batch, d.steps, d.units}, x.dtype()) : Tensor();
+  const auto operands = [&]<class T>(const Tensor& result) {
+    return Operands<T>{xs.data<T>(),
+                       ks.data<T>(),
+                       rs.data<T>(),
+                       bs.defined() ? bs.data<T>() : nullptr,
+                       h0.data<T>(),
+                       options.cell == CellKind::lstm ? c0.data<T>() : nullptr,
+                       result.data<T>(),
+                       pre.data<T>(),
+                       extra.defined() ? extra.data<T>() : nullptr};
+  };
+  dispatch(x.dtype(), [&]<class T>() { run_forward(d, options, operands.template operator()<T>(out)); });
+
+  std::vector<Tensor> inputs = {x, kernel, recurrent_kernel, bias};
+  inputs.insert(inputs.end(), initial_states.begin(), initial_states.end());
+  std::vector<bool> wanted;
+  for (const auto& input : inputs) wanted.push_back(input.defined() && needs_grad(input));
+  record(out, "recurrent_sequence", inputs,
+         [d, options, wanted, xs = saved(xs), ks = saved(ks), rs = saved(rs), bs = bs.defined() ? saved(bs) : Tensor(), h0 = saved(h0),
+          c0 = saved(c0), result = saved(out), pre, extra](const Tensor& grad_output) {
+           std::vector<Tensor> grads(wanted.size());
+           const auto make = [&](std::size_t i, const Shape& shape) {
+             if (wanted[i]) grads[i] = Tensor::empty(shape, xs.dtype());
+           };
+           make(0, xs.shape());
+           make(1, ks.shape());
+           make(2, rs.shape());
+           if (bs.defined()) make(3, bs.shape());
+           make(4, h0.shape());
+           if (wanted.size() > 5) make(5, c0.shape());
+           const Tensor given = grad_output.contiguous();
+           dispatch(xs.dtype(), [&]<class T>() {
+             const Operands<T> p{xs.data<T>(), ks.data<T>(), rs.data<T>(), bs.defined() ? bs.data<T>() : nullptr, h0.data<T>(),
+                                 options.cell == CellKind::lstm ? c0.data<T>() : nullptr, result.data<T>(), pre.data<T>(),
+                                 extra.defined() ? extra.data<T>() : nullptr};
+             const auto pointer = [&](std::size_t i) { return grads[i].defined() ? grads[i].data<T>() : nullptr; };
+             run_backward(d, options, p,
+                          Gradients<T>{given.data<T>(), pointer(0), pointer(1), pointer(2), pointer(3), pointer(4),
+                                       grads.size() > 5 ? pointer(5) : nullptr});
+           });
+           return grads;
+         });
+  return out;
+}
+
+}  // namespace minidl

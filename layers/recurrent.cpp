@@ -1,0 +1,207 @@
+#include <minidl/layers/recurrent.hpp>
+
+#include <minidl/autograd/ops/shape_ops.hpp>
+#include <minidl/core/errors.hpp>
+
+#include <fmt/format.h>
+
+namespace minidl::layers {
+
+namespace {
+
+CellActivation fused(const ActivationSpec& activation, const std::string& where, const char* argument) {
+  if (const auto found = cell_activation(activation.name())) return *found;
+  throw_invalid_argument(where, argument, fmt::format("expected one of the activations the fused cells offer ({})", cell_activation_names()),
+                         fmt::format("{}=\"{}\"", argument, activation.name()));
+}
+
+// The arguments every recurrent layer validates alike.
+template <class Options>
+Options validated(Options options, const std::string& where) {
+  // Bounded as every extent is, so that 4·units and the weights' sizes cannot overflow.
+  if (options.units <= 0 || options.units > (std::int64_t{1} << 40))
+    throw_invalid_argument(where, "units", "expected a positive integer of at most 2^40", fmt::format("units={}", options.units));
+  options.activation = options.activation.validated(where, "activation");
+  if constexpr (requires { options.recurrent_activation; })
+    options.recurrent_activation = options.recurrent_activation.validated(where, "recurrent_activation");
+  options.kernel_initializer = options.kernel_initializer.validated(where, "kernel_initializer");
+  options.recurrent_initializer = options.recurrent_initializer.validated(where, "recurrent_initializer");
+  options.bias_initializer = options.bias_initializer.validated(where, "bias_initializer");
+  options.kernel_regularizer = options.kernel_regularizer.validated(where, "kernel_regularizer");
+  options.recurrent_regularizer = options.recurrent_regularizer.validated(where, "recurrent_regularizer");
+  options.bias_regularizer = options.bias_regularizer.validated(where, "bias_regularizer");
+  options.kernel_constraint = options.kernel_constraint.validated(where, "kernel_constraint");
+  options.recurrent_constraint = options.recurrent_constraint.validated(where, "recurrent_constraint");
+  options.bias_constraint = options.bias_constraint.validated(where, "bias_constraint");
+  return options;
+}
+
+template <class Options>
+Recurrent::Weights weights_of(const Options& options) {
+  return {options.units,
+          options.use_bias,
+          options.kernel_initializer,
+          options.recurrent_initializer,
+          options.bias_initializer,
+          options.kernel_regularizer,
+          options.recurrent_regularizer,
+          options.bias_regularizer,
+          options.kernel_constraint,
+          options.recurrent_constraint,
+          options.bias_constraint};
+}
+
+}  // namespace
+
+Recurrent::Recurrent(std::string class_name, std::string name, bool trainable, const std::string& dtype,
+                     regularizers::Regularizer activity_regularizer, bool return_sequences, bool return_state)
+    : Layer(class_name, std::move(name), trainable, parse_dtype(dtype, class_name), std::move(activity_regularizer)),
+      return_sequences_(return_sequences),
+      return_state_(return_state) {}
+
+void Recurrent::configure(const Weights& weights, const RecurrentOptions& op_options, Shape bias_shape) {
+  units_ = weights.units;
+  weights_ = weights;
+  op_options_ = op_options;
+  bias_shape_ = std::move(bias_shape);
+}
+
+void Recurrent::check_input(const Shape& input_shape) const {
+  if (input_shape.size() != 3)
+    throw ShapeError(fmt::format("{}: expected an input of rank 3 (batch, steps, features), received shape {}", where(),
+                                 shape_to_string(input_shape)));
+  if (input_shape[1] < 1)
+    throw ShapeError(fmt::format("{}: expected at least one step, received an input of shape {}", where(), shape_to_string(input_shape)));
+  if (built() && input_shape[2] != input_dim_)
+    throw ShapeError(fmt::format("{}: expected axis -1 of the input shape to have value {} (the layer was built for it), received "
+                                 "an input of shape {}",
+                                 where(), input_dim_, shape_to_string(input_shape)));
+}
+
+Shape Recurrent::compute_output_shape(const Shape& input_shape) const {
+  if (return_sequences_) return {input_shape[0], input_shape[1], units_};
+  return {input_shape[0], units_};
+}
+
+std::vector<Shape> Recurrent::node_output_shapes(const std::vector<Shape>& input_shapes, bool list_argument) const {
+  auto shapes = Layer::node_output_shapes(input_shapes, list_argument);
+  if (return_state_) shapes.insert(shapes.end(), state_count(), Shape{input_shapes[0][0], units_});
+  return shapes;
+}
+
+Tensor Recurrent::initial_bias(const Shape& shape) const { return weights_.bias_initializer(shape, dtype()); }
+
+void Recurrent::build_weights(const Shape& input_shape) {
+  input_dim_ = input_shape[2];
+  const std::int64_t width = bias_shape_.back();
+  kernel_ = add_weight("kernel", {input_dim_, width}, weights_.kernel_initializer, weights_.kernel_regularizer, weights_.kernel_constraint);
+  recurrent_kernel_ = add_weight("recurrent_kernel", {units_, width}, weights_.recurrent_initializer, weights_.recurrent_regularizer,
+                                 weights_.recurrent_constraint);
+  if (weights_.use_bias) {
+    const initializers::Initializer bias_values = [this](const Shape& shape, DType) { return initial_bias(shape); };
+    bias_ = add_weight("bias", bias_shape_, bias_values, weights_.bias_regularizer, weights_.bias_constraint);
+  }
+}
+
+Tensor Recurrent::call(const Tensor& inputs) {
+  std::vector<Tensor> states = initial_state_;
+  if (states.empty()) states.assign(state_count(), Tensor::zeros({inputs.dim(0), units_}, dtype()));
+  const Tensor all = recurrent_sequence(inputs, kernel_->value(), recurrent_kernel_->value(), bias_ ? bias_->value() : Tensor(), states,
+                                        op_options_);
+  const std::int64_t steps = inputs.dim(1);
+  const Tensor last = squeeze(slice(all, 1, steps - 1, steps), {1});
+  final_states_ = {slice(last, 1, 0, units_)};
+  if (state_count() == 2) final_states_.push_back(slice(last, 1, units_, 2 * units_));
+  return return_sequences_ ? slice(all, 2, 0, units_) : final_states_[0];
+}
+
+std::vector<Tensor> Recurrent::call_with_state(const Tensor& inputs, const std::vector<Tensor>& initial_state, bool training) {
+  if (!initial_state.empty()) {
+    if (initial_state.size() != state_count())
+      throw_invalid_argument(where(), "initial_state", fmt::format("expected {} tensors (batch, {})", state_count(), units_),
+                             fmt::format("{} tensors", initial_state.size()));
+    for (const auto& state : initial_state)
+      if (state.shape() != Shape{inputs.ndim() > 0 ? inputs.dim(0) : 0, units_} || state.dtype() != dtype())
+        throw ShapeError(fmt::format("{}: invalid argument `initial_state`: expected each state of shape {} {}, received {} {}", where(),
+                                     shape_to_string({inputs.ndim() > 0 ? inputs.dim(0) : 0, units_}), dtype_name(dtype()),
+                                     shape_to_string(state.shape()), dtype_name(state.dtype())));
+  }
+  // Held for the duration of the call, and dropped even if it throws.
+  struct Held {
+    std::vector<Tensor>& slot;
+    ~Held() { slot.clear(); }
+  } held{initial_state_};
+  initial_state_ = initial_state;
+  std::vector<Tensor> outputs = {(*this)(inputs, training)};
+  outputs.insert(outputs.end(), final_states_.begin(), final_states_.end());
+  return outputs;
+}
+
+std::vector<Tensor> Recurrent::call_node(const std::vector<Tensor>& inputs, bool list_argument, bool training) {
+  if (!return_state_) return Layer::call_node(inputs, list_argument, training);
+  if (list_argument || inputs.size() != 1)
+    throw InvalidArgument(fmt::format("{}: expected one input tensor, received a list of {}", where(), inputs.size()));
+  return call_with_state(inputs[0], {}, training);
+}
+
+const Tensor& Recurrent::kernel() const {
+  if (!kernel_) throw StateError(fmt::format("{}: the kernel does not exist until the layer is built", where()));
+  return kernel_->value();
+}
+
+const Tensor& Recurrent::recurrent_kernel() const {
+  if (!recurrent_kernel_) throw StateError(fmt::format("{}: the recurrent kernel does not exist until the layer is built", where()));
+  return recurrent_kernel_->value();
+}
+
+Tensor Recurrent::bias() const {
+  if (!kernel_) throw StateError(fmt::format("{}: the bias does not exist until the layer is built", where()));
+  return bias_ ? bias_->value() : Tensor();
+}
+
+SimpleRNN::SimpleRNN(SimpleRNNOptions options)
+    : Recurrent("SimpleRNN", options.name, options.trainable, options.dtype, options.activity_regularizer, options.return_sequences,
+                options.return_state),
+      options_(validated(std::move(options), where())) {
+  options_.name = name();
+  configure(weights_of(options_), {.cell = CellKind::simple_rnn, .activation = fused(options_.activation, where(), "activation"),
+                                   .go_backwards = options_.go_backwards},
+            {options_.units});
+}
+
+LSTM::LSTM(LSTMOptions options)
+    : Recurrent("LSTM", options.name, options.trainable, options.dtype, options.activity_regularizer, options.return_sequences,
+                options.return_state),
+      options_(validated(std::move(options), where())) {
+  options_.name = name();
+  configure(weights_of(options_),
+            {.cell = CellKind::lstm,
+             .activation = fused(options_.activation, where(), "activation"),
+             .recurrent_activation = fused(options_.recurrent_activation, where(), "recurrent_activation"),
+             .go_backwards = options_.go_backwards},
+            {4 * options_.units});
+}
+
+Tensor LSTM::initial_bias(const Shape& shape) const {
+  if (!options_.unit_forget_bias) return Recurrent::initial_bias(shape);
+  // Keras: the bias initializer for the input gate, ones for the forget gate, the initializer again for the other two.
+  const std::int64_t units = options_.units;
+  return concat({options_.bias_initializer({units}, dtype()), Tensor::ones({units}, dtype()), options_.bias_initializer({2 * units}, dtype())},
+                0);
+}
+
+GRU::GRU(GRUOptions options)
+    : Recurrent("GRU", options.name, options.trainable, options.dtype, options.activity_regularizer, options.return_sequences,
+                options.return_state),
+      options_(validated(std::move(options), where())) {
+  options_.name = name();
+  configure(weights_of(options_),
+            {.cell = CellKind::gru,
+             .activation = fused(options_.activation, where(), "activation"),
+             .recurrent_activation = fused(options_.recurrent_activation, where(), "recurrent_activation"),
+             .go_backwards = options_.go_backwards,
+             .reset_after = options_.reset_after},
+            options_.reset_after ? Shape{2, 3 * options_.units} : Shape{3 * options_.units});
+}
+
+}  // namespace minidl::layers

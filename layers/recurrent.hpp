@@ -1,0 +1,198 @@
+#pragma once
+// Keras 3's recurrent layers (keras/src/layers/rnn/): SimpleRNN, LSTM and GRU over (batch, steps,
+// features), with Keras's arguments, defaults and weight layouts (kernel (features, g·units),
+// recurrent_kernel (units, g·units), gates in Keras's order: LSTM i, f, c, o; GRU z, r, h), so
+// weights move between Keras and minidl unchanged. Each runs the whole sequence as one op with its
+// own backward through time (autograd/ops/recurrent.hpp).
+//   layers::LSTM lstm({.units = 64, .return_sequences = true});
+//   Tensor sequence = lstm(x);                       // (batch, steps, 64)
+//   std::vector<Tensor> all = lstm.call_with_state(x);  // {sequence, h, c}: Keras's return_state
+// Not yet: masks, dropout and recurrent_dropout, stateful, Bidirectional, TimeDistributed.
+#include <minidl/autograd/ops/recurrent.hpp>
+#include <minidl/layers/activation.hpp>
+#include <minidl/layers/layer.hpp>
+
+#include <memory>
+
+namespace minidl::layers {
+
+// The order of Keras's constructor arguments, so that designated initializers read as Keras calls.
+struct SimpleRNNOptions {
+  // Size of the state and of each step's output; required, > 0.
+  std::int64_t units = 0;
+  ActivationSpec activation = "tanh";
+  bool use_bias = true;
+  initializers::Initializer kernel_initializer = "glorot_uniform";
+  initializers::Initializer recurrent_initializer = "orthogonal";
+  initializers::Initializer bias_initializer = "zeros";
+  regularizers::Regularizer kernel_regularizer = {};
+  regularizers::Regularizer recurrent_regularizer = {};
+  regularizers::Regularizer bias_regularizer = {};
+  regularizers::Regularizer activity_regularizer = {};
+  constraints::Constraint kernel_constraint = {};
+  constraints::Constraint recurrent_constraint = {};
+  constraints::Constraint bias_constraint = {};
+  // The output of every step (batch, steps, units), or of the last one (batch, units).
+  bool return_sequences = false;
+  // Also the final state(s), from call_with_state() and in functional models.
+  bool return_state = false;
+  // Read the steps last to first; a sequence output comes out in that (reversed) order, as Keras's.
+  bool go_backwards = false;
+  // Keras's unrolling changes how its graph is built, not the numbers: kept for configs only.
+  bool unroll = false;
+  std::string name = "";
+  bool trainable = true;
+  std::string dtype = "float32";
+};
+
+struct LSTMOptions {
+  std::int64_t units = 0;
+  ActivationSpec activation = "tanh";
+  // The gates' activation.
+  ActivationSpec recurrent_activation = "sigmoid";
+  bool use_bias = true;
+  initializers::Initializer kernel_initializer = "glorot_uniform";
+  initializers::Initializer recurrent_initializer = "orthogonal";
+  initializers::Initializer bias_initializer = "zeros";
+  // Add 1 to the forget gate's bias at initialization (Jozefowicz et al., 2015), as Keras.
+  bool unit_forget_bias = true;
+  regularizers::Regularizer kernel_regularizer = {};
+  regularizers::Regularizer recurrent_regularizer = {};
+  regularizers::Regularizer bias_regularizer = {};
+  regularizers::Regularizer activity_regularizer = {};
+  constraints::Constraint kernel_constraint = {};
+  constraints::Constraint recurrent_constraint = {};
+  constraints::Constraint bias_constraint = {};
+  bool return_sequences = false;
+  bool return_state = false;
+  bool go_backwards = false;
+  bool unroll = false;
+  std::string name = "";
+  bool trainable = true;
+  std::string dtype = "float32";
+};
+
+struct GRUOptions {
+  std::int64_t units = 0;
+  ActivationSpec activation = "tanh";
+  ActivationSpec recurrent_activation = "sigmoid";
+  bool use_bias = true;
+  initializers::Initializer kernel_initializer = "glorot_uniform";
+  initializers::Initializer recurrent_initializer = "orthogonal";
+  initializers::Initializer bias_initializer = "zeros";
+  regularizers::Regularizer kernel_regularizer = {};
+  regularizers::Regularizer recurrent_regularizer = {};
+  regularizers::Regularizer bias_regularizer = {};
+  regularizers::Regularizer activity_regularizer = {};
+  constraints::Constraint kernel_constraint = {};
+  constraints::Constraint recurrent_constraint = {};
+  constraints::Constraint bias_constraint = {};
+  bool return_sequences = false;
+  bool return_state = false;
+  bool go_backwards = false;
+  bool unroll = false;
+  // Apply the reset gate after the recurrent product (Keras 3's default, and cuDNN's), with
+  // separate input and recurrent biases, bias (2, 3·units); false: before it, bias (3·units).
+  bool reset_after = true;
+  std::string name = "";
+  bool trainable = true;
+  std::string dtype = "float32";
+};
+
+// What SimpleRNN, LSTM and GRU share: the weights, the run through time and the outputs.
+class Recurrent : public Layer {
+ public:
+  // (batch, steps, units) with return_sequences, else (batch, units).
+  Shape compute_output_shape(const Shape& input_shape) const override;
+  // Keras's layer(x, initial_state=...) with the final states after the output, whatever
+  // return_state says: {output, h}, for an LSTM {output, h, c}. initial_state: none (zeros) or
+  // one (batch, units) tensor per state, differentiable.
+  std::vector<Tensor> call_with_state(const Tensor& inputs, const std::vector<Tensor>& initial_state = {}, bool training = false);
+  // In a functional model: the output, then the states when return_state.
+  std::vector<Tensor> call_node(const std::vector<Tensor>& inputs, bool list_argument, bool training) override;
+  std::int64_t units() const { return units_; }
+  bool return_sequences() const { return return_sequences_; }
+  bool return_state() const { return return_state_; }
+  const Tensor& kernel() const;
+  const Tensor& recurrent_kernel() const;
+  Tensor bias() const;
+
+  // The weights' settings each class's options hold.
+  struct Weights {
+    std::int64_t units = 0;
+    bool use_bias = true;
+    initializers::Initializer kernel_initializer = "glorot_uniform";
+    initializers::Initializer recurrent_initializer = "orthogonal";
+    initializers::Initializer bias_initializer = "zeros";
+    regularizers::Regularizer kernel_regularizer = {}, recurrent_regularizer = {}, bias_regularizer = {};
+    constraints::Constraint kernel_constraint = {}, recurrent_constraint = {}, bias_constraint = {};
+  };
+
+ protected:
+  Recurrent(std::string class_name, std::string name, bool trainable, const std::string& dtype,
+            regularizers::Regularizer activity_regularizer, bool return_sequences, bool return_state);
+  // Set by each class's constructor, after validating its options.
+  void configure(const Weights& weights, const RecurrentOptions& op_options, Shape bias_shape);
+  void check_input(const Shape& input_shape) const override;
+  void build_weights(const Shape& input_shape) override;
+  Tensor call(const Tensor& inputs) override;
+  std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, bool list_argument) const override;
+  // The bias's initial value (an LSTM's with unit_forget_bias differs).
+  virtual Tensor initial_bias(const Shape& shape) const;
+  const Weights& weight_settings() const { return weights_; }
+  std::size_t state_count() const { return op_options_.cell == CellKind::lstm ? 2 : 1; }
+
+ private:
+  std::int64_t units_ = 0;
+  bool return_sequences_, return_state_;
+  Weights weights_;
+  RecurrentOptions op_options_;
+  Shape bias_shape_;
+  std::int64_t input_dim_ = 0;
+  std::shared_ptr<Variable> kernel_, recurrent_kernel_, bias_;
+  // The initial states of the call in progress (call_with_state), and the final states of the
+  // latest call.
+  std::vector<Tensor> initial_state_;
+  std::vector<Tensor> final_states_;
+};
+
+class SimpleRNN : public Recurrent {
+ public:
+  using Options = SimpleRNNOptions;
+  explicit SimpleRNN(SimpleRNNOptions options);
+  nlohmann::json get_config() const override;
+  static std::unique_ptr<SimpleRNN> from_config(const nlohmann::json& config);
+  const SimpleRNNOptions& options() const { return options_; }
+
+ private:
+  SimpleRNNOptions options_;
+};
+
+class LSTM : public Recurrent {
+ public:
+  using Options = LSTMOptions;
+  explicit LSTM(LSTMOptions options);
+  nlohmann::json get_config() const override;
+  static std::unique_ptr<LSTM> from_config(const nlohmann::json& config);
+  const LSTMOptions& options() const { return options_; }
+
+ protected:
+  Tensor initial_bias(const Shape& shape) const override;
+
+ private:
+  LSTMOptions options_;
+};
+
+class GRU : public Recurrent {
+ public:
+  using Options = GRUOptions;
+  explicit GRU(GRUOptions options);
+  nlohmann::json get_config() const override;
+  static std::unique_ptr<GRU> from_config(const nlohmann::json& config);
+  const GRUOptions& options() const { return options_; }
+
+ private:
+  GRUOptions options_;
+};
+
+}  // namespace minidl::layers

@@ -1,0 +1,130 @@
+// Keras's get_config() of SimpleRNN, LSTM and GRU, and reading it back. Keras's arguments minidl
+// does not offer yet (dropout, recurrent_dropout, stateful, a mask's zero outputs) are read only at
+// the values that change nothing, and refused otherwise.
+#include <minidl/layers/recurrent.hpp>
+
+#include <minidl/layers/config_fields.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace minidl::layers {
+
+namespace {
+
+using Json = nlohmann::json;
+
+template <class Options>
+void write_common(const Options& options, const regularizers::Regularizer& activity_regularizer, Json& config) {
+  config["return_sequences"] = options.return_sequences;
+  config["return_state"] = options.return_state;
+  config["go_backwards"] = options.go_backwards;
+  config["stateful"] = false;
+  config["unroll"] = options.unroll;
+  config["zero_output_for_mask"] = false;
+  config["units"] = options.units;
+  config["activation"] = options.activation.name();
+  if constexpr (requires { options.recurrent_activation; }) config["recurrent_activation"] = options.recurrent_activation.name();
+  config["use_bias"] = options.use_bias;
+  config["kernel_initializer"] = options.kernel_initializer.get_config();
+  config["recurrent_initializer"] = options.recurrent_initializer.get_config();
+  config["bias_initializer"] = options.bias_initializer.get_config();
+  config["kernel_regularizer"] = options.kernel_regularizer.get_config();
+  config["recurrent_regularizer"] = options.recurrent_regularizer.get_config();
+  config["bias_regularizer"] = options.bias_regularizer.get_config();
+  config["activity_regularizer"] = activity_regularizer.get_config();
+  config["kernel_constraint"] = options.kernel_constraint.get_config();
+  config["recurrent_constraint"] = options.recurrent_constraint.get_config();
+  config["bias_constraint"] = options.bias_constraint.get_config();
+  config["dropout"] = 0.0;
+  config["recurrent_dropout"] = 0.0;
+}
+
+// A Keras argument minidl reads only at the value that changes nothing.
+void require_default(const Json& config, const char* where, const char* key, const Json& neutral, const char* why) {
+  if (config.contains(key) && !config.at(key).is_null() && config.at(key) != neutral)
+    throw_invalid_argument(where, key, fmt::format("{} (minidl's recurrent layers do not offer it yet)", why), config.at(key).dump());
+}
+
+template <class Options>
+Options read_common(const Json& config, const char* where, std::initializer_list<std::string_view> own_arguments) {
+  std::vector<std::string_view> arguments = {"return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask",
+                                             "units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
+                                             "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                                             "activity_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint",
+                                             "dropout", "recurrent_dropout", "seed"};
+  arguments.insert(arguments.end(), own_arguments.begin(), own_arguments.end());
+  for (const auto& [key, value] : config.items())
+    if (key != "name" && key != "trainable" && key != "dtype" && std::find(arguments.begin(), arguments.end(), key) == arguments.end())
+      throw InvalidArgument(fmt::format("{}: unrecognized argument `{}` (received {}={}); Keras's layer does not take it", where, key, key,
+                                        value.dump()));
+  require_default(config, where, "dropout", 0.0, "expected 0");
+  require_default(config, where, "recurrent_dropout", 0.0, "expected 0");
+  require_default(config, where, "stateful", false, "expected false");
+  Options options;
+  options.units = config.at("units").get<std::int64_t>();
+  if (config.contains("activation") && !config.at("activation").is_null()) options.activation = config.at("activation").get<std::string>();
+  else if (config.contains("activation")) options.activation = "linear";
+  if constexpr (requires { options.recurrent_activation; })
+    if (config.contains("recurrent_activation") && !config.at("recurrent_activation").is_null())
+      options.recurrent_activation = config.at("recurrent_activation").get<std::string>();
+  options.use_bias = config.value("use_bias", true);
+  if (config.contains("kernel_initializer")) options.kernel_initializer = initializers::Initializer::from_config(config.at("kernel_initializer"));
+  if (config.contains("recurrent_initializer"))
+    options.recurrent_initializer = initializers::Initializer::from_config(config.at("recurrent_initializer"));
+  if (config.contains("bias_initializer")) options.bias_initializer = initializers::Initializer::from_config(config.at("bias_initializer"));
+  options.kernel_regularizer = regularizers::Regularizer::from_config(config.value("kernel_regularizer", Json()));
+  options.recurrent_regularizer = regularizers::Regularizer::from_config(config.value("recurrent_regularizer", Json()));
+  options.bias_regularizer = regularizers::Regularizer::from_config(config.value("bias_regularizer", Json()));
+  options.activity_regularizer = regularizers::Regularizer::from_config(config.value("activity_regularizer", Json()));
+  options.kernel_constraint = constraints::Constraint::from_config(config.value("kernel_constraint", Json()));
+  options.recurrent_constraint = constraints::Constraint::from_config(config.value("recurrent_constraint", Json()));
+  options.bias_constraint = constraints::Constraint::from_config(config.value("bias_constraint", Json()));
+  options.return_sequences = config.value("return_sequences", false);
+  options.return_state = config.value("return_state", false);
+  options.go_backwards = config.value("go_backwards", false);
+  options.unroll = config.value("unroll", false);
+  read_common_fields(config, options);
+  return options;
+}
+
+}  // namespace
+
+Json SimpleRNN::get_config() const {
+  auto config = Layer::get_config();
+  write_common(options_, activity_regularizer(), config);
+  return config;
+}
+
+std::unique_ptr<SimpleRNN> SimpleRNN::from_config(const Json& config) {
+  return std::make_unique<SimpleRNN>(read_common<SimpleRNNOptions>(config, "SimpleRNN.from_config", {}));
+}
+
+Json LSTM::get_config() const {
+  auto config = Layer::get_config();
+  write_common(options_, activity_regularizer(), config);
+  config["unit_forget_bias"] = options_.unit_forget_bias;
+  config["seed"] = nullptr;
+  return config;
+}
+
+std::unique_ptr<LSTM> LSTM::from_config(const Json& config) {
+  auto options = read_common<LSTMOptions>(config, "LSTM.from_config", {"recurrent_activation", "unit_forget_bias", "use_cudnn"});
+  options.unit_forget_bias = config.value("unit_forget_bias", true);
+  return std::make_unique<LSTM>(std::move(options));
+}
+
+Json GRU::get_config() const {
+  auto config = Layer::get_config();
+  write_common(options_, activity_regularizer(), config);
+  config["reset_after"] = options_.reset_after;
+  config["seed"] = nullptr;
+  return config;
+}
+
+std::unique_ptr<GRU> GRU::from_config(const Json& config) {
+  auto options = read_common<GRUOptions>(config, "GRU.from_config", {"recurrent_activation", "reset_after", "use_cudnn"});
+  options.reset_after = config.value("reset_after", true);
+  return std::make_unique<GRU>(std::move(options));
+}
+
+}  // namespace minidl::layers
