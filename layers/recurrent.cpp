@@ -9,7 +9,7 @@ namespace minidl::layers {
 
 namespace {
 
-CellActivation fused(const ActivationSpec& activation, const std::string& where, const char* argument) {
+CellActivation fused_activation(const ActivationSpec& activation, const std::string& where, const char* argument) {
   if (const auto found = cell_activation(activation.name())) return *found;
   throw_invalid_argument(where, argument, fmt::format("expected one of the activations the fused cells offer ({})", cell_activation_names()),
                          fmt::format("{}=\"{}\"", argument, activation.name()));
@@ -17,7 +17,7 @@ CellActivation fused(const ActivationSpec& activation, const std::string& where,
 
 // The arguments every recurrent layer validates alike.
 template <class Options>
-Options validated(Options options, const std::string& where) {
+Options validated_recurrent_options(Options options, const std::string& where) {
   // Bounded as every extent is, so that 4·units and the weights' sizes cannot overflow.
   if (options.units <= 0 || options.units > (std::int64_t{1} << 40))
     throw_invalid_argument(where, "units", "expected a positive integer of at most 2^40", fmt::format("units={}", options.units));
@@ -162,9 +162,9 @@ Tensor Recurrent::bias() const {
 SimpleRNN::SimpleRNN(SimpleRNNOptions options)
     : Recurrent("SimpleRNN", options.name, options.trainable, options.dtype, options.activity_regularizer, options.return_sequences,
                 options.return_state),
-      options_(validated(std::move(options), where())) {
+      options_(validated_recurrent_options(std::move(options), where())) {
   options_.name = name();
-  configure(weights_of(options_), {.cell = CellKind::simple_rnn, .activation = fused(options_.activation, where(), "activation"),
+  configure(weights_of(options_), {.cell = CellKind::simple_rnn, .activation = fused_activation(options_.activation, where(), "activation"),
                                    .go_backwards = options_.go_backwards},
             {options_.units});
 }
@@ -172,12 +172,12 @@ SimpleRNN::SimpleRNN(SimpleRNNOptions options)
 LSTM::LSTM(LSTMOptions options)
     : Recurrent("LSTM", options.name, options.trainable, options.dtype, options.activity_regularizer, options.return_sequences,
                 options.return_state),
-      options_(validated(std::move(options), where())) {
+      options_(validated_recurrent_options(std::move(options), where())) {
   options_.name = name();
   configure(weights_of(options_),
             {.cell = CellKind::lstm,
-             .activation = fused(options_.activation, where(), "activation"),
-             .recurrent_activation = fused(options_.recurrent_activation, where(), "recurrent_activation"),
+             .activation = fused_activation(options_.activation, where(), "activation"),
+             .recurrent_activation = fused_activation(options_.recurrent_activation, where(), "recurrent_activation"),
              .go_backwards = options_.go_backwards},
             {4 * options_.units});
 }
@@ -193,12 +193,12 @@ Tensor LSTM::initial_bias(const Shape& shape) const {
 GRU::GRU(GRUOptions options)
     : Recurrent("GRU", options.name, options.trainable, options.dtype, options.activity_regularizer, options.return_sequences,
                 options.return_state),
-      options_(validated(std::move(options), where())) {
+      options_(validated_recurrent_options(std::move(options), where())) {
   options_.name = name();
   configure(weights_of(options_),
             {.cell = CellKind::gru,
-             .activation = fused(options_.activation, where(), "activation"),
-             .recurrent_activation = fused(options_.recurrent_activation, where(), "recurrent_activation"),
+             .activation = fused_activation(options_.activation, where(), "activation"),
+             .recurrent_activation = fused_activation(options_.recurrent_activation, where(), "recurrent_activation"),
              .go_backwards = options_.go_backwards,
              .reset_after = options_.reset_after},
             options_.reset_after ? Shape{2, 3 * options_.units} : Shape{3 * options_.units});

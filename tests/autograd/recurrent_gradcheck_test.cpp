@@ -13,20 +13,20 @@ using namespace minidl;
 
 namespace {
 
-Tensor random(const Shape& shape, Generator& generator, double scale = 0.5) {
+Tensor normal_values(const Shape& shape, Generator& generator, double scale = 0.5) {
   return Tensor::normal(shape, 0.0, scale, DType::float64, &generator);
 }
 
-void check(const RecurrentOptions& options, bool use_bias) {
+void gradcheck_sequence(const RecurrentOptions& options, bool use_bias) {
   constexpr std::int64_t batch = 2, steps = 4, features = 3, units = 2;
   const std::int64_t gates = options.cell == CellKind::lstm ? 4 : options.cell == CellKind::gru ? 3 : 1;
   Generator generator(7);
-  std::vector<Tensor> inputs = {random({batch, steps, features}, generator), random({features, gates * units}, generator),
-                                random({units, gates * units}, generator)};
+  std::vector<Tensor> inputs = {normal_values({batch, steps, features}, generator), normal_values({features, gates * units}, generator),
+                                normal_values({units, gates * units}, generator)};
   const bool two_biases = options.cell == CellKind::gru && options.reset_after;
-  inputs.push_back(use_bias ? random(two_biases ? Shape{2, gates * units} : Shape{gates * units}, generator) : Tensor());
-  inputs.push_back(random({batch, units}, generator));
-  if (options.cell == CellKind::lstm) inputs.push_back(random({batch, units}, generator));
+  inputs.push_back(use_bias ? normal_values(two_biases ? Shape{2, gates * units} : Shape{gates * units}, generator) : Tensor());
+  inputs.push_back(normal_values({batch, units}, generator));
+  if (options.cell == CellKind::lstm) inputs.push_back(normal_values({batch, units}, generator));
   std::vector<Tensor> differentiated;
   for (const auto& input : inputs)
     if (input.defined()) differentiated.push_back(input);
@@ -54,7 +54,7 @@ TEST_CASE("recurrent_sequence: gradcheck of every cell, direction and layout") {
           CAPTURE(go_backwards);
           CAPTURE(reset_after);
           CAPTURE(use_bias);
-          check({.cell = cell, .go_backwards = go_backwards, .reset_after = reset_after}, use_bias);
+          gradcheck_sequence({.cell = cell, .go_backwards = go_backwards, .reset_after = reset_after}, use_bias);
         }
       }
 }
@@ -66,7 +66,7 @@ TEST_CASE("recurrent_sequence: gradcheck of every activation the cells offer") {
     for (const CellKind cell : {CellKind::simple_rnn, CellKind::lstm, CellKind::gru}) {
       CAPTURE(int(activation));
       CAPTURE(int(cell));
-      check({.cell = cell, .activation = activation}, true);
-      if (cell != CellKind::simple_rnn) check({.cell = cell, .recurrent_activation = activation}, true);
+      gradcheck_sequence({.cell = cell, .activation = activation}, true);
+      if (cell != CellKind::simple_rnn) gradcheck_sequence({.cell = cell, .recurrent_activation = activation}, true);
     }
 }

@@ -15,11 +15,11 @@ using namespace minidl::testing;
 namespace {
 
 // The expected outputs and upstream gradients: one tensor, or a list with return_state.
-std::vector<Tensor> listed(const nlohmann::json& value, DType dtype) {
+std::vector<Tensor> one_or_listed(const nlohmann::json& value, DType dtype) {
   return value.is_array() ? tensors_from_json(value, dtype) : std::vector<Tensor>{tensor_from_json(value, dtype)};
 }
 
-void check_case(const nlohmann::json& item, DType dtype) {
+void check_recurrent_case(const nlohmann::json& item, DType dtype) {
   CAPTURE(item.at("id").get<std::string>());
   const double rtol = dtype == DType::float64 ? 1e-9 : 1e-4;
   const double atol = dtype == DType::float64 ? 1e-12 : 1e-5;
@@ -40,7 +40,7 @@ void check_case(const nlohmann::json& item, DType dtype) {
 
   const std::vector<Tensor> outputs = recurrent->return_state() ? recurrent->call_with_state(x) : std::vector<Tensor>{(*layer)(x)};
   const auto& expected = item.at("expected");
-  const auto expected_outputs = listed(expected.at("y"), dtype);
+  const auto expected_outputs = one_or_listed(expected.at("y"), dtype);
   REQUIRE(outputs.size() == expected_outputs.size());
   for (std::size_t i = 0; i < outputs.size(); ++i) CHECK_CLOSE(outputs[i], expected_outputs[i], rtol, atol);
   // Keras's compute_output_shape lists the states' shapes too with return_state.
@@ -49,13 +49,13 @@ void check_case(const nlohmann::json& item, DType dtype) {
   for (std::size_t i = 1; keras_shapes.at(0).is_array() && i < keras_shapes.size(); ++i)
     CHECK(outputs.at(i).shape() == keras_shapes.at(i).get<Shape>());
 
-  autograd::backward(outputs, listed(item.at("g"), dtype), false);
+  autograd::backward(outputs, one_or_listed(item.at("g"), dtype), false);
   CHECK_CLOSE(x.grad(), tensor_from_json(expected.at("dx"), dtype), rtol, atol);
   for (std::size_t i = 0; i < weights.size(); ++i)
     CHECK_CLOSE(layer->weights()[i]->value().grad(), tensor_from_json(expected.at("dweights")[i], dtype), rtol, atol);
 }
 
-void check_recorded_cases(DType dtype) {
+void check_recurrent_cases(DType dtype) {
   const auto golden = load_test_data("keras/wave2/rnn.json");
   int checked = 0, waiting = 0;
   for (const auto& item : golden.at("cases")) {
@@ -64,7 +64,7 @@ void check_recorded_cases(DType dtype) {
       ++waiting;
       continue;
     }
-    check_case(item, dtype);
+    check_recurrent_case(item, dtype);
     ++checked;
   }
   CHECK(checked == 33);
@@ -74,6 +74,6 @@ void check_recorded_cases(DType dtype) {
 }  // namespace
 
 TEST_CASE("SimpleRNN, LSTM and GRU match Keras: 33 recorded configurations") {
-  SUBCASE("float64") { check_recorded_cases(DType::float64); }
-  SUBCASE("float32") { check_recorded_cases(DType::float32); }
+  SUBCASE("float64") { check_recurrent_cases(DType::float64); }
+  SUBCASE("float32") { check_recurrent_cases(DType::float32); }
 }
