@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <xsimd/xsimd.hpp>
 
 namespace minidl {
 
@@ -35,23 +36,37 @@ T activate(CellActivation f, T a) {
   return a;
 }
 
-// The derivative at the pre-activation a (0 at relu's and hard_sigmoid's kinks, as torch's).
+// f' from f's output y, which the forward pass keeps: no transcendental is computed twice. (relu's
+// and hard_sigmoid's kinks get slope 0, as torch's.)
 template <class T>
-T slope(CellActivation f, T a) {
+T slope_from_output(CellActivation f, T y) {
   switch (f) {
-    case CellActivation::tanh: {
-      const T y = std::tanh(a);
-      return T(1) - y * y;
-    }
-    case CellActivation::sigmoid: {
-      const T y = activate(CellActivation::sigmoid, a);
-      return y * (T(1) - y);
-    }
-    case CellActivation::hard_sigmoid: return a > T(-3) && a < T(3) ? T(1) / T(6) : T(0);
-    case CellActivation::relu: return a > T(0) ? T(1) : T(0);
+    case CellActivation::tanh: return T(1) - y * y;
+    case CellActivation::sigmoid: return y * (T(1) - y);
+    case CellActivation::hard_sigmoid: return y > T(0) && y < T(1) ? T(1) / T(6) : T(0);
+    case CellActivation::relu: return y > T(0) ? T(1) : T(0);
     case CellActivation::linear: return T(1);
   }
   return T(1);
+}
+
+// f over a row of n values (in place allowed), vectorized (xsimd) where it matters: tanh and the
+// sigmoid.
+template <class T>
+void activate_row(CellActivation f, const T* in, T* out, std::int64_t n) {
+  using Batch = xsimd::batch<T>;
+  constexpr auto width = std::int64_t(Batch::size);
+  std::int64_t i = 0;
+  if (f == CellActivation::tanh)
+    for (; i + width <= n; i += width) xsimd::tanh(Batch::load_unaligned(in + i)).store_unaligned(out + i);
+  else if (f == CellActivation::sigmoid)
+    for (; i + width <= n; i += width) (Batch(T(1)) / (Batch(T(1)) + xsimd::exp(-Batch::load_unaligned(in + i)))).store_unaligned(out + i);
+  for (; i < n; ++i) out[i] = activate(f, in[i]);
+}
+
+template <class T>
+void slope_row(CellActivation f, const T* y, T* out, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) out[i] = slope_from_output(f, y[i]);
 }
 
 struct Dims {
@@ -61,30 +76,31 @@ struct Dims {
   std::int64_t gate_width() const { return gates * units; }
 };
 
-// The raw operands of one sequence (contiguous, one dtype). `extra` is a GRU's (batch, steps,
-// units) of what its backward needs besides the pre-activations: the recurrent part of the
-// candidate (reset_after) or r·h_prev (reset before).
+// The raw operands of one sequence (contiguous, one dtype). The forward pass leaves in `gates`
+// (batch, steps, g·units) each step's activated gates, and in `extra` (batch, steps, units) what
+// else the backward needs: an LSTM's act(c), a GRU's recurrent part of the candidate (reset_after)
+// or r·h_prev (reset before).
 template <class T>
 struct Operands {
   const T *x, *kernel, *recurrent, *bias, *h0, *c0;
-  T *out, *pre, *extra;
+  T *out, *gates, *extra;
 };
 
 template <class T>
 void run_forward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p) {
   const std::int64_t B = d.batch, S = d.steps, U = d.units, GU = d.gate_width(), W = d.width();
   // Every step's input projection at once, bias included (a GRU's input bias: its first row).
-  kernels::gemm(false, false, B * S, GU, d.features, T(1), p.x, d.features, p.kernel, GU, T(0), p.pre, GU);
+  kernels::gemm(false, false, B * S, GU, d.features, T(1), p.x, d.features, p.kernel, GU, T(0), p.gates, GU);
   if (p.bias)
     for (std::int64_t row = 0; row < B * S; ++row)
-      for (std::int64_t j = 0; j < GU; ++j) p.pre[row * GU + j] += p.bias[j];
+      for (std::int64_t j = 0; j < GU; ++j) p.gates[row * GU + j] += p.bias[j];
   const T* recurrent_bias = o.cell == CellKind::gru && o.reset_after && p.bias ? p.bias + GU : nullptr;
   std::vector<T> inner(o.cell == CellKind::gru && o.reset_after ? std::size_t(B * GU) : 0);
   for (std::int64_t s = 0; s < S; ++s) {
     const std::int64_t t = o.go_backwards ? S - 1 - s : s;
     const T* h_prev = s == 0 ? p.h0 : p.out + (s - 1) * W;
     const std::int64_t h_stride = s == 0 ? U : S * W;
-    T* a = p.pre + t * GU;  // row b at a + b·S·GU
+    T* a = p.gates + t * GU;  // row b at a + b·S·GU: pre-activations, activated in place
     const std::int64_t a_stride = S * GU;
     switch (o.cell) {
       case CellKind::simple_rnn:
@@ -100,58 +116,57 @@ void run_forward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p)
       T* ab = a + b * a_stride;
       const T* hp = h_prev + b * h_stride;
       T* hb = p.out + (b * S + s) * W;
+      T* extra = p.extra ? p.extra + (b * S + t) * U : nullptr;
       switch (o.cell) {
         case CellKind::simple_rnn:
-          for (std::int64_t j = 0; j < U; ++j) hb[j] = activate(o.activation, ab[j]);
+          activate_row(o.activation, ab, ab, U);
+          std::copy(ab, ab + U, hb);
           break;
         case CellKind::lstm: {
           const T* cp = s == 0 ? p.c0 + b * U : p.out + (b * S + s - 1) * W + U;
-          for (std::int64_t j = 0; j < U; ++j) {
-            const T i = activate(o.recurrent_activation, ab[j]), f = activate(o.recurrent_activation, ab[U + j]);
-            const T g = activate(o.activation, ab[2 * U + j]), out_gate = activate(o.recurrent_activation, ab[3 * U + j]);
-            const T c = f * cp[j] + i * g;
-            hb[U + j] = c;
-            hb[j] = out_gate * activate(o.activation, c);
-          }
+          activate_row(o.recurrent_activation, ab, ab, 2 * U);  // i, f
+          activate_row(o.activation, ab + 2 * U, ab + 2 * U, U);
+          activate_row(o.recurrent_activation, ab + 3 * U, ab + 3 * U, U);
+          for (std::int64_t j = 0; j < U; ++j) hb[U + j] = ab[U + j] * cp[j] + ab[j] * ab[2 * U + j];
+          activate_row(o.activation, hb + U, extra, U);
+          for (std::int64_t j = 0; j < U; ++j) hb[j] = ab[3 * U + j] * extra[j];
           break;
         }
-        case CellKind::gru: {
-          T* extra = p.extra + (b * S + t) * U;
+        case CellKind::gru:
           if (o.reset_after) {
             const T* ib = inner.data() + b * GU;
             for (std::int64_t j = 0; j < U; ++j) {
               ab[j] += ib[j] + (recurrent_bias ? recurrent_bias[j] : T(0));
               ab[U + j] += ib[U + j] + (recurrent_bias ? recurrent_bias[U + j] : T(0));
               extra[j] = ib[2 * U + j] + (recurrent_bias ? recurrent_bias[2 * U + j] : T(0));
-              ab[2 * U + j] += activate(o.recurrent_activation, ab[U + j]) * extra[j];
             }
+            activate_row(o.recurrent_activation, ab + U, ab + U, U);
+            for (std::int64_t j = 0; j < U; ++j) ab[2 * U + j] += ab[U + j] * extra[j];
           } else {
-            for (std::int64_t j = 0; j < U; ++j) extra[j] = activate(o.recurrent_activation, ab[U + j]) * hp[j];
+            activate_row(o.recurrent_activation, ab + U, ab + U, U);
+            for (std::int64_t j = 0; j < U; ++j) extra[j] = ab[U + j] * hp[j];
           }
           break;
-        }
       }
     }
-    if (o.cell == CellKind::gru) {
-      if (!o.reset_after)
-        kernels::gemm(false, false, B, U, U, T(1), p.extra + t * U, S * U, p.recurrent + 2 * U, GU, T(1), a + 2 * U, a_stride);
-      for (std::int64_t b = 0; b < B; ++b) {
-        const T* ab = a + b * a_stride;
-        const T* hp = h_prev + b * h_stride;
-        T* hb = p.out + (b * S + s) * W;
-        for (std::int64_t j = 0; j < U; ++j) {
-          const T z = activate(o.recurrent_activation, ab[j]);
-          hb[j] = z * hp[j] + (T(1) - z) * activate(o.activation, ab[2 * U + j]);
-        }
-      }
+    if (o.cell != CellKind::gru) continue;
+    if (!o.reset_after)
+      kernels::gemm(false, false, B, U, U, T(1), p.extra + t * U, S * U, p.recurrent + 2 * U, GU, T(1), a + 2 * U, a_stride);
+    for (std::int64_t b = 0; b < B; ++b) {
+      T* ab = a + b * a_stride;
+      const T* hp = h_prev + b * h_stride;
+      T* hb = p.out + (b * S + s) * W;
+      activate_row(o.recurrent_activation, ab, ab, U);
+      activate_row(o.activation, ab + 2 * U, ab + 2 * U, U);
+      for (std::int64_t j = 0; j < U; ++j) hb[j] = ab[j] * hp[j] + (T(1) - ab[j]) * ab[2 * U + j];
     }
   }
 }
 
-// Gradients, each null when not wanted but for the running ones every step needs.
+// Gradients, each null when not wanted.
 template <class T>
 struct Gradients {
-  const T* out;  // of the result, or null (zeros)
+  const T* out;  // of the result
   T *x, *kernel, *recurrent, *bias, *h0, *c0;
 };
 
@@ -159,62 +174,67 @@ template <class T>
 void run_backward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p, const Gradients<T>& g) {
   const std::int64_t B = d.batch, S = d.steps, U = d.units, GU = d.gate_width(), W = d.width();
   const bool gru = o.cell == CellKind::gru;
-  // Time order, as the pre-activations: the gradients of the gates' pre-activations, the states
-  // each step started from, and (GRU with reset_after) of the recurrent product.
+  // Time order, as the gates: the gradients of the gates' pre-activations, the states each step
+  // started from, and (GRU with reset_after) of the recurrent product.
   std::vector<T> d_pre(std::size_t(B * S * GU)), h_before(std::size_t(B * S * U));
   std::vector<T> d_inner(gru && o.reset_after ? std::size_t(B * S * GU) : 0);
   std::vector<T> dh(std::size_t(B * U), T(0)), dc(o.cell == CellKind::lstm ? std::size_t(B * U) : 0, T(0));
   std::vector<T> gh(gru && !o.reset_after ? std::size_t(B * U) : 0), d_rh(gh.size());
+  // One row's slopes.
+  std::vector<T> slopes(std::size_t(4 * U + U));
   for (std::int64_t s = S - 1; s >= 0; --s) {
     const std::int64_t t = o.go_backwards ? S - 1 - s : s;
     const T* h_prev = s == 0 ? p.h0 : p.out + (s - 1) * W;
     const std::int64_t h_stride = s == 0 ? U : S * W;
-    const T* a = p.pre + t * GU;
+    const T* a = p.gates + t * GU;
     T* da = d_pre.data() + t * GU;
     const std::int64_t a_stride = S * GU;
     for (std::int64_t b = 0; b < B; ++b) {
       const T* ab = a + b * a_stride;
       T* dab = da + b * a_stride;
       const T* hp = h_prev + b * h_stride;
-      const T* given = g.out ? g.out + (b * S + s) * W : nullptr;
+      const T* given = g.out + (b * S + s) * W;
+      const T* extra = p.extra ? p.extra + (b * S + t) * U : nullptr;
       T* dhb = dh.data() + b * U;
       std::copy(hp, hp + U, h_before.data() + (b * S + t) * U);
       switch (o.cell) {
         case CellKind::simple_rnn:
-          for (std::int64_t j = 0; j < U; ++j) dab[j] = (dhb[j] + (given ? given[j] : T(0))) * slope(o.activation, ab[j]);
+          slope_row(o.activation, ab, slopes.data(), U);
+          for (std::int64_t j = 0; j < U; ++j) dab[j] = (dhb[j] + given[j]) * slopes[j];
           break;
         case CellKind::lstm: {
           const T* cp = s == 0 ? p.c0 + b * U : p.out + (b * S + s - 1) * W + U;
-          const T* hb = p.out + (b * S + s) * W;
           T* dcb = dc.data() + b * U;
+          T *slope_gates = slopes.data(), *slope_c = slope_gates + 4 * U;
+          slope_row(o.recurrent_activation, ab, slope_gates, 2 * U);
+          slope_row(o.activation, ab + 2 * U, slope_gates + 2 * U, U);
+          slope_row(o.recurrent_activation, ab + 3 * U, slope_gates + 3 * U, U);
+          slope_row(o.activation, extra, slope_c, U);
           for (std::int64_t j = 0; j < U; ++j) {
-            const T i = activate(o.recurrent_activation, ab[j]), f = activate(o.recurrent_activation, ab[U + j]);
-            const T cand = activate(o.activation, ab[2 * U + j]), out_gate = activate(o.recurrent_activation, ab[3 * U + j]);
-            const T c = hb[U + j];
-            const T d_h = dhb[j] + (given ? given[j] : T(0));
-            const T d_c = dcb[j] + (given ? given[U + j] : T(0)) + d_h * out_gate * slope(o.activation, c);
-            dab[j] = d_c * cand * slope(o.recurrent_activation, ab[j]);
-            dab[U + j] = d_c * cp[j] * slope(o.recurrent_activation, ab[U + j]);
-            dab[2 * U + j] = d_c * i * slope(o.activation, ab[2 * U + j]);
-            dab[3 * U + j] = d_h * activate(o.activation, c) * slope(o.recurrent_activation, ab[3 * U + j]);
-            dcb[j] = d_c * f;
+            const T d_h = dhb[j] + given[j];
+            const T d_c = dcb[j] + given[U + j] + d_h * ab[3 * U + j] * slope_c[j];
+            dab[j] = d_c * ab[2 * U + j] * slope_gates[j];
+            dab[U + j] = d_c * cp[j] * slope_gates[U + j];
+            dab[2 * U + j] = d_c * ab[j] * slope_gates[2 * U + j];
+            dab[3 * U + j] = d_h * extra[j] * slope_gates[3 * U + j];
+            dcb[j] = d_c * ab[U + j];
           }
           break;
         }
         case CellKind::gru: {
-          const T* extra = p.extra + (b * S + t) * U;
+          T *slope_z = slopes.data(), *slope_r = slope_z + U, *slope_cand = slope_r + U;
+          slope_row(o.recurrent_activation, ab, slope_z, 2 * U);
+          slope_row(o.activation, ab + 2 * U, slope_cand, U);
           for (std::int64_t j = 0; j < U; ++j) {
-            const T d_h = dhb[j] + (given ? given[j] : T(0));
-            const T z = activate(o.recurrent_activation, ab[j]), cand = activate(o.activation, ab[2 * U + j]);
-            dab[j] = d_h * (hp[j] - cand) * slope(o.recurrent_activation, ab[j]);
-            dab[2 * U + j] = d_h * (T(1) - z) * slope(o.activation, ab[2 * U + j]);
+            const T d_h = dhb[j] + given[j], z = ab[j];
+            dab[j] = d_h * (hp[j] - ab[2 * U + j]) * slope_z[j];
+            dab[2 * U + j] = d_h * (T(1) - z) * slope_cand[j];
             if (o.reset_after) {
               T* dib = d_inner.data() + (b * S + t) * GU;
-              const T r = activate(o.recurrent_activation, ab[U + j]);
-              dab[U + j] = dab[2 * U + j] * extra[j] * slope(o.recurrent_activation, ab[U + j]);
+              dab[U + j] = dab[2 * U + j] * extra[j] * slope_r[j];
               dib[j] = dab[j];
               dib[U + j] = dab[U + j];
-              dib[2 * U + j] = dab[2 * U + j] * r;
+              dib[2 * U + j] = dab[2 * U + j] * ab[U + j];
               dhb[j] = d_h * z;  // the direct path; the recurrent product's is added below
             } else {
               gh[std::size_t(b * U + j)] = d_h;
@@ -242,9 +262,8 @@ void run_backward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p
           const T* hp = h_prev + b * h_stride;
           for (std::int64_t j = 0; j < U; ++j) {
             const std::size_t k = std::size_t(b * U + j);
-            const T z = activate(o.recurrent_activation, ab[j]), r = activate(o.recurrent_activation, ab[U + j]);
-            dab[U + j] = d_rh[k] * hp[j] * slope(o.recurrent_activation, ab[U + j]);
-            dh[k] = gh[k] * z + d_rh[k] * r;
+            dab[U + j] = d_rh[k] * hp[j] * slope_from_output(o.recurrent_activation, ab[U + j]);
+            dh[k] = gh[k] * ab[j] + d_rh[k] * ab[U + j];
           }
         }
         kernels::gemm(false, true, B, U, 2 * U, T(1), da, a_stride, p.recurrent, GU, T(1), dh.data(), U);
@@ -308,8 +327,8 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
   const Tensor bs = bias.defined() ? bias.contiguous() : Tensor();
   const Tensor h0 = initial_states[0].contiguous(), c0 = initial_states.back().contiguous();
   Tensor out = Tensor::empty({d.batch, d.steps, d.width()}, x.dtype());
-  Tensor pre = Tensor::empty({d.batch, d.steps, d.gate_width()}, x.dtype());
-  Tensor extra = options.cell == CellKind::gru ? Tensor::empty({d.batch, d.steps, d.units}, x.dtype()) : Tensor();
+  Tensor activated = Tensor::empty({d.batch, d.steps, d.gate_width()}, x.dtype());
+  Tensor extra = options.cell == CellKind::simple_rnn ? Tensor() : Tensor::empty({d.batch, d.steps, d.units}, x.dtype());
   const auto operands = [&]<class T>(const Tensor& result) {
     return Operands<T>{xs.data<T>(),
                        ks.data<T>(),
@@ -318,7 +337,7 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
                        h0.data<T>(),
                        options.cell == CellKind::lstm ? c0.data<T>() : nullptr,
                        result.data<T>(),
-                       pre.data<T>(),
+                       activated.data<T>(),
                        extra.defined() ? extra.data<T>() : nullptr};
   };
   dispatch(x.dtype(), [&]<class T>() { run_forward(d, options, operands.template operator()<T>(out)); });
@@ -329,7 +348,7 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
   for (const auto& input : inputs) wanted.push_back(input.defined() && needs_grad(input));
   record(out, "recurrent_sequence", inputs,
          [d, options, wanted, xs = saved(xs), ks = saved(ks), rs = saved(rs), bs = bs.defined() ? saved(bs) : Tensor(), h0 = saved(h0),
-          c0 = saved(c0), result = saved(out), pre, extra](const Tensor& grad_output) {
+          c0 = saved(c0), result = saved(out), activated, extra](const Tensor& grad_output) {
            std::vector<Tensor> grads(wanted.size());
            const auto make = [&](std::size_t i, const Shape& shape) {
              if (wanted[i]) grads[i] = Tensor::empty(shape, xs.dtype());
@@ -343,7 +362,7 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
            const Tensor given = grad_output.contiguous();
            dispatch(xs.dtype(), [&]<class T>() {
              const Operands<T> p{xs.data<T>(), ks.data<T>(), rs.data<T>(), bs.defined() ? bs.data<T>() : nullptr, h0.data<T>(),
-                                 options.cell == CellKind::lstm ? c0.data<T>() : nullptr, result.data<T>(), pre.data<T>(),
+                                 options.cell == CellKind::lstm ? c0.data<T>() : nullptr, result.data<T>(), activated.data<T>(),
                                  extra.defined() ? extra.data<T>() : nullptr};
              const auto pointer = [&](std::size_t i) { return grads[i].defined() ? grads[i].data<T>() : nullptr; };
              run_backward(d, options, p,
