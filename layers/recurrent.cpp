@@ -110,9 +110,12 @@ Tensor Recurrent::call(const Tensor& inputs) {
                                         op_options_);
   const std::int64_t steps = inputs.dim(1);
   const Tensor last = squeeze(slice(all, 1, steps - 1, steps), {1});
-  final_states_ = {slice(last, 1, 0, units_)};
-  if (state_count() == 2) final_states_.push_back(slice(last, 1, units_, 2 * units_));
-  return return_sequences_ ? slice(all, 2, 0, units_) : final_states_[0];
+  const Tensor h = slice(last, 1, 0, units_);
+  if (keep_final_states_) {
+    final_states_ = {h};
+    if (state_count() == 2) final_states_.push_back(slice(last, 1, units_, 2 * units_));
+  }
+  return return_sequences_ ? slice(all, 2, 0, units_) : h;
 }
 
 std::vector<Tensor> Recurrent::call_with_state(const Tensor& inputs, const std::vector<Tensor>& initial_state, bool training) {
@@ -121,17 +124,26 @@ std::vector<Tensor> Recurrent::call_with_state(const Tensor& inputs, const std::
       throw_invalid_argument(where(), "initial_state", fmt::format("expected {} tensors (batch, {})", state_count(), units_),
                              fmt::format("{} tensors", initial_state.size()));
     for (const auto& state : initial_state)
-      if (state.shape() != Shape{inputs.ndim() > 0 ? inputs.dim(0) : 0, units_} || state.dtype() != dtype())
-        throw ShapeError(fmt::format("{}: invalid argument `initial_state`: expected each state of shape {} {}, received {} {}", where(),
-                                     shape_to_string({inputs.ndim() > 0 ? inputs.dim(0) : 0, units_}), dtype_name(dtype()),
-                                     shape_to_string(state.shape()), dtype_name(state.dtype())));
+      if (state.shape() != Shape{inputs.ndim() > 0 ? inputs.dim(0) : 0, units_} || state.dtype() != dtype()) {
+        const std::string message =
+            fmt::format("{}: invalid argument `initial_state`: expected each state of shape {} {}, received {} {}", where(),
+                        shape_to_string({inputs.ndim() > 0 ? inputs.dim(0) : 0, units_}), dtype_name(dtype()), shape_to_string(state.shape()),
+                        dtype_name(state.dtype()));
+        if (state.dtype() != dtype()) throw InvalidArgument(message);
+        throw ShapeError(message);
+      }
   }
   // Held for the duration of the call, and dropped even if it throws.
   struct Held {
-    std::vector<Tensor>& slot;
-    ~Held() { slot.clear(); }
-  } held{initial_state_};
+    Recurrent& layer;
+    ~Held() {
+      layer.initial_state_.clear();
+      layer.final_states_.clear();
+      layer.keep_final_states_ = false;
+    }
+  } held{*this};
   initial_state_ = initial_state;
+  keep_final_states_ = true;
   std::vector<Tensor> outputs = {(*this)(inputs, training)};
   outputs.insert(outputs.end(), final_states_.begin(), final_states_.end());
   return outputs;

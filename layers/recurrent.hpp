@@ -54,7 +54,7 @@ struct LSTMOptions {
   initializers::Initializer kernel_initializer = "glorot_uniform";
   initializers::Initializer recurrent_initializer = "orthogonal";
   initializers::Initializer bias_initializer = "zeros";
-  // Add 1 to the forget gate's bias at initialization (Jozefowicz et al., 2015), as Keras.
+  // Start the forget gate's bias at ones, whatever bias_initializer says (Jozefowicz et al., 2015), as Keras.
   bool unit_forget_bias = true;
   regularizers::Regularizer kernel_regularizer = {};
   regularizers::Regularizer recurrent_regularizer = {};
@@ -139,7 +139,6 @@ class Recurrent : public Layer {
   std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, bool list_argument) const override;
   // The bias's initial value (an LSTM's with unit_forget_bias differs).
   virtual Tensor initial_bias(const Shape& shape) const;
-  const Weights& weight_settings() const { return weights_; }
   std::size_t state_count() const { return op_options_.cell == CellKind::lstm ? 2 : 1; }
 
  private:
@@ -150,9 +149,10 @@ class Recurrent : public Layer {
   Shape bias_shape_;
   std::int64_t input_dim_ = 0;
   std::shared_ptr<Variable> kernel_, recurrent_kernel_, bias_;
-  // The initial states of the call in progress (call_with_state), and the final states of the
-  // latest call.
+  // For a call_with_state in progress: the initial states it was given, whether it wants the
+  // final states, and those, handed back at its end (plain calls keep nothing).
   std::vector<Tensor> initial_state_;
+  bool keep_final_states_ = false;
   std::vector<Tensor> final_states_;
 };
 

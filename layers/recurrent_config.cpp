@@ -1,6 +1,7 @@
 // Keras's get_config() of SimpleRNN, LSTM and GRU, and reading it back. Keras's arguments minidl
-// does not offer yet (dropout, recurrent_dropout, stateful, a mask's zero outputs) are read only at
-// the values that change nothing, and refused otherwise.
+// does not offer yet (dropout, recurrent_dropout, stateful, zero_output_for_mask) are read only at
+// the values that change nothing, and refused otherwise; seed (of the dropout) and use_cudnn (an
+// implementation choice) are accepted and not kept.
 #include <minidl/layers/recurrent.hpp>
 
 #include <minidl/layers/config_fields.hpp>
@@ -60,13 +61,18 @@ Options read_common(const Json& config, const char* where, std::initializer_list
   require_default(config, where, "dropout", 0.0, "expected 0");
   require_default(config, where, "recurrent_dropout", 0.0, "expected 0");
   require_default(config, where, "stateful", false, "expected false");
+  require_default(config, where, "zero_output_for_mask", false, "expected false (it matters with masks only)");
+  if (config.contains("use_cudnn") && config.at("use_cudnn") != "auto" && !config.at("use_cudnn").is_boolean())
+    throw_invalid_argument(where, "use_cudnn", "expected \"auto\", true or false", config.at("use_cudnn").dump());
   Options options;
   options.units = config.at("units").get<std::int64_t>();
   if (config.contains("activation") && !config.at("activation").is_null()) options.activation = config.at("activation").get<std::string>();
   else if (config.contains("activation")) options.activation = "linear";
+  // Keras reads an activation of None as linear.
   if constexpr (requires { options.recurrent_activation; })
-    if (config.contains("recurrent_activation") && !config.at("recurrent_activation").is_null())
-      options.recurrent_activation = config.at("recurrent_activation").get<std::string>();
+    if (config.contains("recurrent_activation"))
+      options.recurrent_activation =
+          config.at("recurrent_activation").is_null() ? std::string("linear") : config.at("recurrent_activation").get<std::string>();
   options.use_bias = config.value("use_bias", true);
   if (config.contains("kernel_initializer")) options.kernel_initializer = initializers::Initializer::from_config(config.at("kernel_initializer"));
   if (config.contains("recurrent_initializer"))

@@ -1,5 +1,7 @@
 #include <minidl/models/sequential.hpp>
 
+#include <minidl/layers/recurrent.hpp>
+
 #include <minidl/core/errors.hpp>
 #include <minidl/layers/config_fields.hpp>
 #include <minidl/layers/serialization.hpp>
@@ -18,6 +20,11 @@ layers::Layer& Sequential::add(std::unique_ptr<layers::Layer> layer) {
     throw InvalidArgument(fmt::format("{}: cannot add {} '{}' of dtype {} to a {} model", where(), layer->class_name(),
                                       layer->name(), dtype_name(layer->dtype()), dtype_name(dtype())));
   if (built()) throw StateError(fmt::format("{}: layers cannot be added after the model is built", where()));
+  // A layer of several outputs would pass the next one its first alone: Keras fails there too.
+  if (const auto* recurrent = dynamic_cast<const layers::Recurrent*>(layer.get()); recurrent && recurrent->return_state())
+    throw InvalidArgument(fmt::format("{}: {} '{}' has return_state = true, so it gives several outputs, which a Sequential model "
+                                      "cannot pass on; use a functional model (docs/recurrent.md)",
+                                      where(), layer->class_name(), layer->name()));
   layers_.push_back(std::move(layer));
   if (!trainable()) layers_.back()->set_trainable(false);
   return track(*layers_.back());

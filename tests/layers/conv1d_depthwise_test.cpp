@@ -40,7 +40,7 @@ Tensor diagonal_blocks(const Tensor& dense_gradient, std::int64_t channels, std:
   return cast(Tensor(diagonal, {taps, 1, filters}), dense_gradient.dtype());
 }
 
-void check_case(const DepthwiseCase& c, DType dtype, Generator& generator) {
+void check_depthwise_case(const DepthwiseCase& c, DType dtype, Generator& generator) {
   const std::int64_t filters = c.channels * c.multiplier;
   const Tensor x = Tensor::uniform({3, c.steps, c.channels}, -1, 1, dtype, &generator).set_requires_grad();
   const Tensor kernel = Tensor::uniform({c.kernel_size, 1, filters}, -1, 1, dtype, &generator).set_requires_grad();
@@ -84,7 +84,7 @@ TEST_CASE("depthwise convolutions equal a dense convolution with a block-diagona
                                   dtype_name(dtype), channels, multiplier, kernel_size, strides, dilation_rate, pad_left,
                                   pad_right, steps);
               CAPTURE(description);
-              check_case(c, dtype, generator);
+              check_depthwise_case(c, dtype, generator);
               ++count;
             }
   CHECK(count > 1000);

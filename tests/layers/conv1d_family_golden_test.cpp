@@ -16,7 +16,7 @@ std::unique_ptr<layers::Layer> layer_from_keras_config(const std::string& class_
   return layers::deserialize({{"class_name", class_name}, {"config", config}});
 }
 
-void check_case(const nlohmann::json& item, DType dtype) {
+void check_family_case(const nlohmann::json& item, DType dtype) {
   CAPTURE(item.at("id").get<std::string>());
   const double rtol = dtype == DType::float64 ? 1e-9 : 1e-4;
   const double atol = dtype == DType::float64 ? 1e-12 : 1e-4;
@@ -42,11 +42,11 @@ void check_case(const nlohmann::json& item, DType dtype) {
     CHECK_CLOSE(layer->weights()[i]->value().grad(), tensor_from_json(expected.at("dweights")[i], dtype), rtol, atol);
 }
 
-void check_recorded_cases(const std::string& file, DType dtype) {
+void check_family_cases(const std::string& file, DType dtype) {
   const auto golden = load_test_data("keras/wave2/" + file);
   int checked = 0;
   for (const auto& item : golden.at("cases")) {
-    check_case(item, dtype);
+    check_family_case(item, dtype);
     ++checked;
   }
   CHECK(checked == golden.at("meta").at("count").get<int>());
@@ -55,16 +55,16 @@ void check_recorded_cases(const std::string& file, DType dtype) {
 }  // namespace
 
 TEST_CASE("Conv1DTranspose matches Keras: 88 recorded configurations") {
-  SUBCASE("float64") { check_recorded_cases("conv1d_transpose.json", DType::float64); }
-  SUBCASE("float32") { check_recorded_cases("conv1d_transpose.json", DType::float32); }
+  SUBCASE("float64") { check_family_cases("conv1d_transpose.json", DType::float64); }
+  SUBCASE("float32") { check_family_cases("conv1d_transpose.json", DType::float32); }
 }
 
 TEST_CASE("DepthwiseConv1D matches Keras: 48 recorded configurations") {
-  SUBCASE("float64") { check_recorded_cases("depthwise_conv1d.json", DType::float64); }
-  SUBCASE("float32") { check_recorded_cases("depthwise_conv1d.json", DType::float32); }
+  SUBCASE("float64") { check_family_cases("depthwise_conv1d.json", DType::float64); }
+  SUBCASE("float32") { check_family_cases("depthwise_conv1d.json", DType::float32); }
 }
 
 TEST_CASE("SeparableConv1D matches Keras: 48 recorded configurations") {
-  SUBCASE("float64") { check_recorded_cases("separable_conv1d.json", DType::float64); }
-  SUBCASE("float32") { check_recorded_cases("separable_conv1d.json", DType::float32); }
+  SUBCASE("float64") { check_family_cases("separable_conv1d.json", DType::float64); }
+  SUBCASE("float32") { check_family_cases("separable_conv1d.json", DType::float32); }
 }

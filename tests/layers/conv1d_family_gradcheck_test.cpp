@@ -11,7 +11,7 @@ using namespace minidl;
 
 namespace {
 
-void check_gradients(layers::Layer& layer, const Shape& input_shape, Generator& generator) {
+void check_family_gradients(layers::Layer& layer, const Shape& input_shape, Generator& generator) {
   const Tensor x = Tensor::uniform(input_shape, -1.0, 1.0, DType::float64, &generator);
   layer.build(input_shape);
   std::vector<Tensor> inputs = {x};
@@ -52,7 +52,7 @@ TEST_CASE("Conv1DTranspose gradcheck over the configuration grid") {
                                              .padding = padding, .output_padding = output_padding,
                                              .data_format = data_format, .dilation_rate = dilation,
                                              .activation = activation, .use_bias = use_bias, .dtype = "float64"});
-              check_gradients(layer, input_shape(data_format, 4, 3), generator);
+              check_family_gradients(layer, input_shape(data_format, 4, 3), generator);
             }
   CHECK(count == 2 * 4 * 2 * 2 * 2 * 2);
 }
@@ -62,7 +62,7 @@ TEST_CASE("Conv1DTranspose gradcheck at the edges: one step, 1x1, a kernel longe
   const auto check = [&](layers::Conv1DTransposeOptions options, const Shape& shape) {
     options.dtype = "float64";
     layers::Conv1DTranspose layer(options);
-    check_gradients(layer, shape, generator);
+    check_family_gradients(layer, shape, generator);
   };
   check({.filters = 2, .kernel_size = 3, .padding = "same"}, {2, 1, 3});
   check({.filters = 2, .kernel_size = 1, .strides = 2, .padding = "valid"}, {2, 5, 3});
@@ -93,12 +93,12 @@ TEST_CASE("DepthwiseConv1D and SeparableConv1D gradcheck over the configuration 
                                                  .depth_multiplier = depth_multiplier, .data_format = data_format,
                                                  .dilation_rate = dilation, .activation = activation,
                                                  .use_bias = use_bias, .dtype = "float64"});
-              check_gradients(depthwise, shape, generator);
+              check_family_gradients(depthwise, shape, generator);
               layers::SeparableConv1D separable({.filters = 4, .kernel_size = kernel_size, .strides = strides,
                                                  .padding = padding, .data_format = data_format,
                                                  .dilation_rate = dilation, .depth_multiplier = depth_multiplier,
                                                  .activation = activation, .use_bias = use_bias, .dtype = "float64"});
-              check_gradients(separable, shape, generator);
+              check_family_gradients(separable, shape, generator);
             }
   CHECK(count == 2 * 4 * 2 * 2 * 2 * 2);
 }

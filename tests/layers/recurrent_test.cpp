@@ -40,6 +40,15 @@ TEST_CASE("recurrent layers refuse bad arguments and inputs, naming the layer, t
                        doctest::Contains("GRU.from_config: invalid argument `stateful`"), InvalidArgument);
   CHECK_THROWS_WITH_AS(layers::deserialize({{"class_name", "GRU"}, {"config", {{"units", 2}, {"unitz", 3}}}}),
                        doctest::Contains("unrecognized argument `unitz`"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::deserialize({{"class_name", "GRU"}, {"config", {{"units", 2}, {"zero_output_for_mask", true}}}}),
+                       doctest::Contains("invalid argument `zero_output_for_mask`"), InvalidArgument);
+  // Keras reads an activation of None as linear.
+  const auto linear = layers::deserialize({{"class_name", "LSTM"}, {"config", {{"units", 2}, {"recurrent_activation", nullptr}}}});
+  CHECK(linear->get_config().at("recurrent_activation") == "linear");
+  models::Sequential sequential;
+  CHECK_THROWS_WITH_AS(sequential.add<layers::LSTM>({.units = 2, .return_state = true}),
+                       doctest::Contains("has return_state = true, so it gives several outputs, which a Sequential model cannot pass on"),
+                       InvalidArgument);
 }
 
 TEST_CASE("LSTM's bias starts as Keras's: ones for the forget gate with unit_forget_bias, the initializer elsewhere") {

@@ -11,7 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-const json& keras_case(const json& golden, const std::string& id) {
+const json& functional_keras_case(const json& golden, const std::string& id) {
   for (const auto& item : golden.at("cases"))
     if (item.at("id") == id) return item;
   throw std::runtime_error("no case " + id);
@@ -50,7 +50,7 @@ TEST_CASE("functional models built in C++ give the configs Keras gives the same 
     auto sum = make64<Add>({.name = "add"})({c2, skip});
     auto out = make64<Dense>({.units = 1, .name = "head"})(make64<Activation>({.activation = "relu", .name = "relu"})(sum));
     models::Functional model(x, out, {.name = "residual_tcn"});
-    check_against_keras(model, keras_case(golden, "residual_tcn"));
+    check_against_keras(model, functional_keras_case(golden, "residual_tcn"));
   }
   SUBCASE("two inputs") {
     auto series = input64({12, 1}, "series"), calendar = input64({12, 3}, "calendar");
@@ -58,19 +58,19 @@ TEST_CASE("functional models built in C++ give the configs Keras gives the same 
     auto merged = make64<Concatenate>({.name = "concat"})({conv, calendar});
     auto out = make64<Dense>({.units = 2, .name = "out"})(make64<GlobalAveragePooling1D>({.name = "pool"})(merged));
     models::Functional model({series, calendar}, out, {.name = "two_inputs"});
-    check_against_keras(model, keras_case(golden, "two_inputs"));
+    check_against_keras(model, functional_keras_case(golden, "two_inputs"));
   }
   SUBCASE("one layer called on two inputs, and one called on its own output") {
     auto a = input64({4}, "a"), b = input64({4}, "b");
     auto shared = make64<Dense>({.units = 3, .activation = "tanh", .name = "shared"});
     auto out = make64<Dense>({.units = 1, .name = "head"})(make64<Add>({.name = "add"})({shared(a), shared(b)}));
     models::Functional model({a, b}, out, {.name = "shared_dense"});
-    check_against_keras(model, keras_case(golden, "shared_dense"));
+    check_against_keras(model, functional_keras_case(golden, "shared_dense"));
 
     auto x = input64({9, 2}, "x");
     auto conv = make64<Conv1D>({.filters = 2, .kernel_size = 3, .padding = "causal", .activation = "tanh", .name = "conv"});
     models::Functional twice(x, make64<Dense>({.units = 1, .name = "head"})(conv(conv(x))), {.name = "shared_conv_twice"});
-    check_against_keras(twice, keras_case(golden, "shared_conv_twice"));
+    check_against_keras(twice, functional_keras_case(golden, "shared_conv_twice"));
   }
   SUBCASE("a Sequential model as a layer") {
     auto x = input64({10, 3}, "x");
@@ -80,7 +80,7 @@ TEST_CASE("functional models built in C++ give the configs Keras gives the same 
     auto sum = make64<Add>({.name = "add"})({x, block(x)});
     auto out = make64<Dense>({.units = 2, .name = "head"})(make64<GlobalMaxPooling1D>({.name = "pool"})(sum));
     models::Functional model(x, out, {.name = "nested_sequential"});
-    check_against_keras(model, keras_case(golden, "nested_sequential"));
+    check_against_keras(model, functional_keras_case(golden, "nested_sequential"));
   }
   SUBCASE("a functional model as a layer, called twice") {
     auto e_in = input64({8, 2}, "e_in");
@@ -91,7 +91,7 @@ TEST_CASE("functional models built in C++ give the configs Keras gives the same 
     auto merged = make64<Concatenate>({.name = "concat"})({encoder(left), encoder(right)});
     auto out = make64<Dense>({.units = 1, .name = "head"})(make64<Flatten>({.name = "flat"})(merged));
     models::Functional model({left, right}, out, {.name = "nested_functional_twice"});
-    check_against_keras(model, keras_case(golden, "nested_functional_twice"));
+    check_against_keras(model, functional_keras_case(golden, "nested_functional_twice"));
     CHECK(model.weights().size() == 6);  // the encoder's four, shared by both calls, and the head's
   }
   SUBCASE("inputs and outputs as dicts") {
@@ -101,9 +101,9 @@ TEST_CASE("functional models built in C++ give the configs Keras gives the same 
     auto y2 = make64<Conv1D>({.filters = 3, .kernel_size = 2, .padding = "causal", .name = "conv_y2"})(sum);
     models::Functional model(std::map<std::string, SymbolicTensor>{{"b", b}, {"a", a}, {"c", c}},
                              std::map<std::string, SymbolicTensor>{{"y2", y2}, {"y1", y1}}, {.name = "dict_io"});
-    check_against_keras(model, keras_case(golden, "dict_io_three_way_add"));
+    check_against_keras(model, functional_keras_case(golden, "dict_io_three_way_add"));
     // A dict keyed by the names gives the same outputs as the list in input order (a, b, c).
-    const auto& item = keras_case(golden, "dict_io_three_way_add");
+    const auto& item = functional_keras_case(golden, "dict_io_three_way_add");
     const Tensor xa = tensor_from_json(item.at("inputs")[0]), xb = tensor_from_json(item.at("inputs")[1]),
                  xc = tensor_from_json(item.at("inputs")[2]);
     CHECK(model.predict_outputs({{"c", xc}, {"a", xa}, {"b", xb}})[1].to_vector() == model.predict_outputs({xa, xb, xc})[1].to_vector());
@@ -252,7 +252,7 @@ TEST_CASE("model_to_dot and plot_model draw the graph as Keras's plot_model does
 
 TEST_CASE("functional configs that do not hold together are refused, naming what is wrong") {
   const json golden = load_test_data("keras/functional.json");
-  const json good = keras_case(golden, "residual_tcn").at("model_get_config");
+  const json good = functional_keras_case(golden, "residual_tcn").at("model_get_config");
   const auto refused = [](const json& config) {
     try {
       models::Functional::from_config(config);
