@@ -2,6 +2,7 @@
 
 #include <minidl/autograd/ops/shape_ops.hpp>
 #include <minidl/core/errors.hpp>
+#include <minidl/layers/kernel_bias_options.hpp>
 
 #include <fmt/format.h>
 
@@ -15,24 +16,18 @@ CellActivation fused_activation(const ActivationSpec& activation, const std::str
                          fmt::format("{}=\"{}\"", argument, activation.name()));
 }
 
-// The arguments every recurrent layer validates alike.
+// The arguments every recurrent layer validates alike: Dense's and Conv1D's, and the recurrent kernel's.
 template <class Options>
 Options validated_recurrent_options(Options options, const std::string& where) {
   // Bounded as every extent is, so that 4·units and the weights' sizes cannot overflow.
   if (options.units <= 0 || options.units > (std::int64_t{1} << 40))
     throw_invalid_argument(where, "units", "expected a positive integer of at most 2^40", fmt::format("units={}", options.units));
-  options.activation = options.activation.validated(where, "activation");
+  validate_kernel_and_bias(options, where);
   if constexpr (requires { options.recurrent_activation; })
     options.recurrent_activation = options.recurrent_activation.validated(where, "recurrent_activation");
-  options.kernel_initializer = options.kernel_initializer.validated(where, "kernel_initializer");
   options.recurrent_initializer = options.recurrent_initializer.validated(where, "recurrent_initializer");
-  options.bias_initializer = options.bias_initializer.validated(where, "bias_initializer");
-  options.kernel_regularizer = options.kernel_regularizer.validated(where, "kernel_regularizer");
   options.recurrent_regularizer = options.recurrent_regularizer.validated(where, "recurrent_regularizer");
-  options.bias_regularizer = options.bias_regularizer.validated(where, "bias_regularizer");
-  options.kernel_constraint = options.kernel_constraint.validated(where, "kernel_constraint");
   options.recurrent_constraint = options.recurrent_constraint.validated(where, "recurrent_constraint");
-  options.bias_constraint = options.bias_constraint.validated(where, "bias_constraint");
   return options;
 }
 

@@ -5,6 +5,7 @@
 #include <minidl/layers/recurrent.hpp>
 
 #include <minidl/layers/config_fields.hpp>
+#include <minidl/layers/kernel_bias_options.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -23,19 +24,11 @@ void write_common(const Options& options, const regularizers::Regularizer& activ
   config["unroll"] = options.unroll;
   config["zero_output_for_mask"] = false;
   config["units"] = options.units;
-  config["activation"] = options.activation.name();
+  write_kernel_and_bias(options, activity_regularizer, config);
   if constexpr (requires { options.recurrent_activation; }) config["recurrent_activation"] = options.recurrent_activation.name();
-  config["use_bias"] = options.use_bias;
-  config["kernel_initializer"] = options.kernel_initializer.get_config();
   config["recurrent_initializer"] = options.recurrent_initializer.get_config();
-  config["bias_initializer"] = options.bias_initializer.get_config();
-  config["kernel_regularizer"] = options.kernel_regularizer.get_config();
   config["recurrent_regularizer"] = options.recurrent_regularizer.get_config();
-  config["bias_regularizer"] = options.bias_regularizer.get_config();
-  config["activity_regularizer"] = activity_regularizer.get_config();
-  config["kernel_constraint"] = options.kernel_constraint.get_config();
   config["recurrent_constraint"] = options.recurrent_constraint.get_config();
-  config["bias_constraint"] = options.bias_constraint.get_config();
   config["dropout"] = 0.0;
   config["recurrent_dropout"] = 0.0;
 }

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 
-#include <cstring>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <string>
