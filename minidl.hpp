@@ -26,6 +26,7 @@
 #include <minidl/autograd/ops/shape_ops.hpp>
 
 #include <minidl/layers/basic.hpp>
+#include <minidl/layers/bidirectional.hpp>
 #include <minidl/layers/config.hpp>
 #include <minidl/layers/constraints/constraints.hpp>
 #include <minidl/layers/conv1d.hpp>
@@ -36,6 +37,7 @@
 #include <minidl/layers/initializers/initializers.hpp>
 #include <minidl/layers/input_layer.hpp>
 #include <minidl/layers/layer.hpp>
+#include <minidl/layers/masking.hpp>
 #include <minidl/layers/merging.hpp>
 #include <minidl/layers/normalization.hpp>
 #include <minidl/layers/pooling1d.hpp>

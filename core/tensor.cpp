@@ -18,6 +18,7 @@ struct Tensor::Impl {
   std::int64_t offset = 0;
   std::int64_t storage_elements = 0;  // what views of this storage may reach
   std::shared_ptr<AutogradMeta> autograd;
+  std::shared_ptr<Impl> keras_mask;
 };
 
 DType parse_dtype(std::string_view name, std::string_view where) {
@@ -200,6 +201,13 @@ void Tensor::assign(const Tensor& source_in) {
 Tensor Tensor::detach() const {
   const auto& self = impl();
   return as_strided(self.shape, self.strides, self.offset);
+}
+
+Tensor Tensor::keras_mask() const { return Tensor(impl().keras_mask); }
+
+void Tensor::set_keras_mask(const Tensor& mask) const {
+  impl();
+  impl_->keras_mask = mask.impl_;
 }
 
 const std::shared_ptr<AutogradMeta>& Tensor::autograd_meta() const { return impl().autograd; }

@@ -101,6 +101,13 @@ class Tensor {
   // Same storage, cut from the graph.
   Tensor detach() const;
 
+  // Keras's mask of a sequence (its _keras_mask): which steps are real, (batch, steps) of 0 and 1 in
+  // this tensor's dtype, set by layers::Masking and passed on by the layers that support masks
+  // (docs/recurrent.md). Undefined when the tensor carries none; set on the object, so every copy
+  // of this handle sees it, as every Python reference sees Keras's.
+  Tensor keras_mask() const;
+  void set_keras_mask(const Tensor& mask) const;
+
   // For autograd/: the slot it owns.
   const std::shared_ptr<AutogradMeta>& autograd_meta() const;
   std::shared_ptr<AutogradMeta>& mutable_autograd_meta();

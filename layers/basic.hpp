@@ -19,6 +19,7 @@ class Activation : public Layer {
  public:
   using Options = ActivationOptions;
   explicit Activation(ActivationOptions options = {});
+  bool supports_masking() const override { return true; }
   const ActivationSpec& activation() const { return activation_; }
   Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
   nlohmann::json get_config() const override;
@@ -46,6 +47,7 @@ class Dropout : public Layer {
  public:
   using Options = DropoutOptions;
   explicit Dropout(DropoutOptions options = {});
+  bool supports_masking() const override { return true; }
   Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
   nlohmann::json get_config() const override;
 
@@ -75,6 +77,7 @@ class SpatialDropout1D : public Layer {
  public:
   using Options = SpatialDropout1DOptions;
   explicit SpatialDropout1D(SpatialDropout1DOptions options = {});
+  bool supports_masking() const override { return true; }
   Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
   // Keras's four keys: rate, seed, name and dtype (a plain string; Keras takes no trainable here).
   nlohmann::json get_config() const override;

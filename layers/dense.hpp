@@ -28,6 +28,7 @@ class Dense : public Layer {
  public:
   using Options = DenseOptions;
   explicit Dense(DenseOptions options);
+  bool supports_masking() const override { return true; }
   // (..., input_dim) → (..., units).
   Shape compute_output_shape(const Shape& input_shape) const override;
   nlohmann::json get_config() const override;

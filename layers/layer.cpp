@@ -59,7 +59,18 @@ Tensor Layer::operator()(const Tensor& inputs, bool training) {
   check_input(inputs.shape());
   build(inputs.shape());
   training_ = training;
+  // The input's mask is the call's only: dropped when it ends, even by an exception.
+  struct HeldMask {
+    Tensor& mask;
+    ~HeldMask() { mask = Tensor(); }
+  } held_mask{input_mask_};
+  input_mask_ = inputs.keras_mask();
+  if (input_mask_.defined() && input_mask_.dtype() != inputs.dtype())
+    throw InvalidArgument(fmt::format("{}: the input's mask has dtype {}, expected the input's ({})", where(), dtype_name(input_mask_.dtype()),
+                                      dtype_name(inputs.dtype())));
   Tensor outputs = call(inputs);
+  if (supports_masking() && !outputs.keras_mask().defined())
+    if (const Tensor mask = compute_mask(inputs, input_mask_); mask.defined()) outputs.set_keras_mask(mask);
   last_output_shape_ = outputs.shape();
   if (activity_losses_call_ != CallScope::outermost()) {
     activity_losses_.clear();
@@ -72,6 +83,8 @@ Tensor Layer::operator()(const Tensor& inputs, bool training) {
   }
   return outputs;
 }
+
+Tensor Layer::compute_mask(const Tensor&, const Tensor& mask) const { return supports_masking() ? mask : Tensor(); }
 
 Tensor Layer::stateless_call(const std::vector<Tensor>& trainable_values, const Tensor& inputs) {
   build(inputs.shape());

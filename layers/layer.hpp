@@ -58,6 +58,13 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // Keras's len(layer._inbound_nodes): how many symbolic calls the layer has had.
   std::size_t inbound_node_count() const { return inbound_node_count_; }
 
+  // Keras's masks (Tensor::keras_mask): a layer that supports masking passes its input's mask on
+  // through compute_mask; one that does not drops it, as Keras's does.
+  virtual bool supports_masking() const { return false; }
+  // The output's mask for this input and its mask (undefined for none): by default the input's
+  // mask when the layer supports masking.
+  virtual Tensor compute_mask(const Tensor& inputs, const Tensor& mask) const;
+
   // Creates the weights for inputs of this shape; a second build is a no-op.
   void build(const Shape& input_shape);
   virtual Shape compute_output_shape(const Shape& input_shape) const = 0;
@@ -139,6 +146,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
   void require_rank_3(const Shape& input_shape) const;
   // Whether the call in progress is a training call.
   bool training() const { return training_; }
+  // The mask the input of the call in progress carries; undefined when none.
+  const Tensor& input_mask() const { return input_mask_; }
   void set_last_output_shape(Shape shape) { last_output_shape_ = std::move(shape); }
   // For a layer built by other means than build(): a functional model, built by its graph.
   void mark_built() { built_ = true; }
@@ -154,6 +163,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   DType dtype_;
   bool built_ = false;
   bool training_ = false;
+  Tensor input_mask_;
   std::optional<Shape> build_input_shape_;
   std::vector<Shape> build_input_shapes_;
   std::optional<Shape> last_output_shape_;

@@ -1,6 +1,7 @@
 #include <minidl/layers/merging.hpp>
 
 #include <minidl/autograd/ops/arithmetic.hpp>
+#include <minidl/autograd/ops/reduction.hpp>
 #include <minidl/autograd/ops/shape_ops.hpp>
 #include <minidl/core/errors.hpp>
 
@@ -33,8 +34,19 @@ Tensor Merge::operator()(const std::vector<Tensor>& inputs, bool) {
   compute_output_shape(shapes);
   record_build_shapes(shapes);
   Tensor output = merge(inputs);
+  if (const Tensor mask = compute_mask(inputs); mask.defined()) output.set_keras_mask(mask);
   set_last_output_shape(output.shape());
   return output;
+}
+
+Tensor Merge::compute_mask(const std::vector<Tensor>& inputs) const {
+  Tensor either;
+  for (const auto& input : inputs) {
+    const Tensor mask = input.keras_mask();
+    if (!mask.defined()) return Tensor();
+    either = either.defined() ? maximum(either, mask) : mask;
+  }
+  return either;
 }
 
 std::vector<Tensor> Merge::call_node(const std::vector<Tensor>& inputs, bool list_argument, bool training) {
@@ -133,6 +145,20 @@ Shape Concatenate::compute_output_shape(const std::vector<Shape>& input_shapes) 
     output[axis] += shape[axis];
   }
   return output;
+}
+
+Tensor Concatenate::compute_mask(const std::vector<Tensor>& inputs) const {
+  bool any_mask = false;
+  for (const auto& input : inputs) any_mask = any_mask || input.keras_mask().defined();
+  if (!any_mask) return Tensor();
+  std::vector<Tensor> spread;
+  for (const auto& input : inputs) {
+    const Tensor mask = input.keras_mask();
+    if (!mask.defined()) spread.push_back(Tensor::ones(input.shape(), input.dtype()));
+    else if (mask.ndim() < input.ndim()) spread.push_back(broadcast_to(unsqueeze(mask, -1), input.shape()));
+    else spread.push_back(mask);
+  }
+  return max(concat(spread, axis_), {-1});
 }
 
 nlohmann::json Concatenate::get_config() const {

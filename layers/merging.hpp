@@ -25,11 +25,16 @@ struct ConcatenateOptions {
 // Sequential would) is an error naming the layer.
 class Merge : public Layer {
  public:
+  using Layer::compute_mask;
   using Layer::operator();
   Tensor operator()(const std::vector<Tensor>& inputs, bool training = false);
   std::vector<Tensor> call_node(const std::vector<Tensor>& inputs, bool list_argument, bool training) override;
   virtual Shape compute_output_shape(const std::vector<Shape>& input_shapes) const = 0;
   Shape compute_output_shape(const Shape& input_shape) const override;
+  bool supports_masking() const override { return true; }
+  // The output's mask from the inputs' (Keras's Merge.compute_mask): none unless every input
+  // carries one, then their union.
+  virtual Tensor compute_mask(const std::vector<Tensor>& inputs) const;
 
  protected:
   using Layer::Layer;
@@ -59,8 +64,12 @@ class Concatenate : public Merge {
  public:
   using Options = ConcatenateOptions;
   explicit Concatenate(ConcatenateOptions options = {});
+  using Merge::compute_mask;
   using Merge::compute_output_shape;
   Shape compute_output_shape(const std::vector<Shape>& input_shapes) const override;
+  // Keras's: each input's mask (all ones for an input without one) spread over its shape, joined
+  // along the axis, then kept where any value of the last axis is; none when no input has a mask.
+  Tensor compute_mask(const std::vector<Tensor>& inputs) const override;
   nlohmann::json get_config() const override;
 
  protected:

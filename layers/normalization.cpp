@@ -122,9 +122,21 @@ Tensor BatchNormalization::call(const Tensor& inputs) {
     if (axis != feature_axis) reduced.push_back(axis);
   const Shape weight_shape = broadcast_shape(inputs.shape(), {feature_axis});
   Tensor center, variance;
-  if (training()) {
+  if (training() && input_mask().defined()) {
+    // Keras's masked moments: over the kept steps only, each sum divided by (count + 1e-7).
+    if (input_mask().ndim() != inputs.ndim() - 1 || input_mask().shape() != Shape(inputs.shape().begin(), inputs.shape().end() - 1))
+      throw ShapeError(fmt::format("{}: the input's mask should have the input's shape without its last axis, received mask shape {} "
+                                   "for an input of shape {}",
+                                   where(), shape_to_string(input_mask().shape()), shape_to_string(inputs.shape())));
+    const Tensor kept = broadcast_to(unsqueeze(input_mask(), -1), inputs.shape());
+    const Tensor count = sum(kept, reduced, true) + 1e-7;
+    center = sum(inputs * kept, reduced, true) / count;
+    variance = sum(square((inputs - center) * kept), reduced, true) / count;
+  } else if (training()) {
     center = mean(inputs, reduced, true);
     variance = mean(square(inputs - center), reduced, true);
+  }
+  if (training()) {
     NoGradGuard no_grad;
     const double momentum = options_.momentum;
     moving_mean_->assign(moving_mean_->value() * momentum + reshape(center, {features_}) * (1.0 - momentum));

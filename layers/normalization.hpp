@@ -45,6 +45,7 @@ class LayerNormalization : public Layer {
  public:
   using Options = LayerNormalizationOptions;
   explicit LayerNormalization(LayerNormalizationOptions options = {});
+  bool supports_masking() const override { return true; }
   Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
   nlohmann::json get_config() const override;
 
@@ -84,6 +85,7 @@ class BatchNormalization : public Layer {
  public:
   using Options = BatchNormalizationOptions;
   explicit BatchNormalization(BatchNormalizationOptions options = {});
+  bool supports_masking() const override { return true; }
   Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
   nlohmann::json get_config() const override;
 

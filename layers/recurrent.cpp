@@ -1,5 +1,6 @@
 #include <minidl/layers/recurrent.hpp>
 
+#include <minidl/autograd/ops/arithmetic.hpp>
 #include <minidl/autograd/ops/shape_ops.hpp>
 #include <minidl/core/errors.hpp>
 #include <minidl/layers/kernel_bias_options.hpp>
@@ -49,10 +50,12 @@ Recurrent::Weights weights_of(const Options& options) {
 }  // namespace
 
 Recurrent::Recurrent(std::string class_name, std::string name, bool trainable, const std::string& dtype,
-                     regularizers::Regularizer activity_regularizer, bool return_sequences, bool return_state)
+                     regularizers::Regularizer activity_regularizer, bool return_sequences, bool return_state,
+                     bool zero_output_for_mask)
     : Layer(class_name, std::move(name), trainable, parse_dtype(dtype, class_name), std::move(activity_regularizer)),
       return_sequences_(return_sequences),
-      return_state_(return_state) {}
+      return_state_(return_state),
+      zero_output_for_mask_(zero_output_for_mask) {}
 
 void Recurrent::configure(const Weights& weights, const RecurrentOptions& op_options, Shape bias_shape) {
   units_ = weights.units;
@@ -98,11 +101,35 @@ void Recurrent::build_weights(const Shape& input_shape) {
   }
 }
 
+Tensor Recurrent::compute_mask(const Tensor&, const Tensor& mask) const { return return_sequences_ ? mask : Tensor(); }
+
+Tensor Recurrent::output_factors(const Tensor& mask) const {
+  // Keras's output at a skipped step is the previous step's output, zeros before the first kept
+  // step (or zeros throughout with zero_output_for_mask); the carried state is the previous
+  // output from the first kept step on, so the output is the state times these factors.
+  const std::int64_t batch = mask.dim(0), steps = mask.dim(1);
+  const std::vector<double> kept = mask.to_vector();
+  std::vector<double> factors(kept.size());
+  for (std::int64_t b = 0; b < batch; ++b) {
+    bool seen = false;
+    for (std::int64_t s = 0; s < steps; ++s) {
+      const double keep = kept[std::size_t(b * steps + (op_options_.go_backwards ? steps - 1 - s : s))];
+      seen = seen || keep != 0;
+      factors[std::size_t(b * steps + s)] = zero_output_for_mask_ ? double(keep != 0) : double(seen);
+    }
+  }
+  return cast(Tensor(factors, {batch, steps, 1}), dtype());
+}
+
 Tensor Recurrent::call(const Tensor& inputs) {
   std::vector<Tensor> states = initial_state_;
   if (states.empty()) states.assign(state_count(), Tensor::zeros({inputs.dim(0), units_}, dtype()));
+  const Tensor& mask = input_mask();
+  if (mask.defined() && mask.shape() != Shape{inputs.dim(0), inputs.dim(1)})
+    throw ShapeError(fmt::format("{}: expected the input's mask of shape (batch, steps) = {}, received {}", where(),
+                                 shape_to_string({inputs.dim(0), inputs.dim(1)}), shape_to_string(mask.shape())));
   const Tensor all = recurrent_sequence(inputs, kernel_->value(), recurrent_kernel_->value(), bias_ ? bias_->value() : Tensor(), states,
-                                        op_options_);
+                                        op_options_, mask);
   const std::int64_t steps = inputs.dim(1);
   const Tensor last = squeeze(slice(all, 1, steps - 1, steps), {1});
   const Tensor h = slice(last, 1, 0, units_);
@@ -110,7 +137,9 @@ Tensor Recurrent::call(const Tensor& inputs) {
     final_states_ = {h};
     if (state_count() == 2) final_states_.push_back(slice(last, 1, units_, 2 * units_));
   }
-  return return_sequences_ ? slice(all, 2, 0, units_) : h;
+  if (!mask.defined()) return return_sequences_ ? slice(all, 2, 0, units_) : h;
+  const Tensor outputs = slice(all, 2, 0, units_) * output_factors(mask);
+  return return_sequences_ ? outputs : squeeze(slice(outputs, 1, steps - 1, steps), {1});
 }
 
 std::vector<Tensor> Recurrent::call_with_state(const Tensor& inputs, const std::vector<Tensor>& initial_state, bool training) {
@@ -168,7 +197,7 @@ Tensor Recurrent::bias() const {
 
 SimpleRNN::SimpleRNN(SimpleRNNOptions options)
     : Recurrent("SimpleRNN", options.name, options.trainable, options.dtype, options.activity_regularizer, options.return_sequences,
-                options.return_state),
+                options.return_state, options.zero_output_for_mask),
       options_(validated_recurrent_options(std::move(options), where())) {
   options_.name = name();
   configure(weights_of(options_), {.cell = CellKind::simple_rnn, .activation = fused_activation(options_.activation, where(), "activation"),
@@ -178,7 +207,7 @@ SimpleRNN::SimpleRNN(SimpleRNNOptions options)
 
 LSTM::LSTM(LSTMOptions options)
     : Recurrent("LSTM", options.name, options.trainable, options.dtype, options.activity_regularizer, options.return_sequences,
-                options.return_state),
+                options.return_state, options.zero_output_for_mask),
       options_(validated_recurrent_options(std::move(options), where())) {
   options_.name = name();
   configure(weights_of(options_),
@@ -199,7 +228,7 @@ Tensor LSTM::initial_bias(const Shape& shape) const {
 
 GRU::GRU(GRUOptions options)
     : Recurrent("GRU", options.name, options.trainable, options.dtype, options.activity_regularizer, options.return_sequences,
-                options.return_state),
+                options.return_state, options.zero_output_for_mask),
       options_(validated_recurrent_options(std::move(options), where())) {
   options_.name = name();
   configure(weights_of(options_),

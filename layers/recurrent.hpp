@@ -7,7 +7,7 @@
 //   layers::LSTM lstm({.units = 64, .return_sequences = true});
 //   Tensor sequence = lstm(x);                       // (batch, steps, 64)
 //   std::vector<Tensor> all = lstm.call_with_state(x);  // {sequence, h, c}: Keras's return_state
-// Not yet: masks, dropout and recurrent_dropout, stateful, Bidirectional, TimeDistributed.
+// A mask on the input (layers::Masking) skips the steps it marks, as Keras: states carry over them.
 #include <minidl/autograd/ops/recurrent.hpp>
 #include <minidl/layers/activation.hpp>
 #include <minidl/layers/layer.hpp>
@@ -40,6 +40,8 @@ struct SimpleRNNOptions {
   bool go_backwards = false;
   // Keras's unrolling changes how its graph is built, not the numbers: kept for configs only.
   bool unroll = false;
+  // With a mask: the output of a skipped step is zeros (else the last kept step's output, as Keras).
+  bool zero_output_for_mask = false;
   std::string name = "";
   bool trainable = true;
   std::string dtype = "float32";
@@ -67,6 +69,7 @@ struct LSTMOptions {
   bool return_state = false;
   bool go_backwards = false;
   bool unroll = false;
+  bool zero_output_for_mask = false;
   std::string name = "";
   bool trainable = true;
   std::string dtype = "float32";
@@ -91,6 +94,7 @@ struct GRUOptions {
   bool return_state = false;
   bool go_backwards = false;
   bool unroll = false;
+  bool zero_output_for_mask = false;
   // Apply the reset gate after the recurrent product (Keras 3's default, and cuDNN's), with
   // separate input and recurrent biases, bias (2, 3·units); false: before it, bias (3·units).
   bool reset_after = true;
@@ -110,6 +114,9 @@ class Recurrent : public Layer {
   std::vector<Tensor> call_with_state(const Tensor& inputs, const std::vector<Tensor>& initial_state = {}, bool training = false);
   // In a functional model: the output, then the states when return_state.
   std::vector<Tensor> call_node(const std::vector<Tensor>& inputs, bool list_argument, bool training) override;
+  // The input's mask goes on with the sequence (return_sequences), never with a last step alone.
+  bool supports_masking() const override { return true; }
+  Tensor compute_mask(const Tensor& inputs, const Tensor& mask) const override;
   std::int64_t units() const { return units_; }
   bool return_sequences() const { return return_sequences_; }
   bool return_state() const { return return_state_; }
@@ -129,8 +136,10 @@ class Recurrent : public Layer {
   };
 
  protected:
+  // It runs two of these, checking its input and counting states as they do.
+  friend class Bidirectional;
   Recurrent(std::string class_name, std::string name, bool trainable, const std::string& dtype,
-            regularizers::Regularizer activity_regularizer, bool return_sequences, bool return_state);
+            regularizers::Regularizer activity_regularizer, bool return_sequences, bool return_state, bool zero_output_for_mask);
   // Set by each class's constructor, after validating its options.
   void configure(const Weights& weights, const RecurrentOptions& op_options, Shape bias_shape);
   void check_input(const Shape& input_shape) const override;
@@ -140,10 +149,12 @@ class Recurrent : public Layer {
   // The bias's initial value (an LSTM's with unit_forget_bias differs).
   virtual Tensor initial_bias(const Shape& shape) const;
   std::size_t state_count() const { return op_options_.cell == CellKind::lstm ? 2 : 1; }
+  // (batch, steps, 1): what each step's state is multiplied by to give Keras's output under this mask.
+  Tensor output_factors(const Tensor& mask) const;
 
  private:
   std::int64_t units_ = 0;
-  bool return_sequences_, return_state_;
+  bool return_sequences_, return_state_, zero_output_for_mask_;
   Weights weights_;
   RecurrentOptions op_options_;
   Shape bias_shape_;

@@ -1,5 +1,5 @@
 // Keras's get_config() of SimpleRNN, LSTM and GRU, and reading it back. Keras's arguments minidl
-// does not offer yet (dropout, recurrent_dropout, stateful, zero_output_for_mask) are read only at
+// does not offer yet (dropout, recurrent_dropout, stateful) are read only at
 // the values that change nothing, and refused otherwise; seed (of the dropout) and use_cudnn (an
 // implementation choice) are accepted and not kept.
 #include <minidl/layers/recurrent.hpp>
@@ -22,7 +22,7 @@ void write_common(const Options& options, const regularizers::Regularizer& activ
   config["go_backwards"] = options.go_backwards;
   config["stateful"] = false;
   config["unroll"] = options.unroll;
-  config["zero_output_for_mask"] = false;
+  config["zero_output_for_mask"] = options.zero_output_for_mask;
   config["units"] = options.units;
   write_kernel_and_bias(options, activity_regularizer, config);
   if constexpr (requires { options.recurrent_activation; }) config["recurrent_activation"] = options.recurrent_activation.name();
@@ -54,7 +54,6 @@ Options read_common(const Json& config, const char* where, std::initializer_list
   require_default(config, where, "dropout", 0.0, "expected 0");
   require_default(config, where, "recurrent_dropout", 0.0, "expected 0");
   require_default(config, where, "stateful", false, "expected false");
-  require_default(config, where, "zero_output_for_mask", false, "expected false (it matters with masks only)");
   if (config.contains("use_cudnn") && config.at("use_cudnn") != "auto" && !config.at("use_cudnn").is_boolean())
     throw_invalid_argument(where, "use_cudnn", "expected \"auto\", true or false", config.at("use_cudnn").dump());
   Options options;
@@ -82,6 +81,7 @@ Options read_common(const Json& config, const char* where, std::initializer_list
   options.return_state = config.value("return_state", false);
   options.go_backwards = config.value("go_backwards", false);
   options.unroll = config.value("unroll", false);
+  options.zero_output_for_mask = config.value("zero_output_for_mask", false);
   read_common_fields(config, options);
   return options;
 }

@@ -1,5 +1,6 @@
 #include <minidl/layers/reshaping.hpp>
 
+#include <minidl/autograd/ops/arithmetic.hpp>
 #include <minidl/autograd/ops/reduction.hpp>
 #include <minidl/autograd/ops/shape_ops.hpp>
 #include <minidl/core/errors.hpp>
@@ -83,7 +84,16 @@ nlohmann::json GlobalPooling1D::get_config() const {
 GlobalAveragePooling1D::GlobalAveragePooling1D(GlobalPooling1DOptions options)
     : GlobalPooling1D("GlobalAveragePooling1D", std::move(options)) {}
 
-Tensor GlobalAveragePooling1D::call(const Tensor& inputs) { return mean(inputs, {time_axis()}, keepdims()); }
+Tensor GlobalAveragePooling1D::call(const Tensor& inputs) {
+  if (!input_mask().defined()) return mean(inputs, {time_axis()}, keepdims());
+  const Tensor& mask = input_mask();
+  if (mask.shape() != Shape{inputs.dim(0), inputs.dim(time_axis())})
+    throw ShapeError(fmt::format("{}: expected the input's mask of shape (batch, steps) = {}, received {}", where(),
+                                 shape_to_string({inputs.dim(0), inputs.dim(time_axis())}), shape_to_string(mask.shape())));
+  // Keras's: the mean over the kept steps (NaN for a sample with none, as Keras's 0/0).
+  const Tensor kept = unsqueeze(mask, time_axis() == 1 ? 2 : 1);
+  return sum(inputs * kept, {time_axis()}, keepdims()) / sum(kept, {time_axis()}, keepdims());
+}
 
 GlobalMaxPooling1D::GlobalMaxPooling1D(GlobalPooling1DOptions options)
     : GlobalPooling1D("GlobalMaxPooling1D", std::move(options)) {}

@@ -61,6 +61,9 @@ class GlobalAveragePooling1D : public GlobalPooling1D {
  public:
   using Options = GlobalPooling1DOptions;
   explicit GlobalAveragePooling1D(GlobalPooling1DOptions options = {});
+  // Averages over the steps a mask keeps (Keras's); its output carries no mask.
+  bool supports_masking() const override { return true; }
+  Tensor compute_mask(const Tensor&, const Tensor&) const override { return Tensor(); }
 
  protected:
   Tensor call(const Tensor& inputs) override;

@@ -2,6 +2,7 @@
 
 #include <minidl/core/errors.hpp>
 #include <minidl/layers/basic.hpp>
+#include <minidl/layers/bidirectional.hpp>
 #include <minidl/layers/config_fields.hpp>
 #include <minidl/layers/conv1d.hpp>
 #include <minidl/layers/conv1d_transpose.hpp>
@@ -9,6 +10,7 @@
 #include <minidl/layers/separable_conv1d.hpp>
 #include <minidl/layers/dense.hpp>
 #include <minidl/layers/input_layer.hpp>
+#include <minidl/layers/masking.hpp>
 #include <minidl/layers/merging.hpp>
 #include <minidl/layers/normalization.hpp>
 #include <minidl/layers/pooling1d.hpp>
@@ -94,11 +96,16 @@ std::map<std::string, LayerFactory> built_in_layers() {
   factories["SimpleRNN"] = [](const Json& config) -> std::unique_ptr<Layer> { return SimpleRNN::from_config(config); };
   factories["LSTM"] = [](const Json& config) -> std::unique_ptr<Layer> { return LSTM::from_config(config); };
   factories["GRU"] = [](const Json& config) -> std::unique_ptr<Layer> { return GRU::from_config(config); };
+  factories["Bidirectional"] = [](const Json& config) -> std::unique_ptr<Layer> { return Bidirectional::from_config(config); };
   factories["Flatten"] = [](const Json& config) {
     return from_options<Flatten>({.data_format = optional_string(config, "data_format")}, config);
   };
   factories["Reshape"] = [](const Json& config) {
     return from_options<Reshape>({.target_shape = config.at("target_shape").get<Shape>()}, config);
+  };
+  factories["Masking"] = [](const Json& config) {
+    check_known_arguments(config, "Masking.from_config", {"mask_value"});
+    return from_options<Masking>({.mask_value = config.value("mask_value", 0.0)}, config);
   };
   factories["Activation"] = [](const Json& config) {
     return from_options<Activation>({.activation = config.at("activation").get<std::string>()}, config);

@@ -116,13 +116,23 @@ namespace {
 
 // Keras's apply_mask: ignored positions weigh 0; for the mean reductions the kept ones weigh
 // total / (kept + ε), so that the mean runs over the kept positions.
-Tensor ignore_class_weights(const SparseCategoricalCrossentropy& loss, const Tensor& y_true, const Tensor& values) {
+// 1 where the label is not the ignored class (Keras marks those values with a mask).
+Tensor kept_classes(const SparseCategoricalCrossentropy& loss, const Tensor& y_true, const Tensor& values) {
   Tensor labels = y_true.detach();
   if (labels.ndim() == values.ndim() + 1 && labels.shape().back() == 1) labels = squeeze(labels, {-1});
-  Tensor mask = not_equal(labels, Tensor::scalar(double(*loss.ignore_class), labels.dtype()));
-  if (loss.reduction == "mean" || loss.reduction == "sum_over_batch_size")
-    mask = mask * (double(mask.size()) / (sum(mask).item() + 1e-7));
-  return mask;
+  return cast(not_equal(labels, Tensor::scalar(double(*loss.ignore_class), labels.dtype())), values.dtype());
+}
+
+// Keras's apply_mask: a mask becomes sample weights; for the mean reductions the kept values are
+// weighted total/kept (0 when none is kept), so that the mean runs over the kept values only.
+Tensor masked_weight(const Tensor& weight, Tensor mask, const std::string& reduction) {
+  if (reduction == "mean" || reduction == "sum_over_batch_size") {
+    const double kept = sum(mask).item();
+    mask = kept == 0 ? mask * 0.0 : mask * (double(mask.size()) / kept);
+  }
+  if (!weight.defined()) return mask;
+  auto [aligned_mask, aligned_weight] = squeeze_or_expand_to_same_rank(mask, weight);
+  return aligned_weight * aligned_mask;
 }
 
 }  // namespace
@@ -131,21 +141,24 @@ Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor
   const Loss resolved = std::holds_alternative<std::string>(spec_) ? validated() : *this;
   Tensor values = values_of(resolved.spec_, y_true, y_pred);
   Tensor weight = sample_weight.defined() ? cast(sample_weight, values.dtype()).detach() : Tensor();
+  const std::string reduction = reduction_of(resolved.spec_);
+  // Keras's masks: the prediction's (a Masking layer upstream), and the ignored class's.
+  Tensor mask = y_pred.keras_mask().defined() ? cast(y_pred.keras_mask().detach(), values.dtype()) : Tensor();
   if (const auto* sparse = std::get_if<SparseCategoricalCrossentropy>(&resolved.spec_); sparse && sparse->ignore_class) {
-    Tensor mask = ignore_class_weights(*sparse, y_true, values);
-    if (weight.defined()) {
-      auto [aligned_mask, aligned_weight] = squeeze_or_expand_to_same_rank(mask, weight);
-      weight = aligned_weight * aligned_mask;
-    } else {
-      weight = mask;
-    }
+    const Tensor kept = kept_classes(*sparse, y_true, values);
+    mask = mask.defined() ? mask * kept : kept;
+  }
+  if (mask.defined()) {
+    if (mask.shape() != values.shape())
+      throw ShapeError(fmt::format("losses: the prediction's mask has shape {}, which does not match the per-sample losses' {}",
+                                   shape_to_string(mask.shape()), shape_to_string(values.shape())));
+    weight = masked_weight(weight, mask, reduction);
   }
   if (weight.defined()) {
     auto [aligned_values, aligned_weight] = squeeze_or_expand_to_same_rank(values, weight);
     values = aligned_values * aligned_weight;
     weight = aligned_weight;
   }
-  const std::string reduction = reduction_of(resolved.spec_);
   if (reduction == "none") return values;
   const Tensor total = sum(values);
   if (reduction == "sum") return total;

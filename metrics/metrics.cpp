@@ -49,8 +49,21 @@ void Metric::update_state(const Tensor& y_true, const Tensor& y_pred) {
   NoGradGuard no_grad;
   const Tensor batch = values(y_true.detach(), y_pred.detach());
   if (batch.dtype() != y_pred.dtype()) throw StateError("metrics: a metric returned values of another dtype");
-  total_ += sum(batch).item();
-  count_ += double(batch.size());
+  const Tensor mask = y_pred.keras_mask();
+  if (!mask.defined() || !honours_mask()) {
+    total_ += sum(batch).item();
+    count_ += double(batch.size());
+    return;
+  }
+  // Keras's MeanMetricWrapper with a mask: the mask weighs each value; Keras sums each sample's
+  // mean, so both sums are divided by the values per sample.
+  auto [kept_values, kept] = losses::squeeze_or_expand_to_same_rank(batch, cast(mask, batch.dtype()));
+  if (kept_values.shape() != kept.shape())
+    throw ShapeError(fmt::format("metrics: {}: the prediction's mask has shape {}, which does not match the values' {}", name_,
+                                 shape_to_string(mask.shape()), shape_to_string(batch.shape())));
+  const double per_sample = kept.ndim() > 1 ? double(kept.size() / kept.dim(0)) : 1.0;
+  total_ += sum(kept_values * kept).item() / per_sample;
+  count_ += sum(kept).item() / per_sample;
 }
 
 double Metric::result() const { return mean(); }

@@ -34,6 +34,8 @@ class Metric {
   explicit Metric(std::string name) : name_(std::move(name)) {}
   // One value per sample (the last axis reduced where Keras reduces it).
   virtual Tensor values(const Tensor& y_true, const Tensor& y_pred) const = 0;
+  // Whether a mask on the prediction weighs the values (Keras's MeanMetricWrapper metrics).
+  virtual bool honours_mask() const { return true; }
   double mean() const { return count_ == 0 ? 0.0 : total_ / count_; }
 
  private:
@@ -62,6 +64,8 @@ class RootMeanSquaredError : public Metric {
   double result() const override;
  protected:
   Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
+  // Keras's RootMeanSquaredError is a plain Mean of squared errors, which leaves masks aside.
+  bool honours_mask() const override { return false; }
 };
 
 // 1 where y_pred equals y_true exactly.

@@ -153,6 +153,12 @@ std::map<std::string, double> Model::run_epoch(const BatchSource& next_batch, bo
       for (std::size_t i = 0; i < compiled_outputs_.size(); ++i) {
         const auto& output = compiled_outputs_[i];
         if (!output.loss) continue;
+        // A masked loss is a mean over each shard's kept values, which the shares of samples the
+        // processes weigh their gradients by do not average.
+        if (distribution && predictions[i].keras_mask().defined())
+          throw InvalidArgument(fmt::format("{}: output '{}' carries a mask (a Masking layer upstream); data-parallel training does not "
+                                            "support masked losses yet",
+                                            where(), output.name));
         const Tensor value = (*output.loss)(y_batch[i], predictions[i]);
         sums[2 + i] = value.item() * samples;
         const Tensor weighted = output.loss_weight == 1.0 ? value : value * output.loss_weight;

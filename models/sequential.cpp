@@ -1,6 +1,6 @@
 #include <minidl/models/sequential.hpp>
 
-#include <minidl/layers/recurrent.hpp>
+#include <minidl/layers/bidirectional.hpp>
 
 #include <minidl/core/errors.hpp>
 #include <minidl/layers/config_fields.hpp>
@@ -21,9 +21,15 @@ layers::Layer& Sequential::add(std::unique_ptr<layers::Layer> layer) {
                                       layer->name(), dtype_name(layer->dtype()), dtype_name(dtype())));
   if (built()) throw StateError(fmt::format("{}: layers cannot be added after the model is built", where()));
   // A layer of several outputs would pass the next one its first alone: Keras fails there too.
-  if (const auto* recurrent = dynamic_cast<const layers::Recurrent*>(layer.get()); recurrent && recurrent->return_state())
+  const auto* recurrent = dynamic_cast<const layers::Recurrent*>(layer.get());
+  const auto* bidirectional = dynamic_cast<const layers::Bidirectional*>(layer.get());
+  if ((recurrent && recurrent->return_state()) || (bidirectional && bidirectional->return_state()))
     throw InvalidArgument(fmt::format("{}: {} '{}' has return_state = true, so it gives several outputs, which a Sequential model "
                                       "cannot pass on; use a functional model (docs/recurrent.md)",
+                                      where(), layer->class_name(), layer->name()));
+  if (bidirectional && !bidirectional->merge_mode())
+    throw InvalidArgument(fmt::format("{}: {} '{}' has merge_mode none, so it gives two outputs, which a Sequential model cannot pass "
+                                      "on; use a functional model (docs/recurrent.md)",
                                       where(), layer->class_name(), layer->name()));
   layers_.push_back(std::move(layer));
   if (!trainable()) layers_.back()->set_trainable(false);

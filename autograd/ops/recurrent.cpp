@@ -84,6 +84,9 @@ template <class T>
 struct Operands {
   const T *x, *kernel, *recurrent, *bias, *h0, *c0;
   T *out, *gates, *extra;
+  // (batch, steps) in time order, 0 where a step is skipped; null: none is.
+  const T* mask;
+  bool skips(std::int64_t b, std::int64_t t, std::int64_t steps) const { return mask && mask[b * steps + t] == T(0); }
 };
 
 template <class T>
@@ -149,7 +152,23 @@ void run_forward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p)
           break;
       }
     }
-    if (o.cell != CellKind::gru) continue;
+    // A skipped step leaves every state as it was (Keras's masked step).
+    const auto carry_skipped = [&] {
+      for (std::int64_t b = 0; b < B; ++b)
+        if (p.skips(b, t, S)) {
+          const T* hp = h_prev + b * h_stride;
+          T* hb = p.out + (b * S + s) * W;
+          std::copy(hp, hp + U, hb);
+          if (o.cell == CellKind::lstm) {
+            const T* cp = s == 0 ? p.c0 + b * U : p.out + (b * S + s - 1) * W + U;
+            std::copy(cp, cp + U, hb + U);
+          }
+        }
+    };
+    if (o.cell != CellKind::gru) {
+      carry_skipped();
+      continue;
+    }
     if (!o.reset_after)
       kernels::gemm(false, false, B, U, U, T(1), p.extra + t * U, S * U, p.recurrent + 2 * U, GU, T(1), a + 2 * U, a_stride);
     for (std::int64_t b = 0; b < B; ++b) {
@@ -160,6 +179,7 @@ void run_forward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p)
       activate_row(o.activation, ab + 2 * U, ab + 2 * U, U);
       for (std::int64_t j = 0; j < U; ++j) hb[j] = ab[j] * hp[j] + (T(1) - ab[j]) * ab[2 * U + j];
     }
+    carry_skipped();
   }
 }
 
@@ -180,8 +200,9 @@ void run_backward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p
   std::vector<T> d_inner(gru && o.reset_after ? std::size_t(B * S * GU) : 0);
   std::vector<T> dh(std::size_t(B * U), T(0)), dc(o.cell == CellKind::lstm ? std::size_t(B * U) : 0, T(0));
   std::vector<T> gh(gru && !o.reset_after ? std::size_t(B * U) : 0), d_rh(gh.size());
-  // One row's slopes.
+  // One row's slopes; a skipped step's incoming state gradient, passed straight to the step before.
   std::vector<T> slopes(std::size_t(4 * U + U));
+  std::vector<T> carried(p.mask && !gru ? std::size_t(B * U) : 0);
   for (std::int64_t s = S - 1; s >= 0; --s) {
     const std::int64_t t = o.go_backwards ? S - 1 - s : s;
     const T* h_prev = s == 0 ? p.h0 : p.out + (s - 1) * W;
@@ -197,6 +218,18 @@ void run_backward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p
       const T* extra = p.extra ? p.extra + (b * S + t) * U : nullptr;
       T* dhb = dh.data() + b * U;
       std::copy(hp, hp + U, h_before.data() + (b * S + t) * U);
+      if (p.skips(b, t, S)) {
+        std::fill(dab, dab + GU, T(0));
+        for (std::int64_t j = 0; j < U; ++j) {
+          const T d_h = dhb[j] + given[j];
+          if (o.cell == CellKind::lstm) dc[std::size_t(b * U + j)] += given[U + j];
+          if (!gru) carried[std::size_t(b * U + j)] = d_h;
+          else if (o.reset_after) dhb[j] = d_h;
+          else gh[std::size_t(b * U + j)] = d_h;
+        }
+        if (gru && o.reset_after) std::fill_n(d_inner.data() + (b * S + t) * GU, GU, T(0));
+        continue;
+      }
       switch (o.cell) {
         case CellKind::simple_rnn:
           slope_row(o.activation, ab, slopes.data(), U);
@@ -248,6 +281,8 @@ void run_backward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p
       case CellKind::simple_rnn:
       case CellKind::lstm:
         kernels::gemm(false, true, B, U, GU, T(1), da, a_stride, p.recurrent, GU, T(0), dh.data(), U);
+        for (std::int64_t b = 0; b < B; ++b)
+          if (p.skips(b, t, S)) std::copy_n(carried.data() + b * U, U, dh.data() + b * U);
         break;
       case CellKind::gru:
         if (o.reset_after) {
@@ -260,6 +295,10 @@ void run_backward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p
           const T* ab = a + b * a_stride;
           T* dab = da + b * a_stride;
           const T* hp = h_prev + b * h_stride;
+          if (p.skips(b, t, S)) {
+            std::copy_n(gh.data() + b * U, U, dh.data() + b * U);
+            continue;
+          }
           for (std::int64_t j = 0; j < U; ++j) {
             const std::size_t k = std::size_t(b * U + j);
             dab[U + j] = d_rh[k] * hp[j] * slope_from_output(o.recurrent_activation, ab[U + j]);
@@ -303,7 +342,7 @@ void require_shape(const Tensor& tensor, const Shape& expected, const char* what
 }  // namespace
 
 Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& recurrent_kernel, const Tensor& bias,
-                          const std::vector<Tensor>& initial_states, const RecurrentOptions& options) {
+                          const std::vector<Tensor>& initial_states, const RecurrentOptions& options, const Tensor& mask) {
   if (x.ndim() != 3) throw ShapeError(fmt::format("recurrent_sequence: expected x of rank 3, received shape {}", shape_to_string(x.shape())));
   const std::int64_t gates = options.cell == CellKind::lstm ? 4 : options.cell == CellKind::gru ? 3 : 1;
   if (recurrent_kernel.ndim() != 2)
@@ -318,7 +357,8 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
   if (initial_states.size() != state_count)
     throw InvalidArgument(fmt::format("recurrent_sequence: expected {} initial states, received {}", state_count, initial_states.size()));
   for (const auto& state : initial_states) require_shape(state, {d.batch, d.units}, "an initial state");
-  for (const Tensor* operand : {&kernel, &recurrent_kernel, &bias, &initial_states[0], &initial_states.back()})
+  if (mask.defined()) require_shape(mask, {d.batch, d.steps}, "mask");
+  for (const Tensor* operand : {&kernel, &recurrent_kernel, &bias, &initial_states[0], &initial_states.back(), &mask})
     if (operand->defined() && operand->dtype() != x.dtype())
       throw InvalidArgument(fmt::format("recurrent_sequence: operands of dtypes {} and {}", dtype_name(x.dtype()), dtype_name(operand->dtype())));
 
@@ -326,6 +366,7 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
   const Tensor xs = x.contiguous(), ks = kernel.contiguous(), rs = recurrent_kernel.contiguous();
   const Tensor bs = bias.defined() ? bias.contiguous() : Tensor();
   const Tensor h0 = initial_states[0].contiguous(), c0 = initial_states.back().contiguous();
+  const Tensor ms = mask.defined() ? mask.detach().contiguous() : Tensor();
   Tensor out = Tensor::empty({d.batch, d.steps, d.width()}, x.dtype());
   Tensor activated = Tensor::empty({d.batch, d.steps, d.gate_width()}, x.dtype());
   Tensor extra = options.cell == CellKind::simple_rnn ? Tensor() : Tensor::empty({d.batch, d.steps, d.units}, x.dtype());
@@ -338,7 +379,8 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
                        options.cell == CellKind::lstm ? c0.data<T>() : nullptr,
                        result.data<T>(),
                        activated.data<T>(),
-                       extra.defined() ? extra.data<T>() : nullptr};
+                       extra.defined() ? extra.data<T>() : nullptr,
+                       ms.defined() ? ms.data<T>() : nullptr};
   };
   dispatch(x.dtype(), [&]<class T>() { run_forward(d, options, operands.template operator()<T>(out)); });
 
@@ -348,7 +390,7 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
   for (const auto& input : inputs) wanted.push_back(input.defined() && needs_grad(input));
   record(out, "recurrent_sequence", inputs,
          [d, options, wanted, xs = saved(xs), ks = saved(ks), rs = saved(rs), bs = bs.defined() ? saved(bs) : Tensor(), h0 = saved(h0),
-          c0 = saved(c0), result = saved(out), activated, extra](const Tensor& grad_output) {
+          c0 = saved(c0), result = saved(out), activated, extra, ms](const Tensor& grad_output) {
            std::vector<Tensor> grads(wanted.size());
            const auto make = [&](std::size_t i, const Shape& shape) {
              if (wanted[i]) grads[i] = Tensor::empty(shape, xs.dtype());
@@ -363,7 +405,7 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
            dispatch(xs.dtype(), [&]<class T>() {
              const Operands<T> p{xs.data<T>(), ks.data<T>(), rs.data<T>(), bs.defined() ? bs.data<T>() : nullptr, h0.data<T>(),
                                  options.cell == CellKind::lstm ? c0.data<T>() : nullptr, result.data<T>(), activated.data<T>(),
-                                 extra.defined() ? extra.data<T>() : nullptr};
+                                 extra.defined() ? extra.data<T>() : nullptr, ms.defined() ? ms.data<T>() : nullptr};
              const auto pointer = [&](std::size_t i) { return grads[i].defined() ? grads[i].data<T>() : nullptr; };
              run_backward(d, options, p,
                           Gradients<T>{given.data<T>(), pointer(0), pointer(1), pointer(2), pointer(3), pointer(4),

@@ -37,8 +37,10 @@ struct RecurrentOptions {
 // GRU with reset_after (2, g·units) (input bias, recurrent bias), or undefined; initial_states:
 // h, and for an LSTM c, each (batch, units).
 // Returns the state after every step in processing order: (batch, steps, units), for an LSTM
-// (batch, steps, 2·units), h then c. Arguments are the layer's to check; this checks shapes only.
+// (batch, steps, 2·units), h then c. mask (optional, not differentiated): (batch, steps) in time
+// order, 0 where a step is skipped: there every state stays as it was, as in Keras's masked steps.
+// Arguments are the layer's to check; this checks shapes only.
 Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& recurrent_kernel, const Tensor& bias,
-                          const std::vector<Tensor>& initial_states, const RecurrentOptions& options);
+                          const std::vector<Tensor>& initial_states, const RecurrentOptions& options, const Tensor& mask = Tensor());
 
 }  // namespace minidl

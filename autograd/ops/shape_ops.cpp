@@ -121,6 +121,34 @@ Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_
   return out;
 }
 
+namespace {
+
+Tensor reversed(const Tensor& x, int axis) {
+  const Tensor source = x.contiguous();
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  std::int64_t outer = 1, inner = 1;
+  for (int a = 0; a < axis; ++a) outer *= x.shape()[a];
+  for (int a = axis + 1; a < x.ndim(); ++a) inner *= x.shape()[a];
+  const std::int64_t extent = x.shape()[axis];
+  dispatch(x.dtype(), [&]<class T>() {
+    const T* from = source.data<T>();
+    T* to = out.data<T>();
+    for (std::int64_t o = 0; o < outer; ++o)
+      for (std::int64_t i = 0; i < extent; ++i)
+        std::copy_n(from + (o * extent + i) * inner, inner, to + (o * extent + extent - 1 - i) * inner);
+  });
+  return out;
+}
+
+}  // namespace
+
+Tensor flip(const Tensor& x, std::int64_t axis) {
+  const int a = normalize_axis(axis, x.ndim(), "flip");
+  Tensor out = reversed(x, a);
+  record(out, "flip", {x}, [a](const Tensor& g) { return std::vector<Tensor>{reversed(g, a)}; });
+  return out;
+}
+
 Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis) {
   require_tensors(tensors, "concat");
   const int a = normalize_axis(axis, tensors[0].ndim(), "concat");

@@ -19,6 +19,8 @@ Tensor squeeze(const Tensor& x, const std::vector<std::int64_t>& axis = {});
 Tensor unsqueeze(const Tensor& x, std::int64_t axis);
 // x[start:stop:step] along one axis, with Python's negative indices and clamping; step > 0.
 Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_t stop, std::int64_t step = 1);
+// The elements in reverse order along one axis (keras.ops.flip, torch.flip); a copy.
+Tensor flip(const Tensor& x, std::int64_t axis);
 // Joins along an existing axis; all other extents must match.
 Tensor concat(const std::vector<Tensor>& tensors, std::int64_t axis = 0);
 // Joins along a new axis; all shapes must match.

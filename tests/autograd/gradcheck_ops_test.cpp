@@ -48,7 +48,7 @@ TEST_CASE("gradcheck: elementwise math and where") {
 TEST_CASE("gradcheck: reductions") { gradcheck_cases_of({"sum", "mean", "max", "min", "var"}); }
 TEST_CASE("gradcheck: matmul") { gradcheck_cases_of({"matmul"}); }
 TEST_CASE("gradcheck: layout ops") {
-  gradcheck_cases_of({"reshape", "transpose", "squeeze", "unsqueeze", "slice", "concat", "stack", "pad",
+  gradcheck_cases_of({"reshape", "transpose", "squeeze", "unsqueeze", "slice", "flip", "concat", "stack", "pad",
                       "broadcast_to"});
 }
 

@@ -47,8 +47,8 @@ TEST_CASE("golden: elementwise math") {
 TEST_CASE("golden: where") { check_both_dtypes({"where"}); }
 TEST_CASE("golden: reductions with axes and keepdims") { check_both_dtypes({"sum", "mean", "max", "min", "var"}); }
 TEST_CASE("golden: matmul, batched and broadcast") { check_both_dtypes({"matmul"}); }
-TEST_CASE("golden: reshape, transpose, squeeze, unsqueeze, slice") {
-  check_both_dtypes({"reshape", "transpose", "squeeze", "unsqueeze", "slice"});
+TEST_CASE("golden: reshape, transpose, squeeze, unsqueeze, slice, flip") {
+  check_both_dtypes({"reshape", "transpose", "squeeze", "unsqueeze", "slice", "flip"});
 }
 TEST_CASE("golden: concat, stack, pad, broadcast_to, cast") {
   check_both_dtypes({"concat", "stack", "pad", "broadcast_to", "cast"});

@@ -1,6 +1,7 @@
 // The fused recurrent op (SimpleRNN, LSTM, GRU through time, with its own backward) gradchecked in
 // float64 against finite differences, for every input: the sequence, the three weights and the
-// initial states; every cell, both directions, both GRU layouts, every activation it offers.
+// initial states; every cell, both directions, both GRU layouts, with skipped (masked) steps,
+// every activation it offers. flip, which Bidirectional uses, is gradchecked with the other ops.
 #include <doctest/doctest.h>
 
 #include <minidl/autograd/gradcheck.hpp>
@@ -17,7 +18,7 @@ Tensor normal_values(const Shape& shape, Generator& generator, double scale = 0.
   return Tensor::normal(shape, 0.0, scale, DType::float64, &generator);
 }
 
-void gradcheck_sequence(const RecurrentOptions& options, bool use_bias) {
+void gradcheck_sequence(const RecurrentOptions& options, bool use_bias, bool masked = false) {
   constexpr std::int64_t batch = 2, steps = 4, features = 3, units = 2;
   const std::int64_t gates = options.cell == CellKind::lstm ? 4 : options.cell == CellKind::gru ? 3 : 1;
   Generator generator(7);
@@ -36,7 +37,9 @@ void gradcheck_sequence(const RecurrentOptions& options, bool use_bias) {
         const Tensor x = in[next++], kernel = in[next++], recurrent = in[next++];
         const Tensor bias = use_bias ? in[next++] : Tensor();
         const std::vector<Tensor> states(in.begin() + std::ptrdiff_t(next), in.end());
-        return recurrent_sequence(x, kernel, recurrent, bias, states, options);
+        // Skipped steps first, in the middle and last, so that states carry over each.
+        const Tensor mask = masked ? Tensor(std::vector<double>{0, 1, 0, 1, 1, 0, 0, 1}, {batch, steps}) : Tensor();
+        return recurrent_sequence(x, kernel, recurrent, bias, states, options, mask);
       },
       differentiated, {.atol = 1e-7, .rtol = 1e-6});
   CHECK_MESSAGE(report.passed, report.to_string());
@@ -44,18 +47,20 @@ void gradcheck_sequence(const RecurrentOptions& options, bool use_bias) {
 
 }  // namespace
 
-TEST_CASE("recurrent_sequence: gradcheck of every cell, direction and layout") {
+TEST_CASE("recurrent_sequence: gradcheck of every cell, direction and layout, with and without a mask") {
   for (const CellKind cell : {CellKind::simple_rnn, CellKind::lstm, CellKind::gru})
     for (const bool go_backwards : {false, true})
       for (const bool reset_after : {true, false}) {
         if (cell != CellKind::gru && !reset_after) continue;
-        for (const bool use_bias : {true, false}) {
-          CAPTURE(int(cell));
-          CAPTURE(go_backwards);
-          CAPTURE(reset_after);
-          CAPTURE(use_bias);
-          gradcheck_sequence({.cell = cell, .go_backwards = go_backwards, .reset_after = reset_after}, use_bias);
-        }
+        for (const bool use_bias : {true, false})
+          for (const bool masked : {false, true}) {
+            CAPTURE(int(cell));
+            CAPTURE(go_backwards);
+            CAPTURE(reset_after);
+            CAPTURE(use_bias);
+            CAPTURE(masked);
+            gradcheck_sequence({.cell = cell, .go_backwards = go_backwards, .reset_after = reset_after}, use_bias, masked);
+          }
       }
 }
 

@@ -40,8 +40,6 @@ TEST_CASE("recurrent layers refuse bad arguments and inputs, naming the layer, t
                        doctest::Contains("GRU.from_config: invalid argument `stateful`"), InvalidArgument);
   CHECK_THROWS_WITH_AS(layers::deserialize({{"class_name", "GRU"}, {"config", {{"units", 2}, {"unitz", 3}}}}),
                        doctest::Contains("unrecognized argument `unitz`"), InvalidArgument);
-  CHECK_THROWS_WITH_AS(layers::deserialize({{"class_name", "GRU"}, {"config", {{"units", 2}, {"zero_output_for_mask", true}}}}),
-                       doctest::Contains("invalid argument `zero_output_for_mask`"), InvalidArgument);
   // Keras reads an activation of None as linear.
   const auto linear = layers::deserialize({{"class_name", "LSTM"}, {"config", {{"units", 2}, {"recurrent_activation", nullptr}}}});
   CHECK(linear->get_config().at("recurrent_activation") == "linear");

@@ -85,12 +85,12 @@ TEST_CASE("reductions, sample weights, temporal outputs and ignore_class") {
   // y_true of rank one less is expanded (Keras squeezes or expands by one axis).
   CHECK(losses::Loss("mae")(Tensor::zeros({2}, DType::float64), Tensor::full({2, 1}, 3.0, DType::float64)).item() == 3.0);
   // ignore_class: the ignored sample (row 0, label 1) counts neither in the sum nor in the divisor;
-  // row 1 (label 0, logits 10 and 0) leaves log(1 + e^−10), weighted total / (kept + 1e-7) = 2 / (1 + 1e-7)
-  // and divided by the count 2 (Keras's apply_mask).
+  // row 1 (label 0, logits 10 and 0) leaves log(1 + e^−10), weighted total / kept = 2 / 1 and divided
+  // by the count 2 (Keras 3.15's apply_mask, whose divide_no_nan replaced an earlier + 1e-7).
   const Tensor logits(std::vector<double>{0, 0, 10, 0}, {2, 2});
   const Tensor labels(std::vector<double>{1, 0}, {2});
   const double kept = losses::Loss(losses::SparseCategoricalCrossentropy{.from_logits = true, .ignore_class = 1})(labels, logits).item();
-  CHECK(kept == doctest::Approx(std::log1p(std::exp(-10.0)) / (1 + 1e-7)).epsilon(1e-12));
+  CHECK(kept == doctest::Approx(std::log1p(std::exp(-10.0))).epsilon(1e-12));
   const double summed = losses::Loss(losses::SparseCategoricalCrossentropy{.from_logits = true, .ignore_class = 1, .reduction = "sum"})(
                             labels, logits).item();
   CHECK(summed == doctest::Approx(std::log1p(std::exp(-10.0))).epsilon(1e-12));  // no rescaling for "sum"

@@ -49,6 +49,7 @@ const std::map<std::string, OpFunction>& table() {
        [](const Json& a, const Inputs& in) { return transpose(in[0], a.at("axes").get<std::vector<std::int64_t>>()); }},
       {"squeeze", [](const Json& a, const Inputs& in) { return squeeze(in[0], axes_of(a)); }},
       {"unsqueeze", [](const Json& a, const Inputs& in) { return unsqueeze(in[0], a.at("axis").get<std::int64_t>()); }},
+      {"flip", [](const Json& a, const Inputs& in) { return flip(in[0], a.at("axis").get<std::int64_t>()); }},
       {"slice",
        [](const Json& a, const Inputs& in) {
          return slice(in[0], a.at("axis").get<std::int64_t>(), a.at("start").get<std::int64_t>(),

@@ -171,6 +171,11 @@ case("loss_sparse_categorical_probabilities", "loss", [labels, probabilities],
      lambda t, p: F.nll_loss(torch.log(torch.clamp(p / p.sum(-1, keepdim=True), 1e-7, 1 - 1e-7)), t.long(), reduction="mean"),
      {"name": "sparse_categorical_crossentropy"})
 
+# Added after the others, so that their random draws stay as they were.
+t = dyadic((2, 3, 4))
+case("flip_steps", "flip", [t], lambda v: torch.flip(v, [1]), {"axis": 1})
+case("flip_last", "flip", [t], lambda v: torch.flip(v, [-1]), {"axis": -1})
+
 here = os.path.dirname(os.path.abspath(__file__))  # tests/data/pytorch
 with open(os.path.join(here, "ops_golden.json"), "w") as out:
     json.dump({"meta": {"produced_by": f"PyTorch {torch.__version__} (Debian python3-torch), float64",
