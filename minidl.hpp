@@ -48,6 +48,7 @@
 #include <minidl/layers/shared.hpp>
 #include <minidl/layers/symbolic_tensor.hpp>
 #include <minidl/layers/temporal.hpp>
+#include <minidl/layers/time_distributed.hpp>
 #include <minidl/layers/variable.hpp>
 
 #include <minidl/optim/learning_rate.hpp>

@@ -63,10 +63,18 @@ Bidirectional::Bidirectional(std::unique_ptr<Recurrent> forward, std::unique_ptr
                                       forward_->op_options_.go_backwards));
   differ("return_sequences", forward_->return_sequences(), backward_->return_sequences());
   differ("return_state", forward_->return_state(), backward_->return_state());
+  differ("stateful", forward_->stateful(), backward_->stateful());
   differ("dtype", dtype_name(forward_->dtype()), dtype_name(backward_->dtype()));
   track(*forward_);
   track(*backward_);
+  set_path_prefix("");
   if (!trainable()) set_trainable(false);
+}
+
+void Bidirectional::set_path_prefix(const std::string& prefix) {
+  Layer::set_path_prefix(prefix);
+  set_path_prefix_of(*forward_, prefix + name() + "/");
+  set_path_prefix_of(*backward_, prefix + name() + "/");
 }
 
 void Bidirectional::check_input(const Shape& input_shape) const {

@@ -42,15 +42,23 @@ class Bidirectional : public Layer {
 
   Recurrent& forward_layer() { return *forward_; }
   Recurrent& backward_layer() { return *backward_; }
+  const Recurrent& forward_layer() const { return *forward_; }
+  const Recurrent& backward_layer() const { return *backward_; }
   const std::optional<std::string>& merge_mode() const { return merge_mode_; }
   bool return_sequences() const { return forward_->return_sequences(); }
   bool return_state() const { return forward_->return_state(); }
+  // Both layers' (Keras's Bidirectional.reset_states).
+  void reset_states() {
+    forward_->reset_states();
+    backward_->reset_states();
+  }
 
  protected:
   void check_input(const Shape& input_shape) const override;
   void build_weights(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs) override;
   std::vector<Shape> node_output_shapes(const std::vector<Shape>& input_shapes, bool list_argument) const override;
+  void set_path_prefix(const std::string& prefix) override;
 
  private:
   Bidirectional(std::unique_ptr<Recurrent> forward, std::unique_ptr<Recurrent> backward, BidirectionalOptions options);

@@ -84,6 +84,17 @@ Tensor Layer::operator()(const Tensor& inputs, bool training) {
   return outputs;
 }
 
+void Layer::set_path_prefix(const std::string& prefix) {
+  path_prefix_ = prefix;
+  for (auto& weight : weights_) weight->set_path(fmt::format("{}{}/{}{}", path_prefix_, name_, weight_scope_, weight->name()));
+}
+
+Tensor Layer::call_of(Layer& layer, const Tensor& inputs, bool training) {
+  layer.training_ = training;
+  layer.input_mask_ = Tensor();
+  return layer.call(inputs);
+}
+
 Tensor Layer::compute_mask(const Tensor&, const Tensor& mask) const { return supports_masking() ? mask : Tensor(); }
 
 Tensor Layer::stateless_call(const std::vector<Tensor>& trainable_values, const Tensor& inputs) {
@@ -193,7 +204,7 @@ std::shared_ptr<Variable> Layer::add_weight(const std::string& name, const Shape
   } catch (const InvalidArgument& error) {
     throw InvalidArgument(fmt::format("{}: cannot initialize `{}`: {}", where(), name, error.what()));
   }
-  auto weight = std::make_shared<Variable>(fmt::format("{}/{}", name_, name), value, trainable && trainable_, regularizer,
+  auto weight = std::make_shared<Variable>(fmt::format("{}{}/{}{}", path_prefix_, name_, weight_scope_, name), value, trainable && trainable_, regularizer,
                                            constraint);
   weights_.push_back(weight);
   return weight;

@@ -129,6 +129,17 @@ class Layer : public std::enable_shared_from_this<Layer> {
                                        const initializers::Initializer& initializer,
                                        const regularizers::Regularizer& regularizer,
                                        const constraints::Constraint& constraint, bool trainable = true);
+  // For a wrapper (TimeDistributed): `layer`'s own input check, and its call() alone, as Keras's
+  // wrappers call layer.call (no build, no activity loss, no mask).
+  static void check_input_of(const Layer& layer, const Shape& input_shape) { layer.check_input(input_shape); }
+  // Keras's name scopes in weight paths: a wrapper puts "<its name>/" before its layer's weights'
+  // paths (and a wrapper inside passes it on); a recurrent layer puts its cell's scope after its
+  // own name ("lstm/lstm_cell/kernel"). Weights made before or after get it alike.
+  virtual void set_path_prefix(const std::string& prefix);
+  static void set_path_prefix_of(Layer& layer, const std::string& prefix) { layer.set_path_prefix(prefix); }
+  void set_weight_scope(std::string scope) { weight_scope_ = std::move(scope); }
+  const std::string& path_prefix() const { return path_prefix_; }
+  static Tensor call_of(Layer& layer, const Tensor& inputs, bool training);
   // Makes `layer` part of this one (Keras tracks sublayers by attribute): its weights, losses and
   // trainability are this layer's too, in tracking order. The sublayer must outlive this layer.
   template <class SomeLayer>
@@ -164,6 +175,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   bool built_ = false;
   bool training_ = false;
   Tensor input_mask_;
+  std::string path_prefix_, weight_scope_;
   std::optional<Shape> build_input_shape_;
   std::vector<Shape> build_input_shapes_;
   std::optional<Shape> last_output_shape_;

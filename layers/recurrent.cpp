@@ -3,6 +3,7 @@
 #include <minidl/autograd/ops/arithmetic.hpp>
 #include <minidl/autograd/ops/shape_ops.hpp>
 #include <minidl/core/errors.hpp>
+#include <minidl/core/naming.hpp>
 #include <minidl/layers/kernel_bias_options.hpp>
 
 #include <fmt/format.h>
@@ -50,14 +51,17 @@ Recurrent::Weights weights_of(const Options& options) {
 }  // namespace
 
 Recurrent::Recurrent(std::string class_name, std::string name, bool trainable, const std::string& dtype,
-                     regularizers::Regularizer activity_regularizer, bool return_sequences, bool return_state,
+                     regularizers::Regularizer activity_regularizer, bool return_sequences, bool return_state, bool stateful,
                      bool zero_output_for_mask)
     : Layer(class_name, std::move(name), trainable, parse_dtype(dtype, class_name), std::move(activity_regularizer)),
       return_sequences_(return_sequences),
       return_state_(return_state),
+      stateful_(stateful),
       zero_output_for_mask_(zero_output_for_mask) {}
 
 void Recurrent::configure(const Weights& weights, const RecurrentOptions& op_options, Shape bias_shape) {
+  // Keras keeps the weights in the layer's cell: "lstm/lstm_cell/kernel".
+  set_weight_scope(snake_case(class_name()) + "_cell/");
   units_ = weights.units;
   weights_ = weights;
   op_options_ = op_options;
@@ -123,6 +127,13 @@ Tensor Recurrent::output_factors(const Tensor& mask) const {
 
 Tensor Recurrent::call(const Tensor& inputs) {
   std::vector<Tensor> states = initial_state_;
+  if (states.empty() && !stored_states_.empty()) {
+    if (stored_states_[0].dim(0) != inputs.dim(0))
+      throw ShapeError(fmt::format("{}: the layer is stateful and holds states for a batch of {}, received an input of shape {}; feed "
+                                   "batches of one size, or call reset_states() first",
+                                   where(), stored_states_[0].dim(0), shape_to_string(inputs.shape())));
+    states = stored_states_;
+  }
   if (states.empty()) states.assign(state_count(), Tensor::zeros({inputs.dim(0), units_}, dtype()));
   const Tensor& mask = input_mask();
   if (mask.defined() && mask.shape() != Shape{inputs.dim(0), inputs.dim(1)})
@@ -133,9 +144,12 @@ Tensor Recurrent::call(const Tensor& inputs) {
   const std::int64_t steps = inputs.dim(1);
   const Tensor last = squeeze(slice(all, 1, steps - 1, steps), {1});
   const Tensor h = slice(last, 1, 0, units_);
-  if (keep_final_states_) {
-    final_states_ = {h};
-    if (state_count() == 2) final_states_.push_back(slice(last, 1, units_, 2 * units_));
+  std::vector<Tensor> final_states = {h};
+  if (state_count() == 2) final_states.push_back(slice(last, 1, units_, 2 * units_));
+  if (keep_final_states_) final_states_ = final_states;
+  if (stateful_) {
+    stored_states_.clear();
+    for (const auto& state : final_states) stored_states_.push_back(state.detach().clone());
   }
   if (!mask.defined()) return return_sequences_ ? slice(all, 2, 0, units_) : h;
   const Tensor outputs = slice(all, 2, 0, units_) * output_factors(mask);
@@ -197,7 +211,7 @@ Tensor Recurrent::bias() const {
 
 SimpleRNN::SimpleRNN(SimpleRNNOptions options)
     : Recurrent("SimpleRNN", options.name, options.trainable, options.dtype, options.activity_regularizer, options.return_sequences,
-                options.return_state, options.zero_output_for_mask),
+                options.return_state, options.stateful, options.zero_output_for_mask),
       options_(validated_recurrent_options(std::move(options), where())) {
   options_.name = name();
   configure(weights_of(options_), {.cell = CellKind::simple_rnn, .activation = fused_activation(options_.activation, where(), "activation"),
@@ -207,7 +221,7 @@ SimpleRNN::SimpleRNN(SimpleRNNOptions options)
 
 LSTM::LSTM(LSTMOptions options)
     : Recurrent("LSTM", options.name, options.trainable, options.dtype, options.activity_regularizer, options.return_sequences,
-                options.return_state, options.zero_output_for_mask),
+                options.return_state, options.stateful, options.zero_output_for_mask),
       options_(validated_recurrent_options(std::move(options), where())) {
   options_.name = name();
   configure(weights_of(options_),
@@ -228,7 +242,7 @@ Tensor LSTM::initial_bias(const Shape& shape) const {
 
 GRU::GRU(GRUOptions options)
     : Recurrent("GRU", options.name, options.trainable, options.dtype, options.activity_regularizer, options.return_sequences,
-                options.return_state, options.zero_output_for_mask),
+                options.return_state, options.stateful, options.zero_output_for_mask),
       options_(validated_recurrent_options(std::move(options), where())) {
   options_.name = name();
   configure(weights_of(options_),

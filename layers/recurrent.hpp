@@ -38,6 +38,9 @@ struct SimpleRNNOptions {
   bool return_state = false;
   // Read the steps last to first; a sequence output comes out in that (reversed) order, as Keras's.
   bool go_backwards = false;
+  // Start each call from the final states of the call before (reset_states() zeroes them): one
+  // long sequence fed in consecutive chunks, sample i of each batch continuing sample i of the last.
+  bool stateful = false;
   // Keras's unrolling changes how its graph is built, not the numbers: kept for configs only.
   bool unroll = false;
   // With a mask: the output of a skipped step is zeros (else the last kept step's output, as Keras).
@@ -68,6 +71,7 @@ struct LSTMOptions {
   bool return_sequences = false;
   bool return_state = false;
   bool go_backwards = false;
+  bool stateful = false;
   bool unroll = false;
   bool zero_output_for_mask = false;
   std::string name = "";
@@ -93,6 +97,7 @@ struct GRUOptions {
   bool return_sequences = false;
   bool return_state = false;
   bool go_backwards = false;
+  bool stateful = false;
   bool unroll = false;
   bool zero_output_for_mask = false;
   // Apply the reset gate after the recurrent product (Keras 3's default, and cuDNN's), with
@@ -118,6 +123,13 @@ class Recurrent : public Layer {
   bool supports_masking() const override { return true; }
   Tensor compute_mask(const Tensor& inputs, const Tensor& mask) const override;
   std::int64_t units() const { return units_; }
+  bool stateful() const { return stateful_; }
+  // A stateful layer's next call starts from zeros again, with a batch of any size (Keras keeps the
+  // batch size of the first call; see docs/recurrent.md).
+  void reset_states() { stored_states_.clear(); }
+  // A stateful layer's states, what its next call starts from: empty before the first call and
+  // after reset_states().
+  const std::vector<Tensor>& states() const { return stored_states_; }
   bool return_sequences() const { return return_sequences_; }
   bool return_state() const { return return_state_; }
   const Tensor& kernel() const;
@@ -139,7 +151,8 @@ class Recurrent : public Layer {
   // It runs two of these, checking its input and counting states as they do.
   friend class Bidirectional;
   Recurrent(std::string class_name, std::string name, bool trainable, const std::string& dtype,
-            regularizers::Regularizer activity_regularizer, bool return_sequences, bool return_state, bool zero_output_for_mask);
+            regularizers::Regularizer activity_regularizer, bool return_sequences, bool return_state, bool stateful,
+            bool zero_output_for_mask);
   // Set by each class's constructor, after validating its options.
   void configure(const Weights& weights, const RecurrentOptions& op_options, Shape bias_shape);
   void check_input(const Shape& input_shape) const override;
@@ -154,7 +167,7 @@ class Recurrent : public Layer {
 
  private:
   std::int64_t units_ = 0;
-  bool return_sequences_, return_state_, zero_output_for_mask_;
+  bool return_sequences_, return_state_, stateful_, zero_output_for_mask_;
   Weights weights_;
   RecurrentOptions op_options_;
   Shape bias_shape_;
@@ -165,6 +178,8 @@ class Recurrent : public Layer {
   std::vector<Tensor> initial_state_;
   bool keep_final_states_ = false;
   std::vector<Tensor> final_states_;
+  // A stateful layer's final states of its latest call, outside any graph.
+  std::vector<Tensor> stored_states_;
 };
 
 class SimpleRNN : public Recurrent {

@@ -1,5 +1,5 @@
 // Keras's get_config() of SimpleRNN, LSTM and GRU, and reading it back. Keras's arguments minidl
-// does not offer yet (dropout, recurrent_dropout, stateful) are read only at
+// does not offer yet (dropout and recurrent_dropout) are read only at
 // the values that change nothing, and refused otherwise; seed (of the dropout) and use_cudnn (an
 // implementation choice) are accepted and not kept.
 #include <minidl/layers/recurrent.hpp>
@@ -20,7 +20,7 @@ void write_common(const Options& options, const regularizers::Regularizer& activ
   config["return_sequences"] = options.return_sequences;
   config["return_state"] = options.return_state;
   config["go_backwards"] = options.go_backwards;
-  config["stateful"] = false;
+  config["stateful"] = options.stateful;
   config["unroll"] = options.unroll;
   config["zero_output_for_mask"] = options.zero_output_for_mask;
   config["units"] = options.units;
@@ -53,7 +53,6 @@ Options read_common(const Json& config, const char* where, std::initializer_list
                                         value.dump()));
   require_default(config, where, "dropout", 0.0, "expected 0");
   require_default(config, where, "recurrent_dropout", 0.0, "expected 0");
-  require_default(config, where, "stateful", false, "expected false");
   if (config.contains("use_cudnn") && config.at("use_cudnn") != "auto" && !config.at("use_cudnn").is_boolean())
     throw_invalid_argument(where, "use_cudnn", "expected \"auto\", true or false", config.at("use_cudnn").dump());
   Options options;
@@ -80,6 +79,7 @@ Options read_common(const Json& config, const char* where, std::initializer_list
   options.return_sequences = config.value("return_sequences", false);
   options.return_state = config.value("return_state", false);
   options.go_backwards = config.value("go_backwards", false);
+  options.stateful = config.value("stateful", false);
   options.unroll = config.value("unroll", false);
   options.zero_output_for_mask = config.value("zero_output_for_mask", false);
   read_common_fields(config, options);

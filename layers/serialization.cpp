@@ -17,6 +17,7 @@
 #include <minidl/layers/recurrent.hpp>
 #include <minidl/layers/reshaping.hpp>
 #include <minidl/layers/temporal.hpp>
+#include <minidl/layers/time_distributed.hpp>
 
 #include <climits>
 #include <cmath>
@@ -97,6 +98,7 @@ std::map<std::string, LayerFactory> built_in_layers() {
   factories["LSTM"] = [](const Json& config) -> std::unique_ptr<Layer> { return LSTM::from_config(config); };
   factories["GRU"] = [](const Json& config) -> std::unique_ptr<Layer> { return GRU::from_config(config); };
   factories["Bidirectional"] = [](const Json& config) -> std::unique_ptr<Layer> { return Bidirectional::from_config(config); };
+  factories["TimeDistributed"] = [](const Json& config) -> std::unique_ptr<Layer> { return TimeDistributed::from_config(config); };
   factories["Flatten"] = [](const Json& config) {
     return from_options<Flatten>({.data_format = optional_string(config, "data_format")}, config);
   };

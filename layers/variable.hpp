@@ -16,8 +16,10 @@ class Variable {
 
   // "kernel", "bias".
   std::string name() const;
-  // "<layer name>/<weight name>", as Keras's variable path.
+  // "<layer name>/<weight name>", as Keras's variable path; inside a wrapper and in a recurrent
+  // layer's cell, Keras's longer one ("both_ways/forward_lstm/lstm_cell/kernel").
   const std::string& path() const { return path_; }
+  void set_path(std::string path) { path_ = std::move(path); }
   // The leaf tensor (requires grad while trainable); gradients land on value().grad().
   const Tensor& value() const { return value_; }
   const Shape& shape() const { return value_.shape(); }

@@ -5,6 +5,8 @@
 #include <minidl/core/naming.hpp>
 #include <minidl/io/child_process.hpp>
 #include <minidl/io/hdf5_file.hpp>
+#include <minidl/layers/bidirectional.hpp>
+#include <minidl/layers/time_distributed.hpp>
 #include <minidl/models/functional.hpp>
 #include <minidl/models/sequential.hpp>
 
@@ -22,7 +24,34 @@ namespace {
 struct SavedLayer {
   std::string group;  // "" for the model itself, "/layers/conv1d", "/layers/sequential/layers/dense"
   const layers::Layer* layer;
+  // What the group's vars hold: the layer's own weights, or none where Keras keeps them in a
+  // part of the layer (a recurrent layer's cell).
+  std::vector<std::shared_ptr<layers::Variable>> weights;
+  // The group's "name" attribute: the layer's, or its cell's ("lstm_cell").
+  std::string name;
 };
+
+// A layer's groups as Keras's saving walks its attributes: a recurrent layer's weights are its
+// cell's ("lstm/cell/vars"), a Bidirectional's its two layers' ("forward_layer", "backward_layer"),
+// a TimeDistributed's its layer's ("layer").
+void add_layer(const layers::Layer& layer, const std::string& path, const char* caller, std::vector<SavedLayer>& saved) {
+  if (dynamic_cast<const layers::Recurrent*>(&layer)) {
+    saved.push_back({path, &layer, {}, layer.name()});
+    saved.push_back({path + "/cell", &layer, layer.own_weights(), snake_case(layer.class_name()) + "_cell"});
+  } else if (const auto* bidirectional = dynamic_cast<const layers::Bidirectional*>(&layer)) {
+    saved.push_back({path, &layer, {}, layer.name()});
+    add_layer(bidirectional->forward_layer(), path + "/forward_layer", caller, saved);
+    add_layer(bidirectional->backward_layer(), path + "/backward_layer", caller, saved);
+  } else if (const auto* wrapper = dynamic_cast<const layers::TimeDistributed*>(&layer)) {
+    saved.push_back({path, &layer, {}, layer.name()});
+    add_layer(wrapper->layer(), path + "/layer", caller, saved);
+  } else {
+    if (layer.weights().size() != layer.own_weights().size())
+      throw InvalidArgument(fmt::format("{}: {} '{}' holds layers of its own, which minidl does not lay out in Keras files", caller,
+                                        layer.class_name(), layer.name()));
+    saved.push_back({path, &layer, layer.own_weights(), layer.name()});
+  }
+}
 
 std::vector<const layers::Layer*> listed_layers(const Model& model, const char* caller) {
   std::vector<const layers::Layer*> listed;
@@ -41,21 +70,15 @@ std::vector<const layers::Layer*> listed_layers(const Model& model, const char* 
 // The layout's groups in Keras's walking order: the model, then each listed layer, a nested
 // model's own layers right after it.
 void walk(const Model& model, const std::string& group, const char* caller, std::vector<SavedLayer>& saved) {
-  saved.push_back({group, &model});
+  saved.push_back({group, &model, model.own_weights(), model.name()});
   std::map<std::string, int> used;
   for (const auto* layer : listed_layers(model, caller)) {
     std::string name = snake_case(layer->class_name());
     const int seen = used[name]++;
     if (seen > 0) name += fmt::format("_{}", seen);
     const std::string path = group + "/layers/" + name;
-    if (const auto* nested = dynamic_cast<const Model*>(layer)) {
-      walk(*nested, path, caller, saved);
-    } else {
-      if (layer->weights().size() != layer->own_weights().size())
-        throw InvalidArgument(fmt::format("{}: {} '{}' holds layers of its own, which minidl does not lay out in Keras files",
-                                          caller, layer->class_name(), layer->name()));
-      saved.push_back({path, layer});
-    }
+    if (const auto* nested = dynamic_cast<const Model*>(layer)) walk(*nested, path, caller, saved);
+    else add_layer(*layer, path, caller, saved);
   }
 }
 
@@ -65,9 +88,9 @@ std::vector<SavedLayer> layout(const Model& model, const char* caller) {
   return saved;
 }
 
-std::vector<std::string> weight_names(const layers::Layer& layer) {
+std::vector<std::string> weight_names(const SavedLayer& saved) {
   std::vector<std::string> names;
-  for (const auto& weight : layer.own_weights()) names.push_back(weight->name());
+  for (const auto& weight : saved.weights) names.push_back(weight->name());
   return names;
 }
 
@@ -77,7 +100,7 @@ std::string vars_group(const SavedLayer& saved) { return saved.group + "/vars"; 
 std::vector<std::shared_ptr<layers::Variable>> saved_weights(const std::vector<SavedLayer>& saved) {
   std::vector<std::shared_ptr<layers::Variable>> weights;
   for (const auto& entry : saved)
-    for (const auto& weight : entry.layer->own_weights()) weights.push_back(weight);
+    for (const auto& weight : entry.weights) weights.push_back(weight);
   return weights;
 }
 
@@ -91,13 +114,13 @@ std::vector<Tensor> read_layers(const io::Hdf5Reader& file, const std::vector<Sa
     if (!file.has_group(group))
       throw InvalidArgument(fmt::format("{}: there is no group {} for {} '{}': the file holds another model", source, group,
                                         layer.class_name(), layer.name()));
-    const auto& weights = layer.own_weights();
+    const auto& weights = entry.weights;
     const auto members = file.members(group);
     if (members.size() != weights.size())
       throw InvalidArgument(fmt::format("{}: layer '{}' expected {} variables, but received {} variables during loading "
                                         "(in {}). Expected: [{}]",
                                         source, layer.name(), weights.size(), members.size(), group,
-                                        fmt::join(weight_names(layer), ", ")));
+                                        fmt::join(weight_names(entry), ", ")));
     for (std::size_t i = 0; i < weights.size(); ++i) {
       const std::string path = fmt::format("{}/{}", group, i);
       const Shape shape = file.dataset_shape(path);
@@ -149,8 +172,8 @@ std::string encode_keras_weights(const Model& model, const optim::Optimizer* opt
   io::Hdf5Writer file;
   for (const auto& entry : layout(model, "save_keras_model")) {
     const std::string group = vars_group(entry);
-    file.group(group, entry.layer->name());
-    const auto& weights = entry.layer->own_weights();
+    file.group(group, entry.name);
+    const auto& weights = entry.weights;
     for (std::size_t i = 0; i < weights.size(); ++i) file.write(fmt::format("{}/{}", group, i), weights[i]->value());
   }
   if (optimizer) {

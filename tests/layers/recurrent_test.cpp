@@ -36,8 +36,6 @@ TEST_CASE("recurrent layers refuse bad arguments and inputs, naming the layer, t
                        doctest::Contains("expected each state of shape (4, 2) float32, received (3, 2) float32"), ShapeError);
   CHECK_THROWS_WITH_AS(layers::deserialize({{"class_name", "LSTM"}, {"config", {{"units", 2}, {"dropout", 0.5}}}}),
                        doctest::Contains("LSTM.from_config: invalid argument `dropout`"), InvalidArgument);
-  CHECK_THROWS_WITH_AS(layers::deserialize({{"class_name", "GRU"}, {"config", {{"units", 2}, {"stateful", true}}}}),
-                       doctest::Contains("GRU.from_config: invalid argument `stateful`"), InvalidArgument);
   CHECK_THROWS_WITH_AS(layers::deserialize({{"class_name", "GRU"}, {"config", {{"units", 2}, {"unitz", 3}}}}),
                        doctest::Contains("unrecognized argument `unitz`"), InvalidArgument);
   // Keras reads an activation of None as linear.

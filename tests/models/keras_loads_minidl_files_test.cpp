@@ -120,6 +120,33 @@ Written conv1d_family() {
           {float32_exact_pattern({4, 12, 2}, 3)}, {float32_exact_pattern({4, 1}, 4)}};
 }
 
+// The recurrent layers in a file: each weight in its layer's cell (lstm/cell/vars), a
+// Bidirectional's in its two layers', a TimeDistributed's in its layer's; the Masking layer's
+// mask reaches the LSTM inside the Bidirectional.
+Written recurrent_stack() {
+  auto model = std::make_unique<models::Sequential>(models::SequentialOptions{.name = "recurrent_stack"});
+  model->add<layers::Masking>({.name = "padding"});
+  model->add(std::make_unique<layers::Bidirectional>(layers::LSTM({.units = 3, .return_sequences = true}),
+                                                     layers::BidirectionalOptions{.name = "both_ways"}));
+  model->add(std::make_unique<layers::TimeDistributed>(std::make_unique<layers::Dense>(layers::DenseOptions{.units = 2, .activation = "tanh"}),
+                                                       layers::TimeDistributedOptions{.name = "per_step"}));
+  model->add<layers::GRU>({.units = 3, .return_sequences = true, .reset_after = false, .name = "gru_before"});
+  model->add<layers::SimpleRNN>({.units = 2, .go_backwards = true, .name = "last"});
+  model->add<layers::Dense>({.units = 1, .name = "next"});
+  model->build({1, 7, 2});
+  set_pattern_weights(*model);
+  model->compile(std::make_unique<optim::Adam>(optim::AdamOptions{.learning_rate = 0.01}), {.loss = "mse"});
+  // The last two steps of every other sample are padding.
+  const auto padded = [](Tensor x) {
+    for (std::int64_t b = 0; b < x.dim(0); b += 2)
+      for (std::int64_t s = 5; s < 7; ++s)
+        for (std::int64_t f = 0; f < 2; ++f) x.data<float>()[(b * 7 + s) * 2 + f] = 0.0f;
+    return x;
+  };
+  return {"minidl_recurrent_stack", std::move(model), {padded(float32_exact_pattern({8, 7, 2}, 1))}, {float32_exact_pattern({8, 1}, 2)},
+          {padded(float32_exact_pattern({4, 7, 2}, 3))}, {float32_exact_pattern({4, 1}, 4)}};
+}
+
 json keras_case(const std::string& id) {
   static const json recorded = load_test_data("keras/files/cases.json");
   for (const auto& c : recorded.at("cases"))
@@ -132,8 +159,9 @@ std::vector<Written> written_models() {
   std::vector<Written> written = tcn_per_optimizer();
   written.push_back(two_heads());
   written.push_back(conv1d_family());
+  written.push_back(recurrent_stack());
   // Keras's own fitted files, two minidl steps later: the state Keras wrote, gone on in minidl.
-  for (const char* id : {"a_seq_conv_adam", "b_tcn_bn_sgdm", "c_two_in_two_out_rmsprop", "f_dense_seq_adamw"}) {
+  for (const char* id : {"a_seq_conv_adam", "b_tcn_bn_sgdm", "c_two_in_two_out_rmsprop", "f_dense_seq_adamw", "h_recurrent_adam"}) {
     const json c = keras_case(id);
     std::vector<Tensor> x, y;
     for (const auto& t : c.at("resume").at("x")) x.push_back(tensor_from_json(t, DType::float32));

@@ -73,6 +73,7 @@ import keras_env  # noqa: E402
 
 keras = keras_env.load_keras("torch")
 keras_env.shim_torch_squeeze_dims()  # BatchNormalization (torch 1.13 squeeze takes one dim)
+keras_env.shim_torch_any_all_dims()  # Masking (torch 1.13 any takes one dim)
 
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
@@ -338,6 +339,13 @@ def dense_on_sequence():
     return keras.Model(x, out, name="dense_on_sequence")
 
 
+def recurrent_stack():
+    return keras.Sequential([keras.Input((6, 3)), L.Masking(0.0), L.LSTM(4, return_sequences=True, name="lstm"),
+                             L.TimeDistributed(L.Dense(2), name="per_step"),
+                             L.Bidirectional(L.GRU(3), merge_mode="ave", name="both_ways"), L.Dense(1, name="out")],
+                            name="recurrent_stack")
+
+
 def tiny_dense():
     return keras.Sequential([keras.Input((4,)), L.Dense(3, activation="relu"), L.Dense(2)], name="tiny_dense")
 
@@ -396,6 +404,13 @@ CASES = [
      tiny_dense,
      'model.compile(optimizer=O.Adam(), loss="mse")',
      {"n_fit": 0, "n_resume": 6, "resume_batch_size": 3, "targets": [("real", 2)]}),
+    ("h_recurrent_adam",
+     "Sequential recurrent stack: Input((6,3)) -> Masking -> LSTM(4, return_sequences) -> TimeDistributed(Dense(2)) "
+     "-> Bidirectional(GRU(3), merge_mode='ave') -> Dense(1); the recurrent weights sit in each layer's cell "
+     "(lstm/cell/vars, both_ways/forward_layer/cell/vars); Adam(0.01) + mse; fit 8 samples, batch 4, 1 epoch",
+     recurrent_stack,
+     'model.compile(optimizer=O.Adam(learning_rate=0.01), loss="mse")',
+     {"n_fit": 8, "batch_size": 4, "epochs": 1, "n_resume": 8, "resume_batch_size": 4, "targets": [("real", 1)]}),
 ]
 
 

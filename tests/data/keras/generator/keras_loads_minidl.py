@@ -30,6 +30,7 @@ import keras_env  # noqa: E402
 
 keras = keras_env.load_keras("torch")
 keras_env.shim_torch_squeeze_dims()  # BatchNormalization (torch 1.13 squeeze takes one dim)
+keras_env.shim_torch_any_all_dims()  # Masking (torch 1.13 any takes one dim)
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 

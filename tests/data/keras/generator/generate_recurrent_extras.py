@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Record golden data for TimeDistributed and stateful recurrent layers from real Keras 3.15.1
+(torch backend, float64), into recurrent_extras.json.
+
+    time_distributed: TimeDistributed around Dense, Conv1D, a masked sequence, and BatchNormalization
+              in training: the config, the weights set, y, the gradients of sum(g * y) for the input
+              and every trainable weight, the weights after the call (moving statistics).
+    stateful: a stateful layer called on consecutive chunks of a batch of sequences, then after
+              reset_states(): each call's outputs and the states the layer holds after it.
+
+Run with the shared keras-runner (../shared/keras-runner, its README says how to get the Keras
+source):
+    KERAS_RUNNER=<path of keras-runner> /usr/bin/python3 generate_recurrent_extras.py out.json
+"""
+import json
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.environ["KERAS_RUNNER"])
+import keras_env  # noqa: E402
+
+keras = keras_env.load_keras("torch")
+keras_env.shim_torch_any_all_dims()
+keras_env.shim_torch_squeeze_dims()
+keras_env.keep_float64_in_result_type(keras, True)
+import torch  # noqa: E402
+
+keras.config.set_floatx("float64")
+rng = np.random.default_rng(23)
+L = keras.layers
+
+
+def tensor(a):
+    a = np.asarray(a, dtype=np.float64)
+    return {"shape": list(a.shape), "data": [float(v) for v in a.reshape(-1)]}
+
+
+def sample(shape, scale=64):
+    return rng.integers(-scale, scale + 1, size=shape).astype(np.float64) / scale
+
+
+def time_distributed_case(case_id, layer, x, training=False, masked_steps=()):
+    for b, s in masked_steps:
+        x[b, s] = 0.0
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    inputs = L.Masking(0.0)(xt) if masked_steps else xt
+    layer.build(tuple(x.shape))
+    for w in layer.weights:
+        if w.trainable:
+            w.assign(sample(tuple(w.shape), 32) / 2)
+    weights = [tensor(w.numpy()) for w in layer.weights]
+    y = layer(inputs, training=training)
+    g = sample(tuple(y.shape))
+    (y * torch.tensor(g)).sum().backward()
+    mask = getattr(y, "_keras_mask", None)
+    return {"id": case_id, "config": layer.get_config(), "x": tensor(x), "training": training, "masked": bool(masked_steps),
+            "weights": weights, "g": tensor(g),
+            "expected": {"y": tensor(y.detach().numpy()), "dx": tensor(xt.grad.numpy()),
+                         "mask": None if mask is None else tensor(mask.detach().double().numpy()),
+                         "dweights": [tensor(w.value.grad.numpy()) for w in layer.weights if w.trainable],
+                         "weights_after": [tensor(w.numpy()) for w in layer.weights]}}
+
+
+def time_distributed():
+    return [
+        time_distributed_case("dense", L.TimeDistributed(L.Dense(3)), sample((2, 4, 5))),
+        time_distributed_case("conv1d", L.TimeDistributed(L.Conv1D(2, 2)), sample((2, 3, 6, 2))),
+        time_distributed_case("batch_normalization_training", L.TimeDistributed(L.BatchNormalization()), sample((3, 4, 2)),
+                              training=True),
+        time_distributed_case("dense_masked", L.TimeDistributed(L.Dense(2, activation="tanh")), sample((2, 5, 3)),
+                              masked_steps=[(0, 4), (1, 0)]),
+    ]
+
+
+def stateful_case(case_id, layer, chunks):
+    steps = sum(chunks)
+    x = sample((2, steps, 3))
+    layer.build((2, chunks[0], 3))
+    for w in layer.weights:
+        w.assign(sample(tuple(w.shape), 32) / 2)
+    weights = [tensor(w.numpy()) for w in layer.weights]
+    calls = []
+    start = 0
+    for length in chunks:
+        y = layer(torch.tensor(x[:, start:start + length]))
+        calls.append({"start": start, "stop": start + length, "y": tensor(y.detach().numpy()),
+                      "states": [tensor(s.numpy()) for s in layer.states]})
+        start += length
+    layer.reset_states()
+    y = layer(torch.tensor(x[:, :chunks[0]]))
+    calls.append({"reset_before": True, "start": 0, "stop": chunks[0], "y": tensor(y.detach().numpy()),
+                  "states": [tensor(s.numpy()) for s in layer.states]})
+    return {"id": case_id, "config": layer.get_config(), "x": tensor(x), "weights": weights, "calls": calls}
+
+
+def stateful():
+    return [
+        stateful_case("lstm_sequences", L.LSTM(3, stateful=True, return_sequences=True), [3, 2, 4]),
+        stateful_case("gru_last", L.GRU(2, stateful=True), [2, 3]),
+        stateful_case("simple_rnn_backwards", L.SimpleRNN(2, stateful=True, go_backwards=True, return_sequences=True), [3, 3]),
+    ]
+
+
+out = {"meta": {"produced_by": f"keras {keras.__version__} (torch backend), float64, with keras-runner's shims",
+                "generator": "tests/data/keras/generator/generate_recurrent_extras.py"},
+       "time_distributed": time_distributed(), "stateful": stateful()}
+with open(sys.argv[1], "w") as f:
+    json.dump(out, f)
+print(len(out["time_distributed"]), "time_distributed,", len(out["stateful"]), "stateful")

@@ -1,0 +1,106 @@
+// TimeDistributed and stateful recurrent layers against real Keras 3.15.1
+// (tests/data/keras/recurrent_extras.json, made by generator/generate_recurrent_extras.py), in
+// float64: TimeDistributed around Dense, Conv1D, BatchNormalization in training and a masked
+// sequence; stateful layers fed consecutive chunks, then reset.
+#include "../support/golden.hpp"
+
+#include <minidl/autograd/engine.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace minidl;
+using namespace minidl::testing;
+
+namespace {
+
+std::vector<Tensor> tensors_of(const nlohmann::json& list) {
+  std::vector<Tensor> tensors;
+  for (const auto& item : list) tensors.push_back(tensor_from_json(item));
+  return tensors;
+}
+
+void check_time_distributed_case(const nlohmann::json& item) {
+  CAPTURE(item.at("id").get<std::string>());
+  auto layer = layers::deserialize({{"class_name", "TimeDistributed"}, {"config", item.at("config")}});
+  const Tensor x = tensor_from_json(item.at("x")).set_requires_grad();
+  layer->build(x.shape());
+  layer->set_weights(tensors_of(item.at("weights")));
+  layers::Masking masking({.dtype = "float64"});
+  const Tensor input = item.at("masked").get<bool>() ? masking(x) : x;
+  const auto& expected = item.at("expected");
+  const Tensor y = (*layer)(input, item.at("training").get<bool>());
+  CHECK_CLOSE(y, tensor_from_json(expected.at("y")), 1e-9, 1e-12);
+  CHECK(layer->compute_output_shape(x.shape()) == y.shape());
+  REQUIRE(y.keras_mask().defined() == !expected.at("mask").is_null());
+  if (y.keras_mask().defined()) CHECK_CLOSE(y.keras_mask(), tensor_from_json(expected.at("mask")), 0.0, 0.0);
+  autograd::backward({y}, {tensor_from_json(item.at("g"))}, false);
+  CHECK_CLOSE(x.grad(), tensor_from_json(expected.at("dx")), 1e-9, 1e-12);
+  const auto trainable = layer->trainable_weights();
+  REQUIRE(trainable.size() == expected.at("dweights").size());
+  for (std::size_t i = 0; i < trainable.size(); ++i)
+    CHECK_CLOSE(trainable[i]->value().grad(), tensor_from_json(expected.at("dweights")[i]), 1e-9, 1e-12);
+  const auto after = tensors_of(expected.at("weights_after"));
+  for (std::size_t i = 0; i < after.size(); ++i) CHECK_CLOSE(layer->weights()[i]->value(), after[i], 1e-9, 1e-12);
+  // Keras's config, but for the batch axis of the wrapped layer's build_config (minidl writes None).
+  nlohmann::json keras_config = item.at("config");
+  if (keras_config.at("layer").contains("build_config")) keras_config["layer"]["build_config"]["input_shape"][0] = nullptr;
+  CHECK_MESSAGE(config_difference(layer->get_config(), keras_config).empty(), config_difference(layer->get_config(), keras_config));
+}
+
+}  // namespace
+
+TEST_CASE("TimeDistributed matches Keras around Dense, Conv1D, BatchNormalization in training and a masked sequence") {
+  const auto golden = load_test_data("keras/recurrent_extras.json");
+  REQUIRE(golden.at("time_distributed").size() == 4);
+  for (const auto& item : golden.at("time_distributed")) check_time_distributed_case(item);
+}
+
+TEST_CASE("stateful recurrent layers carry their states from call to call as Keras's, until reset_states()") {
+  const auto golden = load_test_data("keras/recurrent_extras.json");
+  REQUIRE(golden.at("stateful").size() == 3);
+  for (const auto& item : golden.at("stateful")) {
+    CAPTURE(item.at("id").get<std::string>());
+    // Keras's automatic names say the class.
+    const std::string name = item.at("config").at("name");
+    const std::string class_name = name.starts_with("lstm") ? "LSTM" : name.starts_with("gru") ? "GRU" : "SimpleRNN";
+    auto layer = layers::deserialize({{"class_name", class_name}, {"config", item.at("config")}});
+    auto& recurrent = dynamic_cast<layers::Recurrent&>(*layer);
+    CHECK(recurrent.stateful());
+    CHECK(layer->get_config().at("stateful") == true);
+    const Tensor x = tensor_from_json(item.at("x"));
+    layer->build({x.dim(0), 1, x.dim(2)});
+    layer->set_weights(tensors_of(item.at("weights")));
+    for (const auto& call : item.at("calls")) {
+      if (call.value("reset_before", false)) {
+        recurrent.reset_states();
+        CHECK(recurrent.states().empty());
+      }
+      const Tensor y = (*layer)(slice(x, 1, call.at("start").get<std::int64_t>(), call.at("stop").get<std::int64_t>()));
+      CHECK_CLOSE(y, tensor_from_json(call.at("y")), 1e-9, 1e-12);
+      const auto states = tensors_of(call.at("states"));
+      REQUIRE(recurrent.states().size() == states.size());
+      for (std::size_t i = 0; i < states.size(); ++i) CHECK_CLOSE(recurrent.states()[i], states[i], 1e-9, 1e-12);
+    }
+    CHECK_THROWS_WITH_AS((*layer)(slice(x, 0, 0, 1)), doctest::Contains("holds states for a batch of 2"), ShapeError);
+  }
+}
+
+TEST_CASE("a stateful layer fed a sequence in chunks gives what one call on the whole sequence gives") {
+  Generator generator(11);
+  const Tensor x = Tensor::normal({3, 7, 2}, 0.0, 1.0, DType::float64, &generator);
+  layers::LSTM whole({.units = 4, .return_sequences = true, .dtype = "float64"});
+  layers::LSTM chunked({.units = 4, .return_sequences = true, .stateful = true, .dtype = "float64"});
+  const Tensor expected = whole(x);
+  chunked.build(x.shape());
+  chunked.set_weights(whole.get_weights());
+  const Tensor first = chunked(slice(x, 1, 0, 4)), second = chunked(slice(x, 1, 4, 7));
+  CHECK_CLOSE(concat({first, second}, 1), expected, 1e-12, 1e-14);
+  // The states are constants of the next call: no gradient reaches the chunk before.
+  CHECK_FALSE(chunked.states()[0].requires_grad());
+  layers::Bidirectional bidirectional(layers::GRU({.units = 2, .stateful = true, .dtype = "float64"}));
+  bidirectional(x);
+  CHECK(bidirectional.forward_layer().states().size() == 1);
+  bidirectional.reset_states();
+  CHECK(bidirectional.forward_layer().states().empty());
+  CHECK(bidirectional.backward_layer().states().empty());
+}
