@@ -3,6 +3,7 @@
 #include <minidl/autograd/ops/arithmetic.hpp>
 #include <minidl/autograd/ops/shape_ops.hpp>
 #include <minidl/core/errors.hpp>
+#include <minidl/layers/dropout_mask.hpp>
 
 #include <algorithm>
 #include <iterator>
@@ -28,15 +29,14 @@ void check_rate(double rate, const std::string& where) {
   if (!(rate >= 0 && rate <= 1)) throw_invalid_argument(where, "rate", "expected a float in [0, 1]", fmt::format("rate={}", rate));
 }
 
-// 1 / (1 − rate) with probability 1 − rate, else 0, for each element of `noise_shape`.
+}  // namespace
+
 Tensor dropout_mask(const Shape& noise_shape, double rate, Generator& source, DType dtype) {
   const double keep = 1.0 - rate;
   std::vector<double> mask(static_cast<std::size_t>(element_count(noise_shape)));
   for (auto& value : mask) value = source.uniform() < keep ? 1.0 / keep : 0.0;
   return cast(Tensor(mask, noise_shape), dtype);
 }
-
-}  // namespace
 
 Dropout::Dropout(DropoutOptions options)
     : Layer("Dropout", options.name, true, parse_dtype(options.dtype, "Dropout"), {}), options_(options) {

@@ -4,6 +4,7 @@
 #include <minidl/autograd/ops/shape_ops.hpp>
 #include <minidl/core/errors.hpp>
 #include <minidl/core/naming.hpp>
+#include <minidl/layers/dropout_mask.hpp>
 #include <minidl/layers/kernel_bias_options.hpp>
 
 #include <fmt/format.h>
@@ -30,6 +31,9 @@ Options validated_recurrent_options(Options options, const std::string& where) {
   options.recurrent_initializer = options.recurrent_initializer.validated(where, "recurrent_initializer");
   options.recurrent_regularizer = options.recurrent_regularizer.validated(where, "recurrent_regularizer");
   options.recurrent_constraint = options.recurrent_constraint.validated(where, "recurrent_constraint");
+  // Keras clamps a rate outside [0, 1] without a word; minidl says so instead.
+  for (const auto& [rate, argument] : {std::pair{options.dropout, "dropout"}, std::pair{options.recurrent_dropout, "recurrent_dropout"}})
+    if (!(rate >= 0 && rate <= 1)) throw_invalid_argument(where, argument, "expected a float in [0, 1]", fmt::format("{}={}", argument, rate));
   return options;
 }
 
@@ -91,6 +95,27 @@ std::vector<Shape> Recurrent::node_output_shapes(const std::vector<Shape>& input
   return shapes;
 }
 
+void Recurrent::configure_dropout(double dropout, double recurrent_dropout, std::optional<std::uint64_t> seed) {
+  dropout_ = dropout;
+  recurrent_dropout_ = recurrent_dropout;
+  if (seed) track_generator(generator_.emplace(*seed));
+}
+
+RecurrentDropout Recurrent::dropout_masks(const Tensor& inputs) {
+  if (!training()) return {};
+  // Keras's cells apply a rate of 1 only in SimpleRNN (zeros); LSTM and GRU take 0 < rate < 1.
+  const bool simple = op_options_.cell == CellKind::simple_rnn;
+  const auto applies = [simple](double rate) { return simple ? rate > 0 : rate > 0 && rate < 1; };
+  // With recurrent_dropout an LSTM or a GRU (Keras's implementation 1) draws a mask per gate for
+  // both; otherwise one mask serves every gate.
+  const std::int64_t groups = !simple && recurrent_dropout_ != 0 ? bias_shape_.back() / units_ : 1;
+  Generator& source = generator_ ? *generator_ : global_generator();
+  RecurrentDropout masks;
+  if (applies(dropout_)) masks.input = dropout_mask({groups, inputs.dim(0), inputs.dim(2)}, dropout_, source, dtype());
+  if (applies(recurrent_dropout_)) masks.recurrent = dropout_mask({groups, inputs.dim(0), units_}, recurrent_dropout_, source, dtype());
+  return masks;
+}
+
 Tensor Recurrent::initial_bias(const Shape& shape) const { return weights_.bias_initializer(shape, dtype()); }
 
 void Recurrent::build_weights(const Shape& input_shape) {
@@ -140,7 +165,7 @@ Tensor Recurrent::call(const Tensor& inputs) {
     throw ShapeError(fmt::format("{}: expected the input's mask of shape (batch, steps) = {}, received {}", where(),
                                  shape_to_string({inputs.dim(0), inputs.dim(1)}), shape_to_string(mask.shape())));
   const Tensor all = recurrent_sequence(inputs, kernel_->value(), recurrent_kernel_->value(), bias_ ? bias_->value() : Tensor(), states,
-                                        op_options_, mask);
+                                        op_options_, mask, dropout_masks(inputs));
   const std::int64_t steps = inputs.dim(1);
   const Tensor last = squeeze(slice(all, 1, steps - 1, steps), {1});
   const Tensor h = slice(last, 1, 0, units_);
@@ -214,6 +239,7 @@ SimpleRNN::SimpleRNN(SimpleRNNOptions options)
                 options.return_state, options.stateful, options.zero_output_for_mask),
       options_(validated_recurrent_options(std::move(options), where())) {
   options_.name = name();
+  configure_dropout(options_.dropout, options_.recurrent_dropout, options_.seed);
   configure(weights_of(options_), {.cell = CellKind::simple_rnn, .activation = fused_activation(options_.activation, where(), "activation"),
                                    .go_backwards = options_.go_backwards},
             {options_.units});
@@ -224,6 +250,7 @@ LSTM::LSTM(LSTMOptions options)
                 options.return_state, options.stateful, options.zero_output_for_mask),
       options_(validated_recurrent_options(std::move(options), where())) {
   options_.name = name();
+  configure_dropout(options_.dropout, options_.recurrent_dropout, options_.seed);
   configure(weights_of(options_),
             {.cell = CellKind::lstm,
              .activation = fused_activation(options_.activation, where(), "activation"),
@@ -245,6 +272,7 @@ GRU::GRU(GRUOptions options)
                 options.return_state, options.stateful, options.zero_output_for_mask),
       options_(validated_recurrent_options(std::move(options), where())) {
   options_.name = name();
+  configure_dropout(options_.dropout, options_.recurrent_dropout, options_.seed);
   configure(weights_of(options_),
             {.cell = CellKind::gru,
              .activation = fused_activation(options_.activation, where(), "activation"),

@@ -9,10 +9,12 @@
 //   std::vector<Tensor> all = lstm.call_with_state(x);  // {sequence, h, c}: Keras's return_state
 // A mask on the input (layers::Masking) skips the steps it marks, as Keras: states carry over them.
 #include <minidl/autograd/ops/recurrent.hpp>
+#include <minidl/core/random.hpp>
 #include <minidl/layers/activation.hpp>
 #include <minidl/layers/layer.hpp>
 
 #include <memory>
+#include <optional>
 
 namespace minidl::layers {
 
@@ -32,6 +34,13 @@ struct SimpleRNNOptions {
   constraints::Constraint kernel_constraint = {};
   constraints::Constraint recurrent_constraint = {};
   constraints::Constraint bias_constraint = {};
+  // In training calls, the fraction of the input's features (dropout) and of the previous state's
+  // units (recurrent_dropout) zeroed, in [0, 1]; Keras draws one mask per sequence, the same at every
+  // step, and with recurrent_dropout one per gate (see docs/recurrent.md).
+  double dropout = 0.0;
+  double recurrent_dropout = 0.0;
+  // Seeds the layer's own generator of those masks; unset: the global generator.
+  std::optional<std::uint64_t> seed = std::nullopt;
   // The output of every step (batch, steps, units), or of the last one (batch, units).
   bool return_sequences = false;
   // Also the final state(s), from call_with_state() and in functional models.
@@ -68,6 +77,9 @@ struct LSTMOptions {
   constraints::Constraint kernel_constraint = {};
   constraints::Constraint recurrent_constraint = {};
   constraints::Constraint bias_constraint = {};
+  double dropout = 0.0;
+  double recurrent_dropout = 0.0;
+  std::optional<std::uint64_t> seed = std::nullopt;
   bool return_sequences = false;
   bool return_state = false;
   bool go_backwards = false;
@@ -94,6 +106,9 @@ struct GRUOptions {
   constraints::Constraint kernel_constraint = {};
   constraints::Constraint recurrent_constraint = {};
   constraints::Constraint bias_constraint = {};
+  double dropout = 0.0;
+  double recurrent_dropout = 0.0;
+  std::optional<std::uint64_t> seed = std::nullopt;
   bool return_sequences = false;
   bool return_state = false;
   bool go_backwards = false;
@@ -155,6 +170,7 @@ class Recurrent : public Layer {
             bool zero_output_for_mask);
   // Set by each class's constructor, after validating its options.
   void configure(const Weights& weights, const RecurrentOptions& op_options, Shape bias_shape);
+  void configure_dropout(double dropout, double recurrent_dropout, std::optional<std::uint64_t> seed);
   void check_input(const Shape& input_shape) const override;
   void build_weights(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs) override;
@@ -180,6 +196,10 @@ class Recurrent : public Layer {
   std::vector<Tensor> final_states_;
   // A stateful layer's final states of its latest call, outside any graph.
   std::vector<Tensor> stored_states_;
+  double dropout_ = 0.0, recurrent_dropout_ = 0.0;
+  std::optional<Generator> generator_;  // seeded: a reproducible stream of dropout masks
+  // This call's dropout masks (none outside training).
+  RecurrentDropout dropout_masks(const Tensor& inputs);
 };
 
 class SimpleRNN : public Recurrent {

@@ -1,7 +1,5 @@
-// Keras's get_config() of SimpleRNN, LSTM and GRU, and reading it back. Keras's arguments minidl
-// does not offer yet (dropout and recurrent_dropout) are read only at
-// the values that change nothing, and refused otherwise; seed (of the dropout) and use_cudnn (an
-// implementation choice) are accepted and not kept.
+// Keras's get_config() of SimpleRNN, LSTM and GRU, and reading it back. use_cudnn (an
+// implementation choice) is accepted and not kept; a SimpleRNN's config has no seed, as Keras's.
 #include <minidl/layers/recurrent.hpp>
 
 #include <minidl/layers/config_fields.hpp>
@@ -29,14 +27,8 @@ void write_common(const Options& options, const regularizers::Regularizer& activ
   config["recurrent_initializer"] = options.recurrent_initializer.get_config();
   config["recurrent_regularizer"] = options.recurrent_regularizer.get_config();
   config["recurrent_constraint"] = options.recurrent_constraint.get_config();
-  config["dropout"] = 0.0;
-  config["recurrent_dropout"] = 0.0;
-}
-
-// A Keras argument minidl reads only at the value that changes nothing.
-void require_default(const Json& config, const char* where, const char* key, const Json& neutral, const char* why) {
-  if (config.contains(key) && !config.at(key).is_null() && config.at(key) != neutral)
-    throw_invalid_argument(where, key, fmt::format("{} (minidl's recurrent layers do not offer it yet)", why), config.at(key).dump());
+  config["dropout"] = options.dropout;
+  config["recurrent_dropout"] = options.recurrent_dropout;
 }
 
 template <class Options>
@@ -51,8 +43,6 @@ Options read_common(const Json& config, const char* where, std::initializer_list
     if (key != "name" && key != "trainable" && key != "dtype" && std::find(arguments.begin(), arguments.end(), key) == arguments.end())
       throw InvalidArgument(fmt::format("{}: unrecognized argument `{}` (received {}={}); Keras's layer does not take it", where, key, key,
                                         value.dump()));
-  require_default(config, where, "dropout", 0.0, "expected 0");
-  require_default(config, where, "recurrent_dropout", 0.0, "expected 0");
   if (config.contains("use_cudnn") && config.at("use_cudnn") != "auto" && !config.at("use_cudnn").is_boolean())
     throw_invalid_argument(where, "use_cudnn", "expected \"auto\", true or false", config.at("use_cudnn").dump());
   Options options;
@@ -82,6 +72,9 @@ Options read_common(const Json& config, const char* where, std::initializer_list
   options.stateful = config.value("stateful", false);
   options.unroll = config.value("unroll", false);
   options.zero_output_for_mask = config.value("zero_output_for_mask", false);
+  options.dropout = config.value("dropout", 0.0);
+  options.recurrent_dropout = config.value("recurrent_dropout", 0.0);
+  if (config.contains("seed") && !config.at("seed").is_null()) options.seed = config.at("seed").get<std::uint64_t>();
   read_common_fields(config, options);
   return options;
 }
@@ -102,7 +95,7 @@ Json LSTM::get_config() const {
   auto config = Layer::get_config();
   write_common(options_, activity_regularizer(), config);
   config["unit_forget_bias"] = options_.unit_forget_bias;
-  config["seed"] = nullptr;
+  config["seed"] = options_.seed ? Json(*options_.seed) : Json(nullptr);
   return config;
 }
 
@@ -116,7 +109,7 @@ Json GRU::get_config() const {
   auto config = Layer::get_config();
   write_common(options_, activity_regularizer(), config);
   config["reset_after"] = options_.reset_after;
-  config["seed"] = nullptr;
+  config["seed"] = options_.seed ? Json(*options_.seed) : Json(nullptr);
   return config;
 }
 

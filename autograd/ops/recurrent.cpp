@@ -5,6 +5,7 @@
 #include <minidl/core/kernels/blas.hpp>
 
 #include <algorithm>
+#include <tuple>
 #include <cmath>
 #include <fmt/format.h>
 #include <xsimd/xsimd.hpp>
@@ -86,14 +87,109 @@ struct Operands {
   T *out, *gates, *extra;
   // (batch, steps) in time order, 0 where a step is skipped; null: none is.
   const T* mask;
+  // Dropout: (groups, batch, features) and (groups, batch, units), one mask for every gate (1
+  // group) or one per gate; null: none.
+  const T *input_keep, *recurrent_keep;
+  std::int64_t input_groups, recurrent_groups;
   bool skips(std::int64_t b, std::int64_t t, std::int64_t steps) const { return mask && mask[b * steps + t] == T(0); }
 };
+
+// dst (rows_per_batch·batch rows of `width`) = src ∘ keep, keep's row b for rows b·rows_per_batch..
+template <class T>
+void keep_rows(const T* src, std::int64_t src_ld, std::int64_t batch, std::int64_t rows_per_batch, std::int64_t width, const T* keep,
+               T* dst) {
+  for (std::int64_t b = 0; b < batch; ++b)
+    for (std::int64_t r = 0; r < rows_per_batch; ++r) {
+      const std::int64_t row = b * rows_per_batch + r;
+      for (std::int64_t j = 0; j < width; ++j) dst[row * width + j] = src[row * src_ld + j] * keep[b * width + j];
+    }
+}
+
+// The gemms that meet a dropout mask, for gates [first, first + count) of width `units` each
+// (columns first·units.. of the weight, whose leading dimension is ld). Without the mask one gemm
+// covers every gate at once; with it, each gate's own mask (or the one shared mask) applies.
+template <class T>
+struct MaskedWeight {
+  const T* weight;
+  std::int64_t ld, units, batch;
+  const T* keep;          // (groups, batch, in_width) or null
+  std::int64_t groups;    // 1 or the gate count
+  std::int64_t in_width;  // features or units
+
+  const T* keep_of(std::int64_t gate) const { return keep + (groups == 1 ? 0 : gate) * batch * in_width; }
+
+  // dst[:, 0..count·units) (beta) + (src ∘ keep) · W[:, gates]; src has rows_per_batch·batch rows.
+  void forward(const T* src, std::int64_t src_ld, std::int64_t rows_per_batch, std::int64_t first, std::int64_t count, T* dst,
+               std::int64_t dst_ld, T beta) const {
+    const std::int64_t rows = rows_per_batch * batch;
+    if (!keep) {
+      kernels::gemm(false, false, rows, count * units, in_width, T(1), src, src_ld, weight + first * units, ld, beta, dst, dst_ld);
+      return;
+    }
+    std::vector<T> kept(std::size_t(rows * in_width));
+    const std::int64_t span = groups == 1 ? count : 1;
+    for (std::int64_t gate = first; gate < first + count; gate += span) {
+      keep_rows(src, src_ld, batch, rows_per_batch, in_width, keep_of(gate), kept.data());
+      kernels::gemm(false, false, rows, span * units, in_width, T(1), kept.data(), in_width, weight + gate * units, ld, beta,
+                    dst + (gate - first) * units, dst_ld);
+    }
+  }
+
+  // d_src (beta) + (d · W[:, gates]ᵀ) ∘ keep.
+  void backward_input(const T* d, std::int64_t d_ld, std::int64_t rows_per_batch, std::int64_t first, std::int64_t count, T* d_src,
+                      T beta) const {
+    const std::int64_t rows = rows_per_batch * batch;
+    if (!keep) {
+      kernels::gemm(false, true, rows, in_width, count * units, T(1), d, d_ld, weight + first * units, ld, beta, d_src, in_width);
+      return;
+    }
+    if (beta == T(0)) std::fill_n(d_src, rows * in_width, T(0));
+    std::vector<T> part(std::size_t(rows * in_width));
+    const std::int64_t span = groups == 1 ? count : 1;
+    for (std::int64_t gate = first; gate < first + count; gate += span) {
+      kernels::gemm(false, true, rows, in_width, span * units, T(1), d + (gate - first) * units, d_ld, weight + gate * units, ld, T(0),
+                    part.data(), in_width);
+      const T* k = keep_of(gate);
+      for (std::int64_t row = 0; row < rows; ++row)
+        for (std::int64_t j = 0; j < in_width; ++j) d_src[row * in_width + j] += part[std::size_t(row * in_width + j)] * k[(row / rows_per_batch) * in_width + j];
+    }
+  }
+
+  // d_W[:, gates] = (src ∘ keep)ᵀ · d, over rows_per_batch·batch rows.
+  void backward_weight(const T* src, std::int64_t rows_per_batch, const T* d, std::int64_t d_ld, std::int64_t first, std::int64_t count,
+                       T* d_weight) const {
+    const std::int64_t rows = rows_per_batch * batch;
+    if (!keep) {
+      kernels::gemm(true, false, in_width, count * units, rows, T(1), src, in_width, d, d_ld, T(0), d_weight + first * units, ld);
+      return;
+    }
+    std::vector<T> kept(std::size_t(rows * in_width));
+    const std::int64_t span = groups == 1 ? count : 1;
+    for (std::int64_t gate = first; gate < first + count; gate += span) {
+      keep_rows(src, in_width, batch, rows_per_batch, in_width, keep_of(gate), kept.data());
+      kernels::gemm(true, false, in_width, span * units, rows, T(1), kept.data(), in_width, d + (gate - first) * units, d_ld, T(0),
+                    d_weight + gate * units, ld);
+    }
+  }
+};
+
+template <class T>
+MaskedWeight<T> input_weight(const Dims& d, const Operands<T>& p) {
+  return {p.kernel, d.gate_width(), d.units, d.batch, p.input_keep, p.input_groups, d.features};
+}
+
+template <class T>
+MaskedWeight<T> recurrent_weight(const Dims& d, const Operands<T>& p) {
+  return {p.recurrent, d.gate_width(), d.units, d.batch, p.recurrent_keep, p.recurrent_groups, d.units};
+}
 
 template <class T>
 void run_forward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p) {
   const std::int64_t B = d.batch, S = d.steps, U = d.units, GU = d.gate_width(), W = d.width();
   // Every step's input projection at once, bias included (a GRU's input bias: its first row).
-  kernels::gemm(false, false, B * S, GU, d.features, T(1), p.x, d.features, p.kernel, GU, T(0), p.gates, GU);
+  const auto input = input_weight(d, p);
+  const auto recurrent = recurrent_weight(d, p);
+  input.forward(p.x, d.features, S, 0, d.gates, p.gates, GU, T(0));
   if (p.bias)
     for (std::int64_t row = 0; row < B * S; ++row)
       for (std::int64_t j = 0; j < GU; ++j) p.gates[row * GU + j] += p.bias[j];
@@ -108,11 +204,11 @@ void run_forward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p)
     switch (o.cell) {
       case CellKind::simple_rnn:
       case CellKind::lstm:
-        kernels::gemm(false, false, B, GU, U, T(1), h_prev, h_stride, p.recurrent, GU, T(1), a, a_stride);
+        recurrent.forward(h_prev, h_stride, 1, 0, d.gates, a, a_stride, T(1));
         break;
       case CellKind::gru:
-        if (o.reset_after) kernels::gemm(false, false, B, GU, U, T(1), h_prev, h_stride, p.recurrent, GU, T(0), inner.data(), GU);
-        else kernels::gemm(false, false, B, 2 * U, U, T(1), h_prev, h_stride, p.recurrent, GU, T(1), a, a_stride);
+        if (o.reset_after) recurrent.forward(h_prev, h_stride, 1, 0, 3, inner.data(), GU, T(0));
+        else recurrent.forward(h_prev, h_stride, 1, 0, 2, a, a_stride, T(1));
         break;
     }
     for (std::int64_t b = 0; b < B; ++b) {
@@ -147,7 +243,9 @@ void run_forward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p)
             for (std::int64_t j = 0; j < U; ++j) ab[2 * U + j] += ab[U + j] * extra[j];
           } else {
             activate_row(o.recurrent_activation, ab + U, ab + U, U);
-            for (std::int64_t j = 0; j < U; ++j) extra[j] = ab[U + j] * hp[j];
+            // The candidate's product sees r · (h ∘ its recurrent dropout mask).
+            const T* keep = p.recurrent_keep ? recurrent.keep_of(2) + b * U : nullptr;
+            for (std::int64_t j = 0; j < U; ++j) extra[j] = ab[U + j] * hp[j] * (keep ? keep[j] : T(1));
           }
           break;
       }
@@ -194,6 +292,8 @@ template <class T>
 void run_backward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p, const Gradients<T>& g) {
   const std::int64_t B = d.batch, S = d.steps, U = d.units, GU = d.gate_width(), W = d.width();
   const bool gru = o.cell == CellKind::gru;
+  const auto input = input_weight(d, p);
+  const auto recurrent = recurrent_weight(d, p);
   // Time order, as the gates: the gradients of the gates' pre-activations, the states each step
   // started from, and (GRU with reset_after) of the recurrent product.
   std::vector<T> d_pre(std::size_t(B * S * GU)), h_before(std::size_t(B * S * U));
@@ -280,13 +380,13 @@ void run_backward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p
     switch (o.cell) {
       case CellKind::simple_rnn:
       case CellKind::lstm:
-        kernels::gemm(false, true, B, U, GU, T(1), da, a_stride, p.recurrent, GU, T(0), dh.data(), U);
+        recurrent.backward_input(da, a_stride, 1, 0, d.gates, dh.data(), T(0));
         for (std::int64_t b = 0; b < B; ++b)
           if (p.skips(b, t, S)) std::copy_n(carried.data() + b * U, U, dh.data() + b * U);
         break;
       case CellKind::gru:
         if (o.reset_after) {
-          kernels::gemm(false, true, B, U, GU, T(1), d_inner.data() + t * GU, S * GU, p.recurrent, GU, T(1), dh.data(), U);
+          recurrent.backward_input(d_inner.data() + t * GU, S * GU, 1, 0, 3, dh.data(), T(1));
           break;
         }
         // Reset before the product: the candidate's gradient reaches r·h_prev through U_h first.
@@ -299,28 +399,31 @@ void run_backward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p
             std::copy_n(gh.data() + b * U, U, dh.data() + b * U);
             continue;
           }
+          const T* keep = p.recurrent_keep ? recurrent.keep_of(2) + b * U : nullptr;
           for (std::int64_t j = 0; j < U; ++j) {
             const std::size_t k = std::size_t(b * U + j);
-            dab[U + j] = d_rh[k] * hp[j] * slope_from_output(o.recurrent_activation, ab[U + j]);
-            dh[k] = gh[k] * ab[j] + d_rh[k] * ab[U + j];
+            const T kept = keep ? keep[j] : T(1);
+            dab[U + j] = d_rh[k] * hp[j] * kept * slope_from_output(o.recurrent_activation, ab[U + j]);
+            dh[k] = gh[k] * ab[j] + d_rh[k] * ab[U + j] * kept;
           }
         }
-        kernels::gemm(false, true, B, U, 2 * U, T(1), da, a_stride, p.recurrent, GU, T(1), dh.data(), U);
+        recurrent.backward_input(da, a_stride, 1, 0, 2, dh.data(), T(1));
         break;
     }
   }
   if (g.h0) std::copy(dh.begin(), dh.end(), g.h0);
   if (g.c0) std::copy(dc.begin(), dc.end(), g.c0);
   const std::int64_t rows = B * S;
-  if (g.kernel) kernels::gemm(true, false, d.features, GU, rows, T(1), p.x, d.features, d_pre.data(), GU, T(0), g.kernel, GU);
-  if (g.x) kernels::gemm(false, true, rows, d.features, GU, T(1), d_pre.data(), GU, p.kernel, GU, T(0), g.x, d.features);
+  if (g.kernel) input.backward_weight(p.x, S, d_pre.data(), GU, 0, d.gates, g.kernel);
+  if (g.x) input.backward_input(d_pre.data(), GU, S, 0, d.gates, g.x, T(0));
   if (g.recurrent) {
-    if (gru && o.reset_after) kernels::gemm(true, false, U, GU, rows, T(1), h_before.data(), U, d_inner.data(), GU, T(0), g.recurrent, GU);
+    if (gru && o.reset_after) recurrent.backward_weight(h_before.data(), S, d_inner.data(), GU, 0, 3, g.recurrent);
     else if (gru) {
-      kernels::gemm(true, false, U, 2 * U, rows, T(1), h_before.data(), U, d_pre.data(), GU, T(0), g.recurrent, GU);
+      recurrent.backward_weight(h_before.data(), S, d_pre.data(), GU, 0, 2, g.recurrent);
+      // The candidate's product took r · (h ∘ mask), which the forward pass kept.
       kernels::gemm(true, false, U, U, rows, T(1), p.extra, U, d_pre.data() + 2 * U, GU, T(0), g.recurrent + 2 * U, GU);
     } else {
-      kernels::gemm(true, false, U, GU, rows, T(1), h_before.data(), U, d_pre.data(), GU, T(0), g.recurrent, GU);
+      recurrent.backward_weight(h_before.data(), S, d_pre.data(), GU, 0, d.gates, g.recurrent);
     }
   }
   if (g.bias) {
@@ -342,7 +445,8 @@ void require_shape(const Tensor& tensor, const Shape& expected, const char* what
 }  // namespace
 
 Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& recurrent_kernel, const Tensor& bias,
-                          const std::vector<Tensor>& initial_states, const RecurrentOptions& options, const Tensor& mask) {
+                          const std::vector<Tensor>& initial_states, const RecurrentOptions& options, const Tensor& mask,
+                          const RecurrentDropout& dropout) {
   if (x.ndim() != 3) throw ShapeError(fmt::format("recurrent_sequence: expected x of rank 3, received shape {}", shape_to_string(x.shape())));
   const std::int64_t gates = options.cell == CellKind::lstm ? 4 : options.cell == CellKind::gru ? 3 : 1;
   if (recurrent_kernel.ndim() != 2)
@@ -358,7 +462,16 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
     throw InvalidArgument(fmt::format("recurrent_sequence: expected {} initial states, received {}", state_count, initial_states.size()));
   for (const auto& state : initial_states) require_shape(state, {d.batch, d.units}, "an initial state");
   if (mask.defined()) require_shape(mask, {d.batch, d.steps}, "mask");
-  for (const Tensor* operand : {&kernel, &recurrent_kernel, &bias, &initial_states[0], &initial_states.back(), &mask})
+  for (const auto& [keep, width, what] : {std::tuple{&dropout.input, d.features, "the input dropout mask"},
+                                          std::tuple{&dropout.recurrent, d.units, "the recurrent dropout mask"}}) {
+    if (!keep->defined()) continue;
+    if (!(keep->ndim() == 3 && (keep->dim(0) == 1 || keep->dim(0) == gates)))
+      throw ShapeError(fmt::format("recurrent_sequence: {} has shape {}, expected (1 or {}, {}, {})", what, shape_to_string(keep->shape()),
+                                   gates, d.batch, width));
+    require_shape(*keep, {keep->dim(0), d.batch, width}, what);
+  }
+  for (const Tensor* operand : {&kernel, &recurrent_kernel, &bias, &initial_states[0], &initial_states.back(), &mask, &dropout.input,
+                                &dropout.recurrent})
     if (operand->defined() && operand->dtype() != x.dtype())
       throw InvalidArgument(fmt::format("recurrent_sequence: operands of dtypes {} and {}", dtype_name(x.dtype()), dtype_name(operand->dtype())));
 
@@ -367,6 +480,8 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
   const Tensor bs = bias.defined() ? bias.contiguous() : Tensor();
   const Tensor h0 = initial_states[0].contiguous(), c0 = initial_states.back().contiguous();
   const Tensor ms = mask.defined() ? mask.detach().contiguous() : Tensor();
+  const Tensor input_keep = dropout.input.defined() ? dropout.input.detach().contiguous() : Tensor();
+  const Tensor recurrent_keep = dropout.recurrent.defined() ? dropout.recurrent.detach().contiguous() : Tensor();
   Tensor out = Tensor::empty({d.batch, d.steps, d.width()}, x.dtype());
   Tensor activated = Tensor::empty({d.batch, d.steps, d.gate_width()}, x.dtype());
   Tensor extra = options.cell == CellKind::simple_rnn ? Tensor() : Tensor::empty({d.batch, d.steps, d.units}, x.dtype());
@@ -380,7 +495,11 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
                        result.data<T>(),
                        activated.data<T>(),
                        extra.defined() ? extra.data<T>() : nullptr,
-                       ms.defined() ? ms.data<T>() : nullptr};
+                       ms.defined() ? ms.data<T>() : nullptr,
+                       input_keep.defined() ? input_keep.data<T>() : nullptr,
+                       recurrent_keep.defined() ? recurrent_keep.data<T>() : nullptr,
+                       input_keep.defined() ? input_keep.dim(0) : 1,
+                       recurrent_keep.defined() ? recurrent_keep.dim(0) : 1};
   };
   dispatch(x.dtype(), [&]<class T>() { run_forward(d, options, operands.template operator()<T>(out)); });
 
@@ -390,7 +509,7 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
   for (const auto& input : inputs) wanted.push_back(input.defined() && needs_grad(input));
   record(out, "recurrent_sequence", inputs,
          [d, options, wanted, xs = saved(xs), ks = saved(ks), rs = saved(rs), bs = bs.defined() ? saved(bs) : Tensor(), h0 = saved(h0),
-          c0 = saved(c0), result = saved(out), activated, extra, ms](const Tensor& grad_output) {
+          c0 = saved(c0), result = saved(out), activated, extra, ms, input_keep, recurrent_keep](const Tensor& grad_output) {
            std::vector<Tensor> grads(wanted.size());
            const auto make = [&](std::size_t i, const Shape& shape) {
              if (wanted[i]) grads[i] = Tensor::empty(shape, xs.dtype());
@@ -405,7 +524,10 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
            dispatch(xs.dtype(), [&]<class T>() {
              const Operands<T> p{xs.data<T>(), ks.data<T>(), rs.data<T>(), bs.defined() ? bs.data<T>() : nullptr, h0.data<T>(),
                                  options.cell == CellKind::lstm ? c0.data<T>() : nullptr, result.data<T>(), activated.data<T>(),
-                                 extra.defined() ? extra.data<T>() : nullptr, ms.defined() ? ms.data<T>() : nullptr};
+                                 extra.defined() ? extra.data<T>() : nullptr, ms.defined() ? ms.data<T>() : nullptr,
+                                 input_keep.defined() ? input_keep.data<T>() : nullptr,
+                                 recurrent_keep.defined() ? recurrent_keep.data<T>() : nullptr,
+                                 input_keep.defined() ? input_keep.dim(0) : 1, recurrent_keep.defined() ? recurrent_keep.dim(0) : 1};
              const auto pointer = [&](std::size_t i) { return grads[i].defined() ? grads[i].data<T>() : nullptr; };
              run_backward(d, options, p,
                           Gradients<T>{given.data<T>(), pointer(0), pointer(1), pointer(2), pointer(3), pointer(4),

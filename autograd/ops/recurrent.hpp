@@ -40,7 +40,16 @@ struct RecurrentOptions {
 // (batch, steps, 2·units), h then c. mask (optional, not differentiated): (batch, steps) in time
 // order, 0 where a step is skipped: there every state stays as it was, as in Keras's masked steps.
 // Arguments are the layer's to check; this checks shapes only.
+// Keras's dropout inside the cell, the same masks at every step (values 0 or 1 / (1 − rate)):
+// input (groups, batch, features) multiplies the input before the kernel, recurrent (groups,
+// batch, units) the previous state before the recurrent kernel; one group for every gate, or one
+// per gate in Keras's gate order. Either may be undefined. Not differentiated.
+struct RecurrentDropout {
+  Tensor input, recurrent;
+};
+
 Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& recurrent_kernel, const Tensor& bias,
-                          const std::vector<Tensor>& initial_states, const RecurrentOptions& options, const Tensor& mask = Tensor());
+                          const std::vector<Tensor>& initial_states, const RecurrentOptions& options, const Tensor& mask = Tensor(),
+                          const RecurrentDropout& dropout = {});
 
 }  // namespace minidl

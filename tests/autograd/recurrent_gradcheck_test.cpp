@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <minidl/autograd/gradcheck.hpp>
+#include <minidl/autograd/ops/arithmetic.hpp>
+#include <minidl/autograd/ops/comparison.hpp>
 #include <minidl/autograd/ops/recurrent.hpp>
 #include <minidl/core/random.hpp>
 
@@ -18,7 +20,10 @@ Tensor normal_values(const Shape& shape, Generator& generator, double scale = 0.
   return Tensor::normal(shape, 0.0, scale, DType::float64, &generator);
 }
 
-void gradcheck_sequence(const RecurrentOptions& options, bool use_bias, bool masked = false) {
+// Dropout masks of Keras's form (0 or 1 / (1 − rate)): none, one for every gate, or one per gate.
+enum class Dropped { none, shared, per_gate };
+
+void gradcheck_sequence(const RecurrentOptions& options, bool use_bias, bool masked = false, Dropped dropped = Dropped::none) {
   constexpr std::int64_t batch = 2, steps = 4, features = 3, units = 2;
   const std::int64_t gates = options.cell == CellKind::lstm ? 4 : options.cell == CellKind::gru ? 3 : 1;
   Generator generator(7);
@@ -39,7 +44,18 @@ void gradcheck_sequence(const RecurrentOptions& options, bool use_bias, bool mas
         const std::vector<Tensor> states(in.begin() + std::ptrdiff_t(next), in.end());
         // Skipped steps first, in the middle and last, so that states carry over each.
         const Tensor mask = masked ? Tensor(std::vector<double>{0, 1, 0, 1, 1, 0, 0, 1}, {batch, steps}) : Tensor();
-        return recurrent_sequence(x, kernel, recurrent, bias, states, options, mask);
+        RecurrentDropout dropout;
+        if (dropped != Dropped::none) {
+          const std::int64_t groups = dropped == Dropped::shared ? 1 : gates;
+          Generator masks(3);
+          dropout.input = Tensor::rand({groups, batch, features}, DType::float64, &masks) * 2.0 - 0.5;
+          dropout.input = where(greater(dropout.input, Tensor::scalar(0.0, DType::float64)), Tensor::scalar(4.0 / 3.0, DType::float64),
+                                Tensor::scalar(0.0, DType::float64));
+          dropout.recurrent = Tensor::rand({groups, batch, units}, DType::float64, &masks) * 2.0 - 0.5;
+          dropout.recurrent = where(greater(dropout.recurrent, Tensor::scalar(0.0, DType::float64)), Tensor::scalar(2.0, DType::float64),
+                                    Tensor::scalar(0.0, DType::float64));
+        }
+        return recurrent_sequence(x, kernel, recurrent, bias, states, options, mask, dropout);
       },
       differentiated, {.atol = 1e-7, .rtol = 1e-6});
   CHECK_MESSAGE(report.passed, report.to_string());
@@ -61,6 +77,19 @@ TEST_CASE("recurrent_sequence: gradcheck of every cell, direction and layout, wi
             CAPTURE(masked);
             gradcheck_sequence({.cell = cell, .go_backwards = go_backwards, .reset_after = reset_after}, use_bias, masked);
           }
+      }
+}
+
+TEST_CASE("recurrent_sequence: gradcheck with dropout masks, shared and per gate") {
+  for (const CellKind cell : {CellKind::simple_rnn, CellKind::lstm, CellKind::gru})
+    for (const bool reset_after : {true, false})
+      for (const Dropped dropped : {Dropped::shared, Dropped::per_gate}) {
+        if (cell != CellKind::gru && !reset_after) continue;
+        if (cell == CellKind::simple_rnn && dropped == Dropped::per_gate) continue;
+        CAPTURE(int(cell));
+        CAPTURE(reset_after);
+        CAPTURE(int(dropped));
+        gradcheck_sequence({.cell = cell, .reset_after = reset_after}, true, true, dropped);
       }
 }
 

@@ -34,8 +34,8 @@ TEST_CASE("recurrent layers refuse bad arguments and inputs, naming the layer, t
                        InvalidArgument);
   CHECK_THROWS_WITH_AS(lstm.call_with_state(Tensor::zeros({4, 5, 3}), {Tensor::zeros({4, 2}), Tensor::zeros({3, 2})}),
                        doctest::Contains("expected each state of shape (4, 2) float32, received (3, 2) float32"), ShapeError);
-  CHECK_THROWS_WITH_AS(layers::deserialize({{"class_name", "LSTM"}, {"config", {{"units", 2}, {"dropout", 0.5}}}}),
-                       doctest::Contains("LSTM.from_config: invalid argument `dropout`"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(layers::deserialize({{"class_name", "LSTM"}, {"config", {{"units", 2}, {"dropout", -0.5}}}}),
+                       doctest::Contains("LSTM 'lstm"), InvalidArgument);
   CHECK_THROWS_WITH_AS(layers::deserialize({{"class_name", "GRU"}, {"config", {{"units", 2}, {"unitz", 3}}}}),
                        doctest::Contains("unrecognized argument `unitz`"), InvalidArgument);
   // Keras reads an activation of None as linear.

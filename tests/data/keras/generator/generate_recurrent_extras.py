@@ -7,6 +7,10 @@
               and every trainable weight, the weights after the call (moving statistics).
     stateful: a stateful layer called on consecutive chunks of a batch of sequences, then after
               reset_states(): each call's outputs and the states the layer holds after it.
+    dropout:  a training call of a layer with dropout and/or recurrent_dropout whose cell was
+              handed fixed masks (0 or 1 / (1 - rate), Keras's form) in place of drawing its own:
+              the masks as the cell used them (one, or one per gate), y, and the gradients of
+              sum(g * y) for the input and every weight.
 
 Run with the shared keras-runner (../shared/keras-runner, its README says how to get the Keras
 source):
@@ -103,9 +107,50 @@ def stateful():
     ]
 
 
+def dropout_case(case_id, layer, dropout_count, recurrent_count):
+    x = sample((3, 4, 2))
+    layer.build(x.shape)
+    for w in layer.weights:
+        w.assign(sample(tuple(w.shape), 32) / 2)
+    weights = [tensor(w.numpy()) for w in layer.weights]
+    units = layer.cell.units
+
+    def masks(count, width, rate):
+        if count == 0:
+            return None
+        drawn = [(rng.random((3, width)) >= rate) / (1 - rate) for _ in range(count)]
+        return drawn
+    input_masks = masks(dropout_count, 2, layer.cell.dropout)
+    recurrent_masks = masks(recurrent_count, units, layer.cell.recurrent_dropout)
+    # The cell keeps the masks it was handed for the call instead of drawing its own.
+    as_cell_takes = lambda m: None if m is None else (torch.tensor(m[0]) if len(m) == 1 else [torch.tensor(v) for v in m])
+    layer.cell._dropout_mask = as_cell_takes(input_masks)
+    layer.cell._recurrent_dropout_mask = as_cell_takes(recurrent_masks)
+    xt = torch.tensor(x, requires_grad=True)
+    y = layer(xt, training=True)
+    g = sample(tuple(y.shape))
+    (y * torch.tensor(g)).sum().backward()
+    return {"id": case_id, "class_name": layer.__class__.__name__, "config": layer.get_config(), "x": tensor(x), "weights": weights,
+            "input_masks": None if input_masks is None else [tensor(m) for m in input_masks],
+            "recurrent_masks": None if recurrent_masks is None else [tensor(m) for m in recurrent_masks], "g": tensor(g),
+            "expected": {"y": tensor(y.detach().numpy()), "dx": tensor(xt.grad.numpy()),
+                         "dweights": [tensor(w.value.grad.numpy()) for w in layer.weights]}}
+
+
+def dropout():
+    return [
+        dropout_case("lstm_input_only", L.LSTM(3, dropout=0.25, return_sequences=True), 1, 0),
+        dropout_case("lstm_both_per_gate", L.LSTM(3, dropout=0.25, recurrent_dropout=0.5, return_sequences=True), 4, 4),
+        dropout_case("gru_both_per_gate", L.GRU(3, dropout=0.25, recurrent_dropout=0.5, return_sequences=True, go_backwards=True), 3, 3),
+        dropout_case("gru_reset_before_recurrent_only", L.GRU(3, recurrent_dropout=0.5, reset_after=False, return_sequences=True), 0, 3),
+        dropout_case("gru_input_only", L.GRU(2, dropout=0.5), 1, 0),
+        dropout_case("simple_rnn_both", L.SimpleRNN(3, dropout=0.25, recurrent_dropout=0.5, return_sequences=True), 1, 1),
+    ]
+
+
 out = {"meta": {"produced_by": f"keras {keras.__version__} (torch backend), float64, with keras-runner's shims",
                 "generator": "tests/data/keras/generator/generate_recurrent_extras.py"},
-       "time_distributed": time_distributed(), "stateful": stateful()}
+       "time_distributed": time_distributed(), "stateful": stateful(), "dropout": dropout()}
 with open(sys.argv[1], "w") as f:
     json.dump(out, f)
-print(len(out["time_distributed"]), "time_distributed,", len(out["stateful"]), "stateful")
+print(len(out["time_distributed"]), "time_distributed,", len(out["stateful"]), "stateful,", len(out["dropout"]), "dropout")

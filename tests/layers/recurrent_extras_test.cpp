@@ -1,10 +1,12 @@
 // TimeDistributed and stateful recurrent layers against real Keras 3.15.1
 // (tests/data/keras/recurrent_extras.json, made by generator/generate_recurrent_extras.py), in
 // float64: TimeDistributed around Dense, Conv1D, BatchNormalization in training and a masked
-// sequence; stateful layers fed consecutive chunks, then reset.
+// sequence; stateful layers fed consecutive chunks, then reset; dropout and recurrent_dropout with
+// the masks Keras's cells were handed.
 #include "../support/golden.hpp"
 
 #include <minidl/autograd/engine.hpp>
+#include <minidl/layers/dropout_mask.hpp>
 
 #include <doctest/doctest.h>
 
@@ -103,4 +105,79 @@ TEST_CASE("a stateful layer fed a sequence in chunks gives what one call on the 
   bidirectional.reset_states();
   CHECK(bidirectional.forward_layer().states().empty());
   CHECK(bidirectional.backward_layer().states().empty());
+}
+
+namespace {
+
+// A (groups, batch, width) mask tensor from Keras's list of per-gate (batch, width) masks.
+Tensor stacked_masks(const nlohmann::json& masks) {
+  if (masks.is_null()) return Tensor();
+  std::vector<Tensor> each;
+  for (const auto& mask : masks) each.push_back(tensor_from_json(mask));
+  return stack(each, 0);
+}
+
+}  // namespace
+
+TEST_CASE("recurrent dropout: the fused op with Keras's own masks gives what Keras's cells give") {
+  const auto golden = load_test_data("keras/recurrent_extras.json");
+  REQUIRE(golden.at("dropout").size() == 6);
+  for (const auto& item : golden.at("dropout")) {
+    CAPTURE(item.at("id").get<std::string>());
+    auto layer = layers::deserialize({{"class_name", item.at("class_name")}, {"config", item.at("config")}});
+    auto& recurrent = dynamic_cast<layers::Recurrent&>(*layer);
+    CHECK(layer->get_config() == item.at("config"));
+    const Tensor x = tensor_from_json(item.at("x")).set_requires_grad();
+    layer->build(x.shape());
+    layer->set_weights(tensors_of(item.at("weights")));
+    const auto config = item.at("config");
+    RecurrentOptions options;
+    options.cell = item.at("class_name") == "LSTM" ? CellKind::lstm : item.at("class_name") == "GRU" ? CellKind::gru : CellKind::simple_rnn;
+    options.go_backwards = config.at("go_backwards").get<bool>();
+    options.reset_after = config.value("reset_after", true);
+    std::vector<Tensor> states(options.cell == CellKind::lstm ? 2 : 1, Tensor::zeros({x.dim(0), recurrent.units()}, DType::float64));
+    const Tensor all = recurrent_sequence(x, recurrent.kernel(), recurrent.recurrent_kernel(), recurrent.bias(), states, options, Tensor(),
+                                          {stacked_masks(item.at("input_masks")), stacked_masks(item.at("recurrent_masks"))});
+    const std::int64_t units = recurrent.units();
+    const Tensor y = recurrent.return_sequences() ? slice(all, 2, 0, units) : squeeze(slice(slice(all, 2, 0, units), 1, x.dim(1) - 1, x.dim(1)), {1});
+    const auto& expected = item.at("expected");
+    CHECK_CLOSE(y, tensor_from_json(expected.at("y")), 1e-9, 1e-12);
+    autograd::backward({y}, {tensor_from_json(item.at("g"))}, false);
+    CHECK_CLOSE(x.grad(), tensor_from_json(expected.at("dx")), 1e-9, 1e-12);
+    const auto weights = layer->weights();
+    for (std::size_t i = 0; i < weights.size(); ++i)
+      CHECK_CLOSE(weights[i]->value().grad(), tensor_from_json(expected.at("dweights")[i]), 1e-9, 1e-12);
+  }
+}
+
+TEST_CASE("recurrent dropout in a layer: masks drawn once per call as Keras's, per gate with recurrent_dropout, none outside training") {
+  Generator generator(5);
+  const Tensor x = Tensor::normal({4, 6, 3}, 0.0, 1.0, DType::float64, &generator);
+  for (const bool per_gate : {false, true}) {
+    CAPTURE(per_gate);
+    const double recurrent_rate = per_gate ? 0.5 : 0.0;
+    layers::LSTM plain({.units = 2, .return_sequences = true, .dtype = "float64"});
+    layers::LSTM dropped({.units = 2, .dropout = 0.25, .recurrent_dropout = recurrent_rate, .seed = 99, .return_sequences = true,
+                          .dtype = "float64"});
+    const Tensor expected = plain(x);
+    dropped.build(x.shape());
+    dropped.set_weights(plain.get_weights());
+    // Outside training the layer is the plain one.
+    CHECK_CLOSE(dropped(x), expected, 0.0, 0.0);
+    // In training: the masks the layer's seeded generator draws, input then recurrent, one group
+    // or one per gate, fed to the op, give the layer's output.
+    Generator same(99);
+    const std::int64_t groups = per_gate ? 4 : 1;
+    RecurrentDropout masks;
+    masks.input = layers::dropout_mask({groups, 4, 3}, 0.25, same, DType::float64);
+    if (per_gate) masks.recurrent = layers::dropout_mask({groups, 4, 2}, 0.5, same, DType::float64);
+    const std::vector<Tensor> zeros(2, Tensor::zeros({4, 2}, DType::float64));
+    const Tensor all = recurrent_sequence(x, dropped.kernel(), dropped.recurrent_kernel(), dropped.bias(), zeros, {.cell = CellKind::lstm},
+                                          Tensor(), masks);
+    const Tensor trained = dropped(x, true);
+    CHECK_CLOSE(trained, slice(all, 2, 0, 2), 0.0, 0.0);
+    CHECK(max(abs(trained - expected)).item() > 1e-3);
+  }
+  CHECK_THROWS_WITH_AS(layers::GRU({.units = 2, .recurrent_dropout = 1.5}), doctest::Contains("invalid argument `recurrent_dropout`"),
+                       InvalidArgument);
 }
