@@ -28,8 +28,10 @@ std::unique_ptr<Recurrent> remade(const Recurrent& layer, const std::string& pre
   if (backwards) config["go_backwards"] = true;
   config["zero_output_for_mask"] = layer.return_sequences();
   auto copy = deserialize(entry);
-  std::unique_ptr<Recurrent> recurrent(dynamic_cast<Recurrent*>(copy.get()));
-  copy.release();
+  if (!dynamic_cast<Recurrent*>(copy.get()))
+    throw InvalidArgument(fmt::format("Bidirectional: the class registered as '{}' made a {}, not a recurrent layer", layer.class_name(),
+                                      copy->class_name()));
+  std::unique_ptr<Recurrent> recurrent(static_cast<Recurrent*>(copy.release()));
   if (keep_weights && layer.built()) recurrent->set_weights(layer.get_weights());
   return recurrent;
 }
@@ -107,6 +109,13 @@ Tensor Bidirectional::call(const Tensor& inputs) {
     throw InvalidArgument(fmt::format("{}: merge_mode is none, so the layer gives two outputs; call call_with_state() or use it in a "
                                       "functional model",
                                       where()));
+  // Both layers refuse a batch their held states do not fit before either runs, so that neither
+  // moves on alone.
+  for (const Recurrent* layer : {forward_.get(), backward_.get()})
+    if (initial_state_.empty() && !layer->states().empty() && layer->states()[0].dim(0) != inputs.dim(0))
+      throw ShapeError(fmt::format("{}: {} is stateful and holds states for a batch of {}, received an input of shape {}; feed batches of "
+                                   "one size, or call reset_states() first",
+                                   where(), layer->where(), layer->states()[0].dim(0), shape_to_string(inputs.shape())));
   const auto half = std::ptrdiff_t(initial_state_.size() / 2);
   const std::vector<Tensor> forward_state(initial_state_.begin(), initial_state_.begin() + half);
   const std::vector<Tensor> backward_state(initial_state_.begin() + half, initial_state_.end());

@@ -12,6 +12,15 @@ namespace minidl::layers {
 namespace {
 
 thread_local int call_depth = 0;
+
+// A call's input mask is the call's only: dropped when it ends, even by an exception.
+struct MaskOfCall {
+  Tensor& mask;
+  MaskOfCall(Tensor& held, const Tensor& given) : mask(held) { mask = given; }
+  ~MaskOfCall() { mask = Tensor(); }
+  MaskOfCall(const MaskOfCall&) = delete;
+  MaskOfCall& operator=(const MaskOfCall&) = delete;
+};
 thread_local std::uint64_t outermost_calls = 0;
 
 }  // namespace
@@ -59,12 +68,7 @@ Tensor Layer::operator()(const Tensor& inputs, bool training) {
   check_input(inputs.shape());
   build(inputs.shape());
   training_ = training;
-  // The input's mask is the call's only: dropped when it ends, even by an exception.
-  struct HeldMask {
-    Tensor& mask;
-    ~HeldMask() { mask = Tensor(); }
-  } held_mask{input_mask_};
-  input_mask_ = inputs.keras_mask();
+  const MaskOfCall held_mask(input_mask_, inputs.keras_mask());
   if (input_mask_.defined() && input_mask_.dtype() != inputs.dtype())
     throw InvalidArgument(fmt::format("{}: the input's mask has dtype {}, expected the input's ({})", where(), dtype_name(input_mask_.dtype()),
                                       dtype_name(inputs.dtype())));
@@ -89,9 +93,9 @@ void Layer::set_path_prefix(const std::string& prefix) {
   for (auto& weight : weights_) weight->set_path(fmt::format("{}{}/{}{}", path_prefix_, name_, weight_scope_, weight->name()));
 }
 
-Tensor Layer::call_of(Layer& layer, const Tensor& inputs, bool training) {
+Tensor Layer::call_of(Layer& layer, const Tensor& inputs, bool training, const Tensor& mask) {
   layer.training_ = training;
-  layer.input_mask_ = Tensor();
+  const MaskOfCall held_mask(layer.input_mask_, mask);
   return layer.call(inputs);
 }
 

@@ -50,8 +50,10 @@ class Layer : public std::enable_shared_from_this<Layer> {
   SymbolicTensor operator()(const SymbolicTensor& inputs);
   // A call on a list: merge layers, models of several inputs.
   SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs);
-  // Every output of a call on one tensor (`list_argument` false, one input) or on a list.
-  std::vector<SymbolicTensor> symbolic_call(const std::vector<SymbolicTensor>& inputs, bool list_argument);
+  // Every output of a call on one tensor (`list_argument` false, one input) or on a list; a
+  // recurrent layer's call may end with its initial_state keyword's tensors.
+  std::vector<SymbolicTensor> symbolic_call(const std::vector<SymbolicTensor>& inputs, bool list_argument,
+                                            StateKeyword initial_state = {});
   // How a functional model runs a recorded call on real tensors: every output. By default the
   // call on the one input; merge layers and models override it.
   virtual std::vector<Tensor> call_node(const std::vector<Tensor>& inputs, bool list_argument, bool training);
@@ -138,8 +140,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual void set_path_prefix(const std::string& prefix);
   static void set_path_prefix_of(Layer& layer, const std::string& prefix) { layer.set_path_prefix(prefix); }
   void set_weight_scope(std::string scope) { weight_scope_ = std::move(scope); }
-  const std::string& path_prefix() const { return path_prefix_; }
-  static Tensor call_of(Layer& layer, const Tensor& inputs, bool training);
+  static Tensor call_of(Layer& layer, const Tensor& inputs, bool training, const Tensor& mask = Tensor());
   // Makes `layer` part of this one (Keras tracks sublayers by attribute): its weights, losses and
   // trainability are this layer's too, in tracking order. The sublayer must outlive this layer.
   template <class SomeLayer>
@@ -166,6 +167,10 @@ class Layer : public std::enable_shared_from_this<Layer> {
   void record_build_shapes(const std::vector<Shape>& shapes) {
     if (build_input_shapes_.empty()) build_input_shapes_ = shapes;
   }
+  // A recurrent layer whose first symbolic call had Keras's initial_state keyword: the states'
+  // shapes and form, for its build_config.
+  const std::vector<Shape>& first_call_state_shapes() const { return first_call_state_shapes_; }
+  bool first_call_states_listed() const { return first_call_states_listed_; }
 
  private:
   std::string class_name_;
@@ -178,6 +183,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::string path_prefix_, weight_scope_;
   std::optional<Shape> build_input_shape_;
   std::vector<Shape> build_input_shapes_;
+  std::vector<Shape> first_call_state_shapes_;
+  bool first_call_states_listed_ = true;
   std::optional<Shape> last_output_shape_;
   regularizers::Regularizer activity_regularizer_;
   std::vector<std::shared_ptr<Variable>> weights_;

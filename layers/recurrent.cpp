@@ -6,8 +6,10 @@
 #include <minidl/core/naming.hpp>
 #include <minidl/layers/dropout_mask.hpp>
 #include <minidl/layers/kernel_bias_options.hpp>
+#include <minidl/layers/serialization.hpp>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace minidl::layers {
 
@@ -90,6 +92,16 @@ Shape Recurrent::compute_output_shape(const Shape& input_shape) const {
 }
 
 std::vector<Shape> Recurrent::node_output_shapes(const std::vector<Shape>& input_shapes, bool list_argument) const {
+  if (!list_argument && input_shapes.size() == 1 + state_count()) {
+    check_input(input_shapes[0]);
+    for (std::size_t i = 1; i < input_shapes.size(); ++i)
+      if (input_shapes[i] != Shape{input_shapes[0][0], units_})
+        throw ShapeError(fmt::format("{}: invalid argument `initial_state`: expected each state of shape {}, received {}", where(),
+                                     shape_to_string({input_shapes[0][0], units_}), shape_to_string(input_shapes[i])));
+    std::vector<Shape> shapes = {compute_output_shape(input_shapes[0])};
+    if (return_state_) shapes.insert(shapes.end(), state_count(), Shape{input_shapes[0][0], units_});
+    return shapes;
+  }
   auto shapes = Layer::node_output_shapes(input_shapes, list_argument);
   if (return_state_) shapes.insert(shapes.end(), state_count(), Shape{input_shapes[0][0], units_});
   return shapes;
@@ -108,7 +120,8 @@ RecurrentDropout Recurrent::dropout_masks(const Tensor& inputs) {
   const auto applies = [simple](double rate) { return simple ? rate > 0 : rate > 0 && rate < 1; };
   // With recurrent_dropout an LSTM or a GRU (Keras's implementation 1) draws a mask per gate for
   // both; otherwise one mask serves every gate.
-  const std::int64_t groups = !simple && recurrent_dropout_ != 0 ? bias_shape_.back() / units_ : 1;
+  const std::int64_t gates = op_options_.cell == CellKind::lstm ? 4 : 3;
+  const std::int64_t groups = !simple && recurrent_dropout_ != 0 ? gates : 1;
   Generator& source = generator_ ? *generator_ : global_generator();
   RecurrentDropout masks;
   if (applies(dropout_)) masks.input = dropout_mask({groups, inputs.dim(0), inputs.dim(2)}, dropout_, source, dtype());
@@ -212,11 +225,34 @@ std::vector<Tensor> Recurrent::call_with_state(const Tensor& inputs, const std::
   return outputs;
 }
 
+std::vector<SymbolicTensor> Recurrent::call_with_state(const SymbolicTensor& inputs, const std::vector<SymbolicTensor>& initial_state) {
+  if (initial_state.size() != state_count())
+    throw_invalid_argument(where(), "initial_state", fmt::format("expected {} tensors (batch, {})", state_count(), units_),
+                           fmt::format("{} tensors", initial_state.size()));
+  std::vector<SymbolicTensor> arguments = {inputs};
+  arguments.insert(arguments.end(), initial_state.begin(), initial_state.end());
+  return symbolic_call(arguments, false, {.count = initial_state.size(), .listed = state_count() > 1});
+}
+
 std::vector<Tensor> Recurrent::call_node(const std::vector<Tensor>& inputs, bool list_argument, bool training) {
-  if (!return_state_) return Layer::call_node(inputs, list_argument, training);
-  if (list_argument || inputs.size() != 1)
+  const bool with_states = !list_argument && inputs.size() == 1 + state_count();
+  if (!return_state_ && !with_states) return Layer::call_node(inputs, list_argument, training);
+  if (list_argument || (inputs.size() != 1 && !with_states))
     throw InvalidArgument(fmt::format("{}: expected one input tensor, received a list of {}", where(), inputs.size()));
-  return call_with_state(inputs[0], {}, training);
+  auto outputs = call_with_state(inputs[0], std::vector<Tensor>(inputs.begin() + 1, inputs.end()), training);
+  if (!return_state_) outputs.resize(1);
+  return outputs;
+}
+
+nlohmann::json Recurrent::serialized() const {
+  nlohmann::json entry = Layer::serialized();
+  if (first_call_state_shapes().empty() || !build_input_shape()) return entry;
+  nlohmann::json states = nlohmann::json::array();
+  for (const auto& shape : first_call_state_shapes()) states.push_back(shape_to_json(shape));
+  entry["build_config"] = {{"shapes_dict",
+                            {{"sequences_shape", shape_to_json(*build_input_shape())},
+                             {"initial_state_shape", first_call_states_listed() ? states : states.at(0)}}}};
+  return entry;
 }
 
 const Tensor& Recurrent::kernel() const {

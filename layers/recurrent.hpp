@@ -132,8 +132,15 @@ class Recurrent : public Layer {
   // return_state says: {output, h}, for an LSTM {output, h, c}. initial_state: none (zeros) or
   // one (batch, units) tensor per state, differentiable.
   std::vector<Tensor> call_with_state(const Tensor& inputs, const std::vector<Tensor>& initial_state = {}, bool training = false);
-  // In a functional model: the output, then the states when return_state.
+  // Keras's layer(x, initial_state=[h, c]) in a functional model (an encoder's final states
+  // starting a decoder): the output, then the final states with return_state. A single state may
+  // be given alone, as Keras's initial_state=h.
+  std::vector<SymbolicTensor> call_with_state(const SymbolicTensor& inputs, const std::vector<SymbolicTensor>& initial_state);
+  // In a functional model: the output, then the states when return_state; the inputs may end with
+  // the initial states.
   std::vector<Tensor> call_node(const std::vector<Tensor>& inputs, bool list_argument, bool training) override;
+  // Keras's build_config of a layer first called with initial_state: a shapes_dict of both.
+  nlohmann::json serialized() const override;
   // The input's mask goes on with the sequence (return_sequences), never with a last step alone.
   bool supports_masking() const override { return true; }
   Tensor compute_mask(const Tensor& inputs, const Tensor& mask) const override;

@@ -36,7 +36,7 @@ SymbolicTensor Layer::operator()(const std::vector<SymbolicTensor>& inputs) {
   return only_output(symbolic_call(inputs, true), where());
 }
 
-std::vector<SymbolicTensor> Layer::symbolic_call(const std::vector<SymbolicTensor>& inputs, bool list_argument) {
+std::vector<SymbolicTensor> Layer::symbolic_call(const std::vector<SymbolicTensor>& inputs, bool list_argument, StateKeyword initial_state) {
   std::shared_ptr<Layer> self = weak_from_this().lock();
   if (!self)
     throw StateError(fmt::format("{}: a layer called on symbolic tensors must be owned by a std::shared_ptr, which the "
@@ -60,7 +60,11 @@ std::vector<SymbolicTensor> Layer::symbolic_call(const std::vector<SymbolicTenso
   } catch (const InvalidArgument& error) {
     throw InvalidArgument(with_symbolic_shapes(error.what(), inputs));
   }
-  if (!list_argument && shapes.size() == 1) build(shapes[0]);
+  if (!list_argument && shapes.size() == 1 + initial_state.count) build(shapes[0]);
+  if (inbound_node_count_ == 0 && initial_state.count > 0) {
+    for (std::size_t i = inputs.size() - initial_state.count; i < inputs.size(); ++i) first_call_state_shapes_.push_back(inputs[i].shape());
+    first_call_states_listed_ = initial_state.listed;
+  }
   if (list_argument) record_build_shapes(shapes);
   // Outputs keep the batch extent of the inputs: unknown, or what Input() fixed.
   const bool batch_unknown = !inputs.empty() && !inputs[0].shape().empty() && inputs[0].shape()[0] == unknown_batch;
@@ -68,7 +72,7 @@ std::vector<SymbolicTensor> Layer::symbolic_call(const std::vector<SymbolicTenso
   if (batch_unknown)
     for (auto& shape : shapes_with_batch)
       if (!shape.empty()) shape[0] = unknown_batch;
-  auto node = std::make_shared<Node>(Node{self, inputs, list_argument, shapes_with_batch, inbound_node_count_++});
+  auto node = std::make_shared<Node>(Node{self, inputs, list_argument, shapes_with_batch, inbound_node_count_++, initial_state});
   std::vector<SymbolicTensor> outputs;
   for (std::size_t i = 0; i < shapes_with_batch.size(); ++i)
     // An input layer's tensor carries the layer's name: the name Input() was given.

@@ -58,6 +58,13 @@ class SymbolicTensor {
 };
 
 // One call of a layer on symbolic tensors (Keras's Node). Input() makes a node without inputs.
+// Keras's initial_state keyword in a recurrent layer's call: the call's last `count` inputs, given
+// as a list or (one state alone) as a single tensor, as Keras's config writes them back.
+struct StateKeyword {
+  std::size_t count = 0;
+  bool listed = true;
+};
+
 struct Node {
   std::shared_ptr<Layer> layer;
   std::vector<SymbolicTensor> inputs;
@@ -69,6 +76,7 @@ struct Node {
   std::vector<Shape> output_shapes;
   // Which call of its layer this is (Keras's node_index in keras_history).
   std::size_t index_in_layer = 0;
+  StateKeyword initial_state = {};
   bool is_input() const { return inputs.empty(); }
   std::size_t output_count() const { return output_shapes.size(); }
 };

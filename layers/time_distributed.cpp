@@ -58,14 +58,23 @@ Tensor TimeDistributed::call(const Tensor& inputs) {
   // Keras calls the layer on each step. Where the layer's result for a sample cannot depend on
   // the other samples of its batch, one call on every step at once gives the same numbers; a
   // layer with moving statistics (BatchNormalization) in training takes its statistics per step.
+  // Keras hands the layer each step's part of the mask, (batch,).
+  const Tensor& mask = input_mask();
+  if (mask.defined() && (mask.ndim() < 2 || mask.dim(0) != batch || mask.dim(1) != steps))
+    throw ShapeError(fmt::format("{}: expected the input's mask to start with (batch, steps) = ({}, {}), received shape {}", where(), batch,
+                                 steps, shape_to_string(mask.shape())));
+  const auto step_of = [](const Tensor& tensor, std::int64_t step) { return squeeze(slice(tensor, 1, step, step + 1), {1}); };
   if (training() && !layer_->non_trainable_weights().empty()) {
     std::vector<Tensor> outputs;
-    for (std::int64_t step = 0; step < steps; ++step) outputs.push_back(call_of(*layer_, squeeze(slice(inputs, 1, step, step + 1), {1}), true));
+    for (std::int64_t step = 0; step < steps; ++step)
+      outputs.push_back(call_of(*layer_, step_of(inputs, step), true, mask.defined() ? step_of(mask, step) : Tensor()));
     return stack(outputs, 1);
   }
   Shape merged = {batch * steps};
   merged.insert(merged.end(), inputs.shape().begin() + 2, inputs.shape().end());
-  const Tensor outputs = call_of(*layer_, reshape(inputs, merged), training());
+  Shape merged_mask = {batch * steps};
+  if (mask.defined()) merged_mask.insert(merged_mask.end(), mask.shape().begin() + 2, mask.shape().end());
+  const Tensor outputs = call_of(*layer_, reshape(inputs, merged), training(), mask.defined() ? reshape(mask, merged_mask) : Tensor());
   Shape separated = {batch, steps};
   separated.insert(separated.end(), outputs.shape().begin() + 1, outputs.shape().end());
   return reshape(outputs, separated);

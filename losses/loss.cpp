@@ -114,8 +114,6 @@ Loss Loss::validated(std::string_view where, std::string_view argument) const {
 
 namespace {
 
-// Keras's apply_mask: ignored positions weigh 0; for the mean reductions the kept ones weigh
-// total / (kept + ε), so that the mean runs over the kept positions.
 // 1 where the label is not the ignored class (Keras marks those values with a mask).
 Tensor kept_classes(const SparseCategoricalCrossentropy& loss, const Tensor& y_true, const Tensor& values) {
   Tensor labels = y_true.detach();

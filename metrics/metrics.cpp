@@ -50,7 +50,7 @@ void Metric::update_state(const Tensor& y_true, const Tensor& y_pred) {
   const Tensor batch = values(y_true.detach(), y_pred.detach());
   if (batch.dtype() != y_pred.dtype()) throw StateError("metrics: a metric returned values of another dtype");
   const Tensor mask = y_pred.keras_mask();
-  if (!mask.defined() || !honours_mask()) {
+  if (!mask.defined() || !honours_mask() || batch.size() == 0) {
     total_ += sum(batch).item();
     count_ += double(batch.size());
     return;

@@ -23,8 +23,11 @@ using layers::SymbolicTensor;
 // The keyword arguments Keras records with a call: the layers whose call takes a mask record
 // mask=None, Dropout its training=False default.
 Json recorded_kwargs(const Layer& layer) {
-  static const std::set<std::string> takes_mask = {"BatchNormalization", "Functional", "GlobalAveragePooling1D", "Sequential"};
+  static const std::set<std::string> takes_mask = {"BatchNormalization", "Bidirectional", "Functional", "GlobalAveragePooling1D",
+                                                   "Sequential", "TimeDistributed"};
+  static const std::set<std::string> recurrent = {"GRU", "LSTM", "SimpleRNN"};
   if (takes_mask.count(layer.class_name())) return {{"mask", nullptr}};
+  if (recurrent.count(layer.class_name())) return {{"training", false}, {"mask", nullptr}};
   if (layer.class_name() == "Dropout") return {{"training", false}};
   return Json::object();
 }
@@ -61,10 +64,13 @@ Json Functional::get_config() const {
     entry["inbound_nodes"] = Json::array();
     for (const Node* node : calls.at(layer.get())) {
       if (node->is_input()) continue;
-      Json tensors = Json::array();
-      for (const auto& input : node->inputs) tensors.push_back(tensor_json(input));
-      entry["inbound_nodes"].push_back({{"args", node->list_argument ? Json::array({tensors}) : tensors},
-                                        {"kwargs", recorded_kwargs(*layer)}});
+      Json tensors = Json::array(), states = Json::array();
+      const std::size_t positional = node->inputs.size() - node->initial_state.count;
+      for (std::size_t i = 0; i < node->inputs.size(); ++i) (i < positional ? tensors : states).push_back(tensor_json(node->inputs[i]));
+      // Keras records a call given initial_state with that keyword alone.
+      const Json kwargs = node->initial_state.count == 0 ? recorded_kwargs(*layer)
+                                                         : Json{{"initial_state", node->initial_state.listed ? states : states.at(0)}};
+      entry["inbound_nodes"].push_back({{"args", node->list_argument ? Json::array({tensors}) : tensors}, {"kwargs", kwargs}});
     }
     layer_configs.push_back(std::move(entry));
   }
@@ -128,7 +134,7 @@ class GraphReader {
         while (!nodes.empty()) {
           auto call = arguments(nodes.front());
           if (!call) break;
-          outputs_[layer->name()].push_back(layer->symbolic_call(call->first, call->second));
+          outputs_[layer->name()].push_back(layer->symbolic_call(call->tensors, call->list, call->initial_state));
           nodes.erase(nodes.begin());
           progress = true;
         }
@@ -161,17 +167,25 @@ class GraphReader {
     return found->second[std::size_t(node)][std::size_t(tensor)];
   }
 
-  // A call's tensors and whether they are a list; nothing while one of them does not exist yet.
-  std::optional<std::pair<std::vector<SymbolicTensor>, bool>> arguments(const Json& node) const {
+  struct Call {
+    std::vector<SymbolicTensor> tensors;
+    bool list = false;
+    layers::StateKeyword initial_state;
+  };
+
+  // A call's tensors, whether they are a list, and its initial_state keyword's tensors (last);
+  // nothing while one of them does not exist yet.
+  std::optional<Call> arguments(const Json& node) const {
     std::vector<Json> histories;
     bool list = false;
+    layers::StateKeyword initial_state;
     if (node.is_array()) {  // Keras 2's form: [[layer, node, tensor, kwargs], ...]
       for (const auto& item : node) histories.push_back(Json::array({item.at(0), item.at(1), item.at(2)}));
       list = histories.size() > 1;
     } else {
       const Json kwargs = node.value("kwargs", Json::object());
       for (const auto& [key, value] : kwargs.items())
-        if (!(key == "mask" && value.is_null()) && !(key == "training" && value.is_boolean()))
+        if (!(key == "mask" && value.is_null()) && !(key == "training" && value.is_boolean()) && key != "initial_state")
           fail(fmt::format("the call keyword argument {}={} is not supported", key, value.dump()));
       const Json& args = node.at("args");
       if (args.size() != 1) fail(fmt::format("a call with {} positional arguments is not supported", args.size()));
@@ -179,6 +193,12 @@ class GraphReader {
       list = first.is_array();
       for (const auto& tensor : list ? first : Json::array({first}))
         histories.push_back(tensor.at("config").at("keras_history"));
+      if (kwargs.contains("initial_state") && !kwargs.at("initial_state").is_null()) {
+        const Json& states = kwargs.at("initial_state");
+        initial_state = {.count = states.is_array() ? states.size() : 1, .listed = states.is_array()};
+        for (const auto& tensor : states.is_array() ? states : Json::array({states}))
+          histories.push_back(tensor.at("config").at("keras_history"));
+      }
     }
     std::vector<SymbolicTensor> tensors;
     for (const auto& history : histories) {
@@ -186,7 +206,7 @@ class GraphReader {
       if (!tensor) return std::nullopt;
       tensors.push_back(*tensor);
     }
-    return std::pair{std::move(tensors), list};
+    return Call{std::move(tensors), list, initial_state};
   }
 
   SymbolicTensor end(const Json& history) const {

@@ -145,20 +145,26 @@ std::map<std::string, double> Model::run_epoch(const BatchSource& next_batch, bo
     std::vector<double> sums(2 + compiled_outputs_.size(), 0.0);
     sums[0] = samples;
     if (batch) {
-      const auto& [x_batch, y_batch] = *batch;
-      predictions = forward(x_batch, train);
+      predictions = forward(batch->first, train);
       if (predictions.size() != compiled_outputs_.size())
         throw StateError(fmt::format("{}: the model gave {} outputs for {} compiled ones", where(), predictions.size(),
                                      compiled_outputs_.size()));
+    }
+    // A masked loss is a mean over each shard's kept values, which the shares of samples the
+    // processes weigh their gradients by do not average. Every process asks, so that all refuse.
+    if (distribution) {
+      bool masked = false;
+      for (const auto& prediction : predictions) masked = masked || prediction.keras_mask().defined();
+      if (distributed_fit::any(*distribution, masked))
+        throw InvalidArgument(fmt::format("{}: an output carries a mask (a Masking layer upstream); data-parallel training does not "
+                                          "support masked losses yet",
+                                          where()));
+    }
+    if (batch) {
+      const auto& y_batch = batch->second;
       for (std::size_t i = 0; i < compiled_outputs_.size(); ++i) {
         const auto& output = compiled_outputs_[i];
         if (!output.loss) continue;
-        // A masked loss is a mean over each shard's kept values, which the shares of samples the
-        // processes weigh their gradients by do not average.
-        if (distribution && predictions[i].keras_mask().defined())
-          throw InvalidArgument(fmt::format("{}: output '{}' carries a mask (a Masking layer upstream); data-parallel training does not "
-                                            "support masked losses yet",
-                                            where(), output.name));
         const Tensor value = (*output.loss)(y_batch[i], predictions[i]);
         sums[2 + i] = value.item() * samples;
         const Tensor weighted = output.loss_weight == 1.0 ? value : value * output.loss_weight;

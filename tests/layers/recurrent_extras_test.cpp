@@ -51,9 +51,9 @@ void check_time_distributed_case(const nlohmann::json& item) {
 
 }  // namespace
 
-TEST_CASE("TimeDistributed matches Keras around Dense, Conv1D, BatchNormalization in training and a masked sequence") {
+TEST_CASE("TimeDistributed matches Keras around Dense, Conv1D, BatchNormalization in training (masked too) and a masked sequence") {
   const auto golden = load_test_data("keras/recurrent_extras.json");
-  REQUIRE(golden.at("time_distributed").size() == 4);
+  REQUIRE(golden.at("time_distributed").size() == 5);
   for (const auto& item : golden.at("time_distributed")) check_time_distributed_case(item);
 }
 
@@ -180,4 +180,49 @@ TEST_CASE("recurrent dropout in a layer: masks drawn once per call as Keras's, p
   }
   CHECK_THROWS_WITH_AS(layers::GRU({.units = 2, .recurrent_dropout = 1.5}), doctest::Contains("invalid argument `recurrent_dropout`"),
                        InvalidArgument);
+}
+
+TEST_CASE("initial_state in a functional model: an encoder's final states start a decoder, as in Keras") {
+  const auto golden = load_test_data("keras/recurrent_extras.json").at("functional_initial_state");
+  auto model = models::Functional::from_config(golden.at("config"));
+  CHECK_MESSAGE(config_difference(model->get_config(), golden.at("config")).empty(), config_difference(model->get_config(), golden.at("config")));
+  model->set_weights(tensors_of(golden.at("weights")));
+  std::vector<Tensor> inputs = tensors_of(golden.at("x"));
+  for (auto& input : inputs) input.set_requires_grad();
+  const auto outputs = (*model)(inputs, false);
+  const auto expected = tensors_of(golden.at("expected").at("y"));
+  REQUIRE(outputs.size() == expected.size());
+  for (std::size_t i = 0; i < outputs.size(); ++i) CHECK_CLOSE(outputs[i], expected[i], 1e-9, 1e-12);
+  autograd::backward(outputs, tensors_of(golden.at("g")), false);
+  const auto dx = tensors_of(golden.at("expected").at("dx"));
+  for (std::size_t i = 0; i < inputs.size(); ++i) CHECK_CLOSE(inputs[i].grad(), dx[i], 1e-9, 1e-12);
+  const auto weights = model->weights();
+  const auto dweights = tensors_of(golden.at("expected").at("dweights"));
+  REQUIRE(weights.size() == dweights.size());
+  for (std::size_t i = 0; i < weights.size(); ++i) CHECK_CLOSE(weights[i]->value().grad(), dweights[i], 1e-9, 1e-12);
+
+  // The same graph built in C++ writes Keras's call forms: [h, c] as a list, one state alone.
+  auto history = layers::Input({.shape = {5, 3}, .dtype = "float64", .name = "history"});
+  auto future = layers::Input({.shape = {4, 2}, .dtype = "float64", .name = "future"});
+  auto encoder = layers::make<layers::LSTM>({.units = 3, .return_state = true, .dtype = "float64"});
+  const auto encoded = encoder->symbolic_call({history}, false);
+  auto decoder = layers::make<layers::LSTM>({.units = 3, .return_sequences = true, .dtype = "float64"});
+  const auto decoded = decoder->call_with_state(future, {encoded[1], encoded[2]});
+  REQUIRE(decoded.size() == 1);
+  CHECK(decoded[0].shape() == Shape{layers::unknown_batch, 4, 3});
+  models::Functional built({history, future}, {decoded[0]});
+  int with_states = 0;
+  const nlohmann::json built_config = built.get_config();
+  for (const auto& layer : built_config.at("layers"))
+    for (const auto& node : layer.at("inbound_nodes"))
+      if (node.at("kwargs").contains("initial_state")) {
+        CHECK(layer.at("name") == decoder->name());
+        CHECK(node.at("kwargs").at("initial_state").size() == 2);
+        ++with_states;
+      }
+  CHECK(with_states == 1);
+  CHECK_THROWS_WITH_AS(decoder->call_with_state(future, {encoded[1]}), doctest::Contains("invalid argument `initial_state`"), InvalidArgument);
+  auto wide = layers::make<layers::GRU>({.units = 4, .dtype = "float64"});
+  CHECK_THROWS_WITH_AS(wide->call_with_state(future, {encoded[1]}), doctest::Contains("invalid argument `initial_state`: expected each state of shape"),
+                       ShapeError);
 }

@@ -3,7 +3,7 @@
 (torch backend, float64), into recurrent_extras.json.
 
     time_distributed: TimeDistributed around Dense, Conv1D, a masked sequence, and BatchNormalization
-              in training: the config, the weights set, y, the gradients of sum(g * y) for the input
+              in training, with and without a mask (each step's part of it reaches the layer): the config, the weights set, y, the gradients of sum(g * y) for the input
               and every trainable weight, the weights after the call (moving statistics).
     stateful: a stateful layer called on consecutive chunks of a batch of sequences, then after
               reset_states(): each call's outputs and the states the layer holds after it.
@@ -11,6 +11,10 @@
               handed fixed masks (0 or 1 / (1 - rate), Keras's form) in place of drawing its own:
               the masks as the cell used them (one, or one per gate), y, and the gradients of
               sum(g * y) for the input and every weight.
+    functional_initial_state: an encoder-decoder functional model whose decoder LSTM starts from
+              the encoder's final states (initial_state=[h, c]) and whose GRU starts from one state
+              given alone (initial_state=h): the config, the weights, the outputs and the gradients
+              of sum(g * y) over both outputs for both inputs and every weight.
 
 Run with the shared keras-runner (../shared/keras-runner, its README says how to get the Keras
 source):
@@ -75,6 +79,8 @@ def time_distributed():
                               training=True),
         time_distributed_case("dense_masked", L.TimeDistributed(L.Dense(2, activation="tanh")), sample((2, 5, 3)),
                               masked_steps=[(0, 4), (1, 0)]),
+        time_distributed_case("batch_normalization_training_masked", L.TimeDistributed(L.BatchNormalization()), sample((3, 4, 2)),
+                              training=True, masked_steps=[(0, 1), (2, 1), (1, 3)]),
     ]
 
 
@@ -148,9 +154,29 @@ def dropout():
     ]
 
 
+def functional_initial_state():
+    history = keras.Input((5, 3), name="history")
+    future = keras.Input((4, 2), name="future")
+    _, h, c = L.LSTM(3, return_state=True, name="encoder")(history)
+    sequence = L.LSTM(3, return_sequences=True, name="decoder")(future, initial_state=[h, c])
+    last = L.GRU(2, name="gru")(future, initial_state=L.Dense(2, name="proj")(h))
+    model = keras.Model([history, future], [L.Dense(1, name="out")(sequence), last], name="encoder_decoder")
+    for w in model.weights:
+        w.assign(sample(tuple(w.shape), 32) / 2)
+    weights = [tensor(w.numpy()) for w in model.weights]
+    xs = [torch.tensor(sample((2, 5, 3)), requires_grad=True), torch.tensor(sample((2, 4, 2)), requires_grad=True)]
+    ys = model(xs)
+    gs = [sample(tuple(y.shape)) for y in ys]
+    sum((y * torch.tensor(g)).sum() for y, g in zip(ys, gs)).backward()
+    return {"config": model.get_config(), "weights": weights, "x": [tensor(x.detach().numpy()) for x in xs], "g": [tensor(g) for g in gs],
+            "expected": {"y": [tensor(y.detach().numpy()) for y in ys], "dx": [tensor(x.grad.numpy()) for x in xs],
+                         "dweights": [tensor(w.value.grad.numpy()) for w in model.weights]}}
+
+
 out = {"meta": {"produced_by": f"keras {keras.__version__} (torch backend), float64, with keras-runner's shims",
                 "generator": "tests/data/keras/generator/generate_recurrent_extras.py"},
-       "time_distributed": time_distributed(), "stateful": stateful(), "dropout": dropout()}
+       "time_distributed": time_distributed(), "stateful": stateful(), "dropout": dropout(),
+       "functional_initial_state": functional_initial_state()}
 with open(sys.argv[1], "w") as f:
     json.dump(out, f)
 print(len(out["time_distributed"]), "time_distributed,", len(out["stateful"]), "stateful,", len(out["dropout"]), "dropout")
