@@ -1,6 +1,7 @@
 #include <minidl/autograd/ops/recurrent.hpp>
 
 #include <minidl/autograd/node.hpp>
+#include <minidl/autograd/ops/recurrent_cell_math.hpp>
 #include <minidl/core/errors.hpp>
 #include <minidl/core/kernels/blas.hpp>
 
@@ -8,7 +9,6 @@
 #include <tuple>
 #include <cmath>
 #include <fmt/format.h>
-#include <xsimd/xsimd.hpp>
 
 namespace minidl {
 
@@ -25,50 +25,7 @@ std::string_view cell_activation_names() { return "tanh, sigmoid, hard_sigmoid, 
 
 namespace {
 
-template <class T>
-T activate(CellActivation f, T a) {
-  switch (f) {
-    case CellActivation::tanh: return std::tanh(a);
-    case CellActivation::sigmoid: return T(1) / (T(1) + std::exp(-a));
-    case CellActivation::hard_sigmoid: return std::clamp((a + T(3)) / T(6), T(0), T(1));  // Keras 3: relu6(x + 3) / 6
-    case CellActivation::relu: return a > T(0) ? a : T(0);
-    case CellActivation::linear: return a;
-  }
-  return a;
-}
-
-// f' from f's output y, which the forward pass keeps: no transcendental is computed twice. (relu's
-// and hard_sigmoid's kinks get slope 0, as torch's.)
-template <class T>
-T slope_from_output(CellActivation f, T y) {
-  switch (f) {
-    case CellActivation::tanh: return T(1) - y * y;
-    case CellActivation::sigmoid: return y * (T(1) - y);
-    case CellActivation::hard_sigmoid: return y > T(0) && y < T(1) ? T(1) / T(6) : T(0);
-    case CellActivation::relu: return y > T(0) ? T(1) : T(0);
-    case CellActivation::linear: return T(1);
-  }
-  return T(1);
-}
-
-// f over a row of n values (in place allowed), vectorized (xsimd) where it matters: tanh and the
-// sigmoid.
-template <class T>
-void activate_row(CellActivation f, const T* in, T* out, std::int64_t n) {
-  using Batch = xsimd::batch<T>;
-  constexpr auto width = std::int64_t(Batch::size);
-  std::int64_t i = 0;
-  if (f == CellActivation::tanh)
-    for (; i + width <= n; i += width) xsimd::tanh(Batch::load_unaligned(in + i)).store_unaligned(out + i);
-  else if (f == CellActivation::sigmoid)
-    for (; i + width <= n; i += width) (Batch(T(1)) / (Batch(T(1)) + xsimd::exp(-Batch::load_unaligned(in + i)))).store_unaligned(out + i);
-  for (; i < n; ++i) out[i] = activate(f, in[i]);
-}
-
-template <class T>
-void slope_row(CellActivation f, const T* y, T* out, std::int64_t n) {
-  for (std::int64_t i = 0; i < n; ++i) out[i] = slope_from_output(f, y[i]);
-}
+using namespace cell_math;
 
 struct Dims {
   std::int64_t batch, steps, features, units, gates;
@@ -92,85 +49,6 @@ struct Operands {
   const T *input_keep, *recurrent_keep;
   std::int64_t input_groups, recurrent_groups;
   bool skips(std::int64_t b, std::int64_t t, std::int64_t steps) const { return mask && mask[b * steps + t] == T(0); }
-};
-
-// dst (rows_per_batch·batch rows of `width`) = src ∘ keep, keep's row b for rows b·rows_per_batch..
-template <class T>
-void keep_rows(const T* src, std::int64_t src_ld, std::int64_t batch, std::int64_t rows_per_batch, std::int64_t width, const T* keep,
-               T* dst) {
-  for (std::int64_t b = 0; b < batch; ++b)
-    for (std::int64_t r = 0; r < rows_per_batch; ++r) {
-      const std::int64_t row = b * rows_per_batch + r;
-      for (std::int64_t j = 0; j < width; ++j) dst[row * width + j] = src[row * src_ld + j] * keep[b * width + j];
-    }
-}
-
-// The gemms that meet a dropout mask, for gates [first, first + count) of width `units` each
-// (columns first·units.. of the weight, whose leading dimension is ld). Without the mask one gemm
-// covers every gate at once; with it, each gate's own mask (or the one shared mask) applies.
-template <class T>
-struct MaskedWeight {
-  const T* weight;
-  std::int64_t ld, units, batch;
-  const T* keep;          // (groups, batch, in_width) or null
-  std::int64_t groups;    // 1 or the gate count
-  std::int64_t in_width;  // features or units
-
-  const T* keep_of(std::int64_t gate) const { return keep + (groups == 1 ? 0 : gate) * batch * in_width; }
-
-  // dst[:, 0..count·units) (beta) + (src ∘ keep) · W[:, gates]; src has rows_per_batch·batch rows.
-  void forward(const T* src, std::int64_t src_ld, std::int64_t rows_per_batch, std::int64_t first, std::int64_t count, T* dst,
-               std::int64_t dst_ld, T beta) const {
-    const std::int64_t rows = rows_per_batch * batch;
-    if (!keep) {
-      kernels::gemm(false, false, rows, count * units, in_width, T(1), src, src_ld, weight + first * units, ld, beta, dst, dst_ld);
-      return;
-    }
-    std::vector<T> kept(std::size_t(rows * in_width));
-    const std::int64_t span = groups == 1 ? count : 1;
-    for (std::int64_t gate = first; gate < first + count; gate += span) {
-      keep_rows(src, src_ld, batch, rows_per_batch, in_width, keep_of(gate), kept.data());
-      kernels::gemm(false, false, rows, span * units, in_width, T(1), kept.data(), in_width, weight + gate * units, ld, beta,
-                    dst + (gate - first) * units, dst_ld);
-    }
-  }
-
-  // d_src (beta) + (d · W[:, gates]ᵀ) ∘ keep.
-  void backward_input(const T* d, std::int64_t d_ld, std::int64_t rows_per_batch, std::int64_t first, std::int64_t count, T* d_src,
-                      T beta) const {
-    const std::int64_t rows = rows_per_batch * batch;
-    if (!keep) {
-      kernels::gemm(false, true, rows, in_width, count * units, T(1), d, d_ld, weight + first * units, ld, beta, d_src, in_width);
-      return;
-    }
-    if (beta == T(0)) std::fill_n(d_src, rows * in_width, T(0));
-    std::vector<T> part(std::size_t(rows * in_width));
-    const std::int64_t span = groups == 1 ? count : 1;
-    for (std::int64_t gate = first; gate < first + count; gate += span) {
-      kernels::gemm(false, true, rows, in_width, span * units, T(1), d + (gate - first) * units, d_ld, weight + gate * units, ld, T(0),
-                    part.data(), in_width);
-      const T* k = keep_of(gate);
-      for (std::int64_t row = 0; row < rows; ++row)
-        for (std::int64_t j = 0; j < in_width; ++j) d_src[row * in_width + j] += part[std::size_t(row * in_width + j)] * k[(row / rows_per_batch) * in_width + j];
-    }
-  }
-
-  // d_W[:, gates] = (src ∘ keep)ᵀ · d, over rows_per_batch·batch rows.
-  void backward_weight(const T* src, std::int64_t rows_per_batch, const T* d, std::int64_t d_ld, std::int64_t first, std::int64_t count,
-                       T* d_weight) const {
-    const std::int64_t rows = rows_per_batch * batch;
-    if (!keep) {
-      kernels::gemm(true, false, in_width, count * units, rows, T(1), src, in_width, d, d_ld, T(0), d_weight + first * units, ld);
-      return;
-    }
-    std::vector<T> kept(std::size_t(rows * in_width));
-    const std::int64_t span = groups == 1 ? count : 1;
-    for (std::int64_t gate = first; gate < first + count; gate += span) {
-      keep_rows(src, in_width, batch, rows_per_batch, in_width, keep_of(gate), kept.data());
-      kernels::gemm(true, false, in_width, span * units, rows, T(1), kept.data(), in_width, d + (gate - first) * units, d_ld, T(0),
-                    d_weight + gate * units, ld);
-    }
-  }
 };
 
 template <class T>
@@ -436,6 +314,18 @@ void run_backward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p
   }
 }
 
+// The raw pointers of a sequence's tensors; an undefined tensor is a null pointer.
+template <class T>
+Operands<T> operands_of(const Tensor& x, const Tensor& kernel, const Tensor& recurrent, const Tensor& bias, const Tensor& h0,
+                        const Tensor& c0, const Tensor& out, const Tensor& gates, const Tensor& extra, const Tensor& mask,
+                        const Tensor& input_keep, const Tensor& recurrent_keep) {
+  const auto data = [](const Tensor& tensor) { return tensor.defined() ? tensor.data<T>() : nullptr; };
+  return {data(x),    data(kernel), data(recurrent), data(bias),       data(h0),
+          data(c0),   data(out),    data(gates),     data(extra),      data(mask),
+          data(input_keep), data(recurrent_keep), input_keep.defined() ? input_keep.dim(0) : 1,
+          recurrent_keep.defined() ? recurrent_keep.dim(0) : 1};
+}
+
 void require_shape(const Tensor& tensor, const Shape& expected, const char* what) {
   if (tensor.shape() != expected)
     throw ShapeError(fmt::format("recurrent_sequence: {} has shape {}, expected {}", what, shape_to_string(tensor.shape()),
@@ -480,28 +370,14 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
   const Tensor bs = bias.defined() ? bias.contiguous() : Tensor();
   const Tensor h0 = initial_states[0].contiguous(), c0 = initial_states.back().contiguous();
   const Tensor ms = mask.defined() ? mask.detach().contiguous() : Tensor();
+  const Tensor lstm_c0 = options.cell == CellKind::lstm ? c0 : Tensor();
   const Tensor input_keep = dropout.input.defined() ? dropout.input.detach().contiguous() : Tensor();
   const Tensor recurrent_keep = dropout.recurrent.defined() ? dropout.recurrent.detach().contiguous() : Tensor();
   Tensor out = Tensor::empty({d.batch, d.steps, d.width()}, x.dtype());
   Tensor activated = Tensor::empty({d.batch, d.steps, d.gate_width()}, x.dtype());
   Tensor extra = options.cell == CellKind::simple_rnn ? Tensor() : Tensor::empty({d.batch, d.steps, d.units}, x.dtype());
-  const auto operands = [&]<class T>(const Tensor& result) {
-    return Operands<T>{xs.data<T>(),
-                       ks.data<T>(),
-                       rs.data<T>(),
-                       bs.defined() ? bs.data<T>() : nullptr,
-                       h0.data<T>(),
-                       options.cell == CellKind::lstm ? c0.data<T>() : nullptr,
-                       result.data<T>(),
-                       activated.data<T>(),
-                       extra.defined() ? extra.data<T>() : nullptr,
-                       ms.defined() ? ms.data<T>() : nullptr,
-                       input_keep.defined() ? input_keep.data<T>() : nullptr,
-                       recurrent_keep.defined() ? recurrent_keep.data<T>() : nullptr,
-                       input_keep.defined() ? input_keep.dim(0) : 1,
-                       recurrent_keep.defined() ? recurrent_keep.dim(0) : 1};
-  };
-  dispatch(x.dtype(), [&]<class T>() { run_forward(d, options, operands.template operator()<T>(out)); });
+  dispatch(x.dtype(), [&]<class T>() { run_forward(d, options,
+                                                    operands_of<T>(xs, ks, rs, bs, h0, lstm_c0, out, activated, extra, ms, input_keep, recurrent_keep)); });
 
   std::vector<Tensor> inputs = {x, kernel, recurrent_kernel, bias};
   inputs.insert(inputs.end(), initial_states.begin(), initial_states.end());
@@ -522,12 +398,7 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& kernel, const Tensor& r
            if (wanted.size() > 5) make(5, c0.shape());
            const Tensor given = grad_output.contiguous();
            dispatch(xs.dtype(), [&]<class T>() {
-             const Operands<T> p{xs.data<T>(), ks.data<T>(), rs.data<T>(), bs.defined() ? bs.data<T>() : nullptr, h0.data<T>(),
-                                 options.cell == CellKind::lstm ? c0.data<T>() : nullptr, result.data<T>(), activated.data<T>(),
-                                 extra.defined() ? extra.data<T>() : nullptr, ms.defined() ? ms.data<T>() : nullptr,
-                                 input_keep.defined() ? input_keep.data<T>() : nullptr,
-                                 recurrent_keep.defined() ? recurrent_keep.data<T>() : nullptr,
-                                 input_keep.defined() ? input_keep.dim(0) : 1, recurrent_keep.defined() ? recurrent_keep.dim(0) : 1};
+             const auto p = operands_of<T>(xs, ks, rs, bs, h0, options.cell == CellKind::lstm ? c0 : Tensor(), result, activated, extra, ms, input_keep, recurrent_keep);
              const auto pointer = [&](std::size_t i) { return grads[i].defined() ? grads[i].data<T>() : nullptr; };
              run_backward(d, options, p,
                           Gradients<T>{given.data<T>(), pointer(0), pointer(1), pointer(2), pointer(3), pointer(4),

@@ -18,9 +18,7 @@ namespace {
 void check_masked_model(const nlohmann::json& item) {
   CAPTURE(item.at("id").get<std::string>());
   auto model = models::Sequential::from_config(item.at("config"));
-  std::vector<Tensor> weights;
-  for (const auto& weight : item.at("weights")) weights.push_back(tensor_from_json(weight));
-  model->set_weights(weights);
+  model->set_weights(tensors_from_json(item.at("weights")));
   const Tensor x = tensor_from_json(item.at("x")).set_requires_grad();
   const Tensor y_true = tensor_from_json(item.at("y_true"));
   const auto& expected = item.at("expected");

@@ -15,18 +15,12 @@ using namespace minidl::testing;
 
 namespace {
 
-std::vector<Tensor> tensors_of(const nlohmann::json& list) {
-  std::vector<Tensor> tensors;
-  for (const auto& item : list) tensors.push_back(tensor_from_json(item));
-  return tensors;
-}
-
 void check_time_distributed_case(const nlohmann::json& item) {
   CAPTURE(item.at("id").get<std::string>());
   auto layer = layers::deserialize({{"class_name", "TimeDistributed"}, {"config", item.at("config")}});
   const Tensor x = tensor_from_json(item.at("x")).set_requires_grad();
   layer->build(x.shape());
-  layer->set_weights(tensors_of(item.at("weights")));
+  layer->set_weights(tensors_from_json(item.at("weights")));
   layers::Masking masking({.dtype = "float64"});
   const Tensor input = item.at("masked").get<bool>() ? masking(x) : x;
   const auto& expected = item.at("expected");
@@ -41,7 +35,7 @@ void check_time_distributed_case(const nlohmann::json& item) {
   REQUIRE(trainable.size() == expected.at("dweights").size());
   for (std::size_t i = 0; i < trainable.size(); ++i)
     CHECK_CLOSE(trainable[i]->value().grad(), tensor_from_json(expected.at("dweights")[i]), 1e-9, 1e-12);
-  const auto after = tensors_of(expected.at("weights_after"));
+  const auto after = tensors_from_json(expected.at("weights_after"));
   for (std::size_t i = 0; i < after.size(); ++i) CHECK_CLOSE(layer->weights()[i]->value(), after[i], 1e-9, 1e-12);
   // Keras's config, but for the batch axis of the wrapped layer's build_config (minidl writes None).
   nlohmann::json keras_config = item.at("config");
@@ -71,7 +65,7 @@ TEST_CASE("stateful recurrent layers carry their states from call to call as Ker
     CHECK(layer->get_config().at("stateful") == true);
     const Tensor x = tensor_from_json(item.at("x"));
     layer->build({x.dim(0), 1, x.dim(2)});
-    layer->set_weights(tensors_of(item.at("weights")));
+    layer->set_weights(tensors_from_json(item.at("weights")));
     for (const auto& call : item.at("calls")) {
       if (call.value("reset_before", false)) {
         recurrent.reset_states();
@@ -79,7 +73,7 @@ TEST_CASE("stateful recurrent layers carry their states from call to call as Ker
       }
       const Tensor y = (*layer)(slice(x, 1, call.at("start").get<std::int64_t>(), call.at("stop").get<std::int64_t>()));
       CHECK_CLOSE(y, tensor_from_json(call.at("y")), 1e-9, 1e-12);
-      const auto states = tensors_of(call.at("states"));
+      const auto states = tensors_from_json(call.at("states"));
       REQUIRE(recurrent.states().size() == states.size());
       for (std::size_t i = 0; i < states.size(); ++i) CHECK_CLOSE(recurrent.states()[i], states[i], 1e-9, 1e-12);
     }
@@ -129,7 +123,7 @@ TEST_CASE("recurrent dropout: the fused op with Keras's own masks gives what Ker
     CHECK(layer->get_config() == item.at("config"));
     const Tensor x = tensor_from_json(item.at("x")).set_requires_grad();
     layer->build(x.shape());
-    layer->set_weights(tensors_of(item.at("weights")));
+    layer->set_weights(tensors_from_json(item.at("weights")));
     const auto config = item.at("config");
     RecurrentOptions options;
     options.cell = item.at("class_name") == "LSTM" ? CellKind::lstm : item.at("class_name") == "GRU" ? CellKind::gru : CellKind::simple_rnn;
@@ -186,18 +180,18 @@ TEST_CASE("initial_state in a functional model: an encoder's final states start 
   const auto golden = load_test_data("keras/recurrent_extras.json").at("functional_initial_state");
   auto model = models::Functional::from_config(golden.at("config"));
   CHECK_MESSAGE(config_difference(model->get_config(), golden.at("config")).empty(), config_difference(model->get_config(), golden.at("config")));
-  model->set_weights(tensors_of(golden.at("weights")));
-  std::vector<Tensor> inputs = tensors_of(golden.at("x"));
+  model->set_weights(tensors_from_json(golden.at("weights")));
+  std::vector<Tensor> inputs = tensors_from_json(golden.at("x"));
   for (auto& input : inputs) input.set_requires_grad();
   const auto outputs = (*model)(inputs, false);
-  const auto expected = tensors_of(golden.at("expected").at("y"));
+  const auto expected = tensors_from_json(golden.at("expected").at("y"));
   REQUIRE(outputs.size() == expected.size());
   for (std::size_t i = 0; i < outputs.size(); ++i) CHECK_CLOSE(outputs[i], expected[i], 1e-9, 1e-12);
-  autograd::backward(outputs, tensors_of(golden.at("g")), false);
-  const auto dx = tensors_of(golden.at("expected").at("dx"));
+  autograd::backward(outputs, tensors_from_json(golden.at("g")), false);
+  const auto dx = tensors_from_json(golden.at("expected").at("dx"));
   for (std::size_t i = 0; i < inputs.size(); ++i) CHECK_CLOSE(inputs[i].grad(), dx[i], 1e-9, 1e-12);
   const auto weights = model->weights();
-  const auto dweights = tensors_of(golden.at("expected").at("dweights"));
+  const auto dweights = tensors_from_json(golden.at("expected").at("dweights"));
   REQUIRE(weights.size() == dweights.size());
   for (std::size_t i = 0; i < weights.size(); ++i) CHECK_CLOSE(weights[i]->value().grad(), dweights[i], 1e-9, 1e-12);
 
