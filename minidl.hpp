@@ -9,6 +9,7 @@
 #include <minidl/core/random.hpp>
 #include <minidl/core/shape.hpp>
 #include <minidl/core/tensor.hpp>
+#include <minidl/core/version.hpp>
 #include <minidl/core/threads.hpp>
 
 #include <minidl/autograd/activations/activations.hpp>

@@ -2,10 +2,6 @@
 
 #include <cstring>
 
-// The 64-byte vectors below never cross a call (every helper is inlined into each clone), so GCC's
-// note that passing them would depend on AVX-512 does not apply.
-#pragma GCC diagnostic ignored "-Wpsabi"
-
 namespace minidl::kernels {
 namespace {
 
