@@ -46,6 +46,10 @@ Tensor hard_tanh(const Tensor& x);
 Tensor tanh_shrink(const Tensor& x);
 Tensor soft_shrink(const Tensor& x, double threshold = 0.5);
 Tensor hard_shrink(const Tensor& x, double threshold = 0.5);
+// x where x > threshold, else default_value (Keras's ops.threshold). Not by name: it needs its
+// arguments. A NaN gives default_value, as Keras's formula and its JAX, TensorFlow and NumPy
+// backends (its torch backend keeps the NaN).
+Tensor threshold(const Tensor& x, double threshold, double default_value);
 Tensor sparse_plus(const Tensor& x);
 Tensor sparse_sigmoid(const Tensor& x);
 Tensor squareplus(const Tensor& x, double b = 4.0);

@@ -215,6 +215,13 @@ Tensor hard_shrink(const Tensor& x, double threshold) {
       [threshold](auto v, auto) { return decltype(v)(std::abs(v) > decltype(v)(threshold)); });
 }
 
+Tensor threshold(const Tensor& x, double threshold, double default_value) {
+  return unary_op(
+      "threshold", x,
+      [threshold, default_value](auto v) { return v > decltype(v)(threshold) ? v : decltype(v)(default_value); },
+      [threshold](auto v, auto) { return decltype(v)(v > decltype(v)(threshold)); });
+}
+
 Tensor sparse_plus(const Tensor& x) {
   return unary_op(
       "sparse_plus", x,

@@ -119,3 +119,20 @@ TEST_CASE("relu split across threads: every element of a large tensor, forward a
   CHECK(wrong_values == 0);
   CHECK(wrong_gradients == 0);
 }
+
+TEST_CASE("threshold matches Keras 3, on the threshold included; a NaN takes the default value") {
+  const auto golden = load_test_data("keras/parity.json");
+  for (const auto& item : golden.at("threshold")) {
+    const std::string id = item.at("id");
+    CAPTURE(id);
+    for (const DType dtype : {DType::float64, DType::float32}) {
+      const Tensor x = tensor_from_json(item.at("x"), dtype).set_requires_grad();
+      const Tensor y = activations::threshold(x, item.at("threshold"), item.at("default_value"));
+      CHECK_CLOSE(y, tensor_from_json(item.at("expected").at("y"), dtype), 0, 0);
+      const Tensor dx = autograd::grad({y}, {x}, {tensor_from_json(item.at("g"), dtype)})[0];
+      CHECK_CLOSE(dx, tensor_from_json(item.at("expected").at("dx"), dtype), 0, 0);
+    }
+  }
+  const Tensor nan_input(std::vector<double>{std::nan(""), 2.0}, {2});
+  CHECK(activations::threshold(nan_input, 1.0, -3.0).to_vector<double>() == std::vector<double>{-3.0, 2.0});
+}

@@ -75,6 +75,7 @@ TEST_CASE("gradcheck: every activation Keras names, plus option variants") {
       {"log_softmax(axis=0)", [](const Tensor& t) { return activations::log_softmax(t, 0); }},
       {"sparsemax(axis=0)", [](const Tensor& t) { return activations::sparsemax(t, 0); }},
       {"glu(axis=0)", [](const Tensor& t) { return activations::glu(t, 0); }},
+      {"threshold(0.3, default_value=-2)", [](const Tensor& t) { return activations::threshold(t, 0.3, -2.0); }},
   };
   for (const auto& variant : variants) {
     const std::string& label = variant.first;

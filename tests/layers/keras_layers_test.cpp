@@ -170,3 +170,18 @@ TEST_CASE("Dense's config has Keras's keys and round-trips") {
     CHECK(ours == config);
   }
 }
+
+TEST_CASE("LayerNormalization's config keeps the axis in the form it was given, as Keras's") {
+  for (const auto& item : load_test_data("keras/parity.json").at("layer_normalization")) {
+    const auto& given = item.at("axis");
+    CAPTURE(given.dump());
+    const layers::AxisList axis = given.is_array() ? layers::AxisList(given.get<std::vector<std::int64_t>>())
+                                                   : layers::AxisList(given.get<std::int64_t>());
+    const layers::LayerNormalization from_options({.axis = axis});
+    CHECK(from_options.get_config().at("axis") == item.at("config_axis"));
+    // And through a config, as load_model reads it.
+    const auto from_config =
+        layers::deserialize({{"class_name", "LayerNormalization"}, {"config", {{"axis", given}}}});
+    CHECK(from_config->get_config().at("axis") == item.at("config_axis"));
+  }
+}
