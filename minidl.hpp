@@ -18,6 +18,7 @@
 #include <minidl/autograd/gradcheck.hpp>
 #include <minidl/autograd/ops/arithmetic.hpp>
 #include <minidl/autograd/ops/comparison.hpp>
+#include <minidl/autograd/ops/indexing.hpp>
 #include <minidl/autograd/ops/conv1d.hpp>
 #include <minidl/autograd/ops/conv1d_transpose.hpp>
 #include <minidl/autograd/ops/math.hpp>

@@ -7,6 +7,11 @@ What it writes (parity.json):
                           sit exactly on the threshold (Keras gives default_value and slope 0).
     layer_normalization:  LayerNormalization(axis=...).get_config()["axis"] for each form of the
                           argument: Keras keeps an integer an integer and a list a list.
+    argmax, argmin:       keras.ops.argmax/argmin(x, axis, keepdims) on values with ties and a NaN.
+    take:                 keras.ops.take(x, indices, axis) with negative and repeated indices, and
+                          dx = d sum(g*y)/dx by torch autograd.
+    one_hot:              keras.ops.one_hot(x, num_classes, axis) with an index of -1 (a row of
+                          zeros; Keras on torch raises for an index past the end, so none is).
 
 Run with the shared keras-runner (../shared/keras-runner, its README says how to get the Keras
 source):
@@ -57,6 +62,41 @@ for given in [-1, [-1], [1, 2], 1]:
     layer = keras.layers.LayerNormalization(axis=given)
     layer_normalization.append({"axis": given, "config_axis": layer.get_config()["axis"]})
 
+def ints(a):
+    return [int(v) for v in np.asarray(a).reshape(-1)]
+
+
+# Quarters in [-1, 1]: many ties.
+tied = rng.integers(-4, 5, size=(3, 4, 5)).astype(np.float64) / 4
+tied[1, 2, 3] = np.nan
+arg_cases = []
+for op in ["argmax", "argmin"]:
+    for axis in [None, 0, 1, -1]:
+        for keepdims in [False, True]:
+            y = getattr(keras.ops, op)(torch.tensor(tied), axis=axis, keepdims=keepdims)
+            # JSON has no NaN: x is stored with 0 in its place, and nan_at says where it goes.
+            arg_cases.append({"op": op, "axis": axis, "keepdims": keepdims, "x": tensor(np.nan_to_num(tied, nan=0.0)),
+                              "nan_at": int(np.flatnonzero(np.isnan(tied))[0]),
+                              "expected": {"shape": list(y.shape), "data": ints(y.numpy())}})
+
+take_x = rng.integers(-64, 65, size=(3, 4, 5)).astype(np.float64) / 16
+take_cases = []
+for axis, indices in [(None, [[0, 59], [-1, 7]]), (0, [2, -3, 2]), (1, [[3, 0, 3], [-1, 1, 1]]), (-1, [4, -5, 0, 4])]:
+    xt = torch.tensor(take_x, requires_grad=True)
+    y = keras.ops.take(xt, torch.tensor(indices), axis=axis)
+    g = rng.integers(-32, 33, size=tuple(y.shape)).astype(np.float64) / 32
+    (y * torch.tensor(g)).sum().backward()
+    take_cases.append({"axis": axis, "indices": {"shape": list(np.asarray(indices).shape), "data": ints(indices)},
+                       "x": tensor(take_x), "g": tensor(g),
+                       "expected": {"y": tensor(y.detach().numpy()), "dx": tensor(xt.grad.numpy())}})
+
+classes = np.array([[0, 3, 1], [-1, 2, 3]])
+one_hot_cases = []
+for axis in [-1, 0, 1, 2]:
+    y = keras.ops.one_hot(torch.tensor(classes), 4, axis=axis)
+    one_hot_cases.append({"axis": axis, "num_classes": 4, "x": {"shape": list(classes.shape), "data": ints(classes)},
+                          "expected": tensor(y.numpy())})
+
 out = {
     "meta": {
         "produced_by": "keras 3.15.1 (git tag v3.15.1), KERAS_BACKEND=torch, floatx float64",
@@ -64,6 +104,9 @@ out = {
     },
     "threshold": threshold_cases,
     "layer_normalization": layer_normalization,
+    "arg": arg_cases,
+    "take": take_cases,
+    "one_hot": one_hot_cases,
 }
 with open(sys.argv[1], "w") as f:
     json.dump(out, f, indent=1)
