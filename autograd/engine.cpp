@@ -125,10 +125,14 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& seeds, b
                                      "retain_graph = true to the first call to go through it twice",
                                      node->op_name));
       input_gradients = node->backward(gradient);
+      if (input_gradients.size() != node->inputs.size())
+        throw StateError(fmt::format("backward of `{}`: returned {} gradients for an op with {} input{}; return one per input, an "
+                                     "undefined Tensor() for an input without one",
+                                     node->op_name, input_gradients.size(), node->inputs.size(), node->inputs.size() == 1 ? "" : "s"));
     }
     for (std::size_t i = 0; i < node->inputs.size(); ++i) {
       const Edge& edge = node->inputs[i];
-      Tensor input_gradient = i < input_gradients.size() ? input_gradients[i] : Tensor();
+      Tensor input_gradient = input_gradients.empty() ? Tensor() : input_gradients[i];
       if (input_gradient.defined() && (edge.node || edge.leaf)) {
         const Shape& given = input_gradient.shape();
         const bool fits = given.size() >= edge.shape.size() &&
@@ -138,6 +142,9 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& seeds, b
           throw StateError(fmt::format("backward of `{}`: the gradient for input {} has shape {}, which does not reduce to "
                                        "the input's shape {}",
                                        node->op_name, i, shape_to_string(given), shape_to_string(edge.shape)));
+        if (input_gradient.dtype() != edge.dtype)
+          throw StateError(fmt::format("backward of `{}`: the gradient for input {} is {}, but the input is {}; cast it to the input's dtype",
+                                       node->op_name, i, dtype_name(input_gradient.dtype()), dtype_name(edge.dtype)));
         input_gradient = kernels::sum_to_shape(input_gradient, edge.shape);
       }
       if (edge.node) {

@@ -45,6 +45,7 @@ void record(Tensor& output, std::string_view op_name, const std::vector<Tensor>&
       if (meta->grad_fn) edge.node = meta->grad_fn;
       else edge.leaf = meta;
       edge.shape = input.shape();
+      edge.dtype = input.dtype();
     }
     node->inputs.push_back(std::move(edge));
   }

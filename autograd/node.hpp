@@ -24,6 +24,7 @@ struct Edge {
   std::shared_ptr<Node> node;
   std::shared_ptr<AutogradMeta> leaf;
   Shape shape;  // the input's shape: the engine sums broadcast gradients back down to it
+  DType dtype = DType::float32;  // the input's dtype, which its gradient must have
 };
 
 // Receives the gradient of the op's output; returns one gradient per input, in the order the

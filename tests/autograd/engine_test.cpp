@@ -173,3 +173,27 @@ TEST_CASE("a custom op whose backward returns a wrongly shaped gradient is a cle
                        "shape (4,)",
                        StateError);
 }
+
+TEST_CASE("a custom op whose backward returns too many or too few gradients is refused, naming the op") {
+  Tensor x = Tensor::ones({2}, DType::float64).set_requires_grad();
+  for (const std::size_t returned : {std::size_t{2}, std::size_t{0}}) {
+    CAPTURE(returned);
+    Tensor out = x.detach() * 2.0;
+    record(out, "scaled", {x}, [returned](const Tensor& g) { return std::vector<Tensor>(returned, g * 2.0); });
+    CHECK_THROWS_WITH_AS(sum(out).backward(),
+                         fmt::format("backward of `scaled`: returned {} gradients for an op with 1 input; return one per input, an "
+                                     "undefined Tensor() for an input without one",
+                                     returned)
+                             .c_str(),
+                         StateError);
+  }
+}
+
+TEST_CASE("a custom op whose backward returns a gradient of another dtype is refused, naming the op") {
+  Tensor x = Tensor::ones({2}, DType::float64).set_requires_grad();
+  Tensor out = x.detach() * 2.0;
+  record(out, "halfway", {x}, [](const Tensor& g) { return std::vector<Tensor>{cast(g, DType::float32)}; });
+  CHECK_THROWS_WITH_AS(sum(out).backward(),
+                       "backward of `halfway`: the gradient for input 0 is float32, but the input is float64; cast it to the input's dtype",
+                       StateError);
+}
