@@ -134,12 +134,10 @@ History Model::fit(const datasets::Dataset& dataset, const FitOptions& options) 
   if (options.validation_data) sources.validation = validation_batches(options);
   if (options.distribution) sources.split_training = options.distribution->shards_datasets();
   sources.split_validation = splits_validation(options);
-  sources.first_sample = [this, dataset] {
+  sources.first_batch = [this, dataset] {
     auto element = dataset.take(1).iterate().next();
     if (!element) throw_invalid_argument(where(), "x", "expected at least one batch for fit", "an empty dataset");
-    auto batch = checked_batch(std::move(*element), "fit", true);
-    for (auto& tensor : batch.first) tensor = slice(tensor, 0, 0, 1);
-    return batch.first;
+    return checked_batch(std::move(*element), "fit", true).first;
   };
   return run_fit(sources, options);
 }

@@ -24,6 +24,20 @@ namespace minidl::models {
 
 namespace {
 
+// Runs `step`; an error it raises about its arguments is raised again with what raised it in
+// front (`context()`: the model, the call, the loss or metric), as a loss or metric knows
+// neither. Returns what `step` returns.
+template <class Step, class Context>
+decltype(auto) naming_what_failed(Step&& step, Context&& context) {
+  try {
+    return step();
+  } catch (const ShapeError& error) {
+    throw ShapeError(fmt::format("{}: {}", context(), error.what()));
+  } catch (const InvalidArgument& error) {
+    throw InvalidArgument(fmt::format("{}: {}", context(), error.what()));
+  }
+}
+
 // Rows `order[begin, end)` of x, copied into a new tensor.
 Tensor rows(const Tensor& x, const std::vector<std::int64_t>& order, std::int64_t begin, std::int64_t end) {
   Shape shape = x.shape();
@@ -109,6 +123,7 @@ Model::BatchSource Model::array_batches(const std::vector<Tensor>& x, const std:
 
 std::map<std::string, double> Model::run_epoch(const BatchSource& next_batch, bool train, ProgressBar* progress,
                                                const std::vector<Callback*>& callbacks, Distribution* distribution, bool split_batches) {
+  const std::string_view call = train ? "fit" : "evaluate";
   std::size_t loss_count = 0;
   for (auto& output : compiled_outputs_) {
     for (auto& metric : output.metrics) metric->reset_state();
@@ -165,7 +180,8 @@ std::map<std::string, double> Model::run_epoch(const BatchSource& next_batch, bo
       for (std::size_t i = 0; i < compiled_outputs_.size(); ++i) {
         const auto& output = compiled_outputs_[i];
         if (!output.loss) continue;
-        const Tensor value = (*output.loss)(y_batch[i], predictions[i]);
+        const Tensor value = naming_what_failed([&] { return (*output.loss)(y_batch[i], predictions[i]); },
+                                                [&] { return fmt::format("{} {}: the loss of output '{}'", where(), call, output.name); });
         sums[2 + i] = value.item() * samples;
         const Tensor weighted = output.loss_weight == 1.0 ? value : value * output.loss_weight;
         loss = loss.defined() ? loss + weighted : weighted;
@@ -187,7 +203,9 @@ std::map<std::string, double> Model::run_epoch(const BatchSource& next_batch, bo
     for (std::size_t i = 0; i < compiled_outputs_.size(); ++i)
       for (auto& metric : compiled_outputs_[i].metrics) {
         const auto before = metric->state();
-        if (batch) metric->update_state(batch->second[i], predictions[i]);
+        if (batch)
+          naming_what_failed([&] { metric->update_state(batch->second[i], predictions[i]); },
+                             [&] { return fmt::format("{} {}: metric '{}' of output '{}'", where(), call, metric->name(), compiled_outputs_[i].name); });
         metrics.push_back(metric.get());
         metric_states.push_back(before);
         sums.push_back(metric->state().total - before.total);
@@ -285,7 +303,7 @@ History Model::fit(const Arrays& x, const Arrays& y, const FitOptions& options) 
   else if (options.validation_data)
     sources.validation = validation_batches(options);
   sources.split_validation = splits_validation(options);
-  sources.first_sample = [&] { return slices(x_train, 0, 1); };
+  sources.first_batch = [&] { return slices(x_train, 0, std::min(options.batch_size, x_train[0].shape()[0])); };
   return run_fit(sources, options);
 }
 
@@ -301,10 +319,10 @@ History Model::run_fit(const EpochSources& sources, const FitOptions& options) {
   restored_epoch.reset();
   // Built before the callbacks begin, as Keras's fit does, so that BackupAndRestore can restore
   // into a model the first run built lazily. A model class creates its sublayers' weights only
-  // when called, hence a call on one sample rather than build().
+  // when called, hence a call on the first batch rather than build().
   if (!built()) {
     NoGradGuard no_grad;
-    forward(sources.first_sample());
+    forward(sources.first_batch());
   }
   Distribution* const distribution = options.distribution;
   if (distribution) {

@@ -156,8 +156,9 @@ class Model : public layers::Layer {
     // Batches per epoch, for the progress bar; 0 when unknown.
     std::int64_t training_steps = 0;
     std::function<BatchSource()> validation;
-    // One sample of x, to build the model on before the callbacks begin.
-    std::function<std::vector<Tensor>()> first_sample;
+    // The first batch's x, to build the model on before the callbacks begin (so that an input the
+    // model refuses is named by the shape fit calls it with).
+    std::function<std::vector<Tensor>()> first_batch;
     // With a distribution: whether each process takes its share of the batches (see
     // Distribution::shards_datasets), or the batches are its share already.
     bool split_training = true;

@@ -238,3 +238,25 @@ TEST_CASE("ReduceLROnPlateau, LearningRateScheduler and CSVLogger") {
   optim::SGD scheduled({.learning_rate = optim::ExponentialDecay{.initial_learning_rate = 0.1, .decay_steps = 1, .decay_rate = 0.5}});
   CHECK_THROWS_AS(scheduled.set_learning_rate(0.01), StateError);
 }
+
+TEST_CASE("fit's errors name the user's shapes and the metric") {
+  SUBCASE("an input of the wrong rank is reported with fit's batch, not one sample") {
+    models::Sequential model;
+    model.add<layers::Conv1D>({.filters = 4, .kernel_size = 3, .name = "conv"});
+    model.compile(std::make_unique<optim::Adam>(), "mse");
+    CHECK_THROWS_WITH_AS(model.fit(Tensor::zeros({16, 32}), Tensor::zeros({16, 4}), {.verbose = 0}),
+                         "Conv1D 'conv': expected an input of rank 3 (batch, steps, channels), received shape (16, 32) of rank 2",
+                         ShapeError);
+  }
+  SUBCASE("a metric whose shapes do not fit the targets") {
+    models::Sequential model({.name = "classifier"});
+    model.add<layers::Dense>({.units = 4, .name = "scores"});
+    model.compile(std::make_unique<optim::Adam>(), "sparse_categorical_crossentropy", {"binary_accuracy"});
+    CHECK_THROWS_WITH_AS(model.fit(Tensor::zeros({16, 8}), Tensor::zeros({16}), {.verbose = 0}),
+                         "Sequential 'classifier' fit: metric 'binary_accuracy' of output 'scores': equal: incompatible shapes for "
+                         "broadcasting: (16,) and (16, 4)",
+                         ShapeError);
+    CHECK_THROWS_WITH_AS(model.evaluate(Tensor::zeros({16, 8}), Tensor::zeros({16})), doctest::Contains("'classifier' evaluate: metric"),
+                         ShapeError);
+  }
+}
