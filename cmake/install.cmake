@@ -8,6 +8,9 @@ if(MINIDL_WITH_MPI)
   list(APPEND minidl_installed_targets minidl_distributed)
   list(APPEND minidl_installed_modules distributed)
 endif()
+# libminidl.so.0.2.0, with the soname libminidl.so.0.2 (before 1.0 each minor version has its ABI).
+set_target_properties(${minidl_installed_targets} PROPERTIES VERSION ${PROJECT_VERSION}
+                      SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
 install(TARGETS ${minidl_installed_targets} EXPORT minidlTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
@@ -41,7 +44,8 @@ else()
 endif()
 configure_package_config_file(cmake/minidlConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/minidlConfig.cmake
   INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/minidl)
-write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/minidlConfigVersion.cmake COMPATIBILITY SameMajorVersion)
+# Before 1.0 a minor version may break the API: find_package(minidl 0.2) takes 0.2.x only.
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/minidlConfigVersion.cmake COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/minidlConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/minidlConfigVersion.cmake cmake/libcsv.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/minidl)
 
@@ -53,7 +57,7 @@ if(BUILD_SHARED_LIBS)
   set(minidl_pc_libs_private "")
 else()
   set(minidl_pc_requires_private "hdf5-serial libzip openblas")
-  set(minidl_pc_libs_private "${MINIDL_LIBCSV_LIBRARY}")
+  set(minidl_pc_libs_private "-lcsv")  # libcsv has no .pc file of its own
 endif()
 file(RELATIVE_PATH minidl_pc_to_prefix "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 configure_file(cmake/minidl.pc.in ${CMAKE_CURRENT_BINARY_DIR}/minidl.pc @ONLY)

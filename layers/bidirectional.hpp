@@ -47,11 +47,6 @@ class Bidirectional : public Layer {
   const std::optional<std::string>& merge_mode() const { return merge_mode_; }
   bool return_sequences() const { return forward_->return_sequences(); }
   bool return_state() const { return forward_->return_state(); }
-  // Both layers' (Keras's Bidirectional.reset_states).
-  void reset_states() {
-    forward_->reset_states();
-    backward_->reset_states();
-  }
 
  protected:
   void check_input(const Shape& input_shape) const override;

@@ -69,6 +69,11 @@ class Layer : public std::enable_shared_from_this<Layer> {
 
   // Creates the weights for inputs of this shape; a second build is a no-op.
   void build(const Shape& input_shape);
+  // Zeroes the states stateful layers hold between calls (recurrent layers'), in this layer and
+  // every sublayer; a model's next call then starts as its first.
+  virtual void reset_states() {
+    for (Layer* layer : sublayers_) layer->reset_states();
+  }
   virtual Shape compute_output_shape(const Shape& input_shape) const = 0;
 
   const std::string& name() const { return name_; }

@@ -148,7 +148,7 @@ class Recurrent : public Layer {
   bool stateful() const { return stateful_; }
   // A stateful layer's next call starts from zeros again, with a batch of any size (Keras keeps the
   // batch size of the first call; see docs/recurrent.md).
-  void reset_states() { stored_states_.clear(); }
+  void reset_states() override { stored_states_.clear(); }
   // A stateful layer's states, what its next call starts from: empty before the first call and
   // after reset_states().
   const std::vector<Tensor>& states() const { return stored_states_; }

@@ -173,4 +173,41 @@ class TerminateOnNaN : public Callback {
   void on_train_batch_end(Model& model, int batch, const Logs& logs) override;
 };
 
+// Keras's LambdaCallback: a callback made of functions, each optional, called with the hooks'
+// arguments (minidl's hooks pass the model first).
+struct LambdaCallbackOptions {
+  std::function<void(Model&, int epoch)> on_epoch_begin;
+  std::function<void(Model&, int epoch, const Logs&)> on_epoch_end;
+  std::function<void(Model&)> on_train_begin;
+  std::function<void(Model&)> on_train_end;
+  std::function<void(Model&, int batch)> on_train_batch_begin;
+  std::function<void(Model&, int batch, const Logs&)> on_train_batch_end;
+};
+
+class LambdaCallback : public Callback {
+ public:
+  explicit LambdaCallback(LambdaCallbackOptions options) : options_(std::move(options)) {}
+  void on_train_begin(Model& model) override {
+    if (options_.on_train_begin) options_.on_train_begin(model);
+  }
+  void on_train_end(Model& model) override {
+    if (options_.on_train_end) options_.on_train_end(model);
+  }
+  void on_epoch_begin(Model& model, int epoch) override {
+    if (options_.on_epoch_begin) options_.on_epoch_begin(model, epoch);
+  }
+  void on_epoch_end(Model& model, int epoch, const Logs& logs) override {
+    if (options_.on_epoch_end) options_.on_epoch_end(model, epoch, logs);
+  }
+  void on_train_batch_begin(Model& model, int batch) override {
+    if (options_.on_train_batch_begin) options_.on_train_batch_begin(model, batch);
+  }
+  void on_train_batch_end(Model& model, int batch, const Logs& logs) override {
+    if (options_.on_train_batch_end) options_.on_train_batch_end(model, batch, logs);
+  }
+
+ private:
+  LambdaCallbackOptions options_;
+};
+
 }  // namespace minidl::models

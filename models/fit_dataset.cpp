@@ -147,7 +147,7 @@ std::map<std::string, double> Model::evaluate(const datasets::Dataset& dataset, 
   require_steps(steps, where(), "steps");
   require_end(dataset, steps, where(), "evaluate", "steps");
   NoGradGuard no_grad;
-  auto logs = run_epoch(dataset_batches(dataset, steps, "evaluate")(), false, nullptr, {});
+  auto logs = run_epoch("evaluate", dataset_batches(dataset, steps, "evaluate")(), false, nullptr, {});
   // Keras refuses an empty dataset too.
   if (logs.empty()) throw_invalid_argument(where(), "x", "expected at least one batch for evaluate", "an empty dataset");
   return logs;

@@ -121,9 +121,8 @@ Model::BatchSource Model::array_batches(const std::vector<Tensor>& x, const std:
   };
 }
 
-std::map<std::string, double> Model::run_epoch(const BatchSource& next_batch, bool train, ProgressBar* progress,
+std::map<std::string, double> Model::run_epoch(std::string_view call, const BatchSource& next_batch, bool train, ProgressBar* progress,
                                                const std::vector<Callback*>& callbacks, Distribution* distribution, bool split_batches) {
-  const std::string_view call = train ? "fit" : "evaluate";
   std::size_t loss_count = 0;
   for (auto& output : compiled_outputs_) {
     for (auto& metric : output.metrics) metric->reset_state();
@@ -323,6 +322,8 @@ History Model::run_fit(const EpochSources& sources, const FitOptions& options) {
   if (!built()) {
     NoGradGuard no_grad;
     forward(sources.first_batch());
+    // Keras's build holds no states: training starts from zeros, not from this call's.
+    reset_states();
   }
   Distribution* const distribution = options.distribution;
   if (distribution) {
@@ -354,10 +355,10 @@ History Model::run_fit(const EpochSources& sources, const FitOptions& options) {
       if (distribution) distributed_fit::share_generators(*distribution, run_generators);
       const BatchSource training = sources.training();
       if (distribution) distributed_fit::diverge_generators(*distribution, run_generators);
-      auto logs = run_epoch(training, true, &progress, options.callbacks, distribution, sources.split_training);
+      auto logs = run_epoch("fit", training, true, &progress, options.callbacks, distribution, sources.split_training);
       if (sources.validation) {
         NoGradGuard no_grad;
-        const auto val = run_epoch(sources.validation(), false, nullptr, {}, distribution, sources.split_validation);
+        const auto val = run_epoch("fit's validation", sources.validation(), false, nullptr, {}, distribution, sources.split_validation);
         for (const auto& [name, value] : val) logs["val_" + name] = value;
       }
       progress.finish(logs);
@@ -402,7 +403,7 @@ std::map<std::string, double> Model::evaluate(const Arrays& x, const Arrays& y, 
   const auto [xs, ys] = arrays_for("evaluate", x, y);
   NoGradGuard no_grad;
   if (batch_size <= 0) throw_invalid_argument(where(), "batch_size", "expected a positive integer", fmt::format("batch_size={}", batch_size));
-  return run_epoch(array_batches(xs, ys, batch_size, false), false, nullptr, {});
+  return run_epoch("evaluate", array_batches(xs, ys, batch_size, false), false, nullptr, {});
 }
 
 Tensor Model::predict(const Arrays& x, std::int64_t batch_size) {

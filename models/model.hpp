@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -77,6 +78,12 @@ class Model : public layers::Layer {
   std::map<std::string, double> evaluate(const Arrays& x, const Arrays& y, std::int64_t batch_size = 32);
   // Over `steps` batches of a dataset, or a whole pass.
   std::map<std::string, double> evaluate(const datasets::Dataset& dataset, std::optional<std::int64_t> steps = std::nullopt);
+  // Keras's train_on_batch, test_on_batch and predict_on_batch: one step on the whole of x (and
+  // y), the metrics reset first; the logs as Keras's return_dict=True gives them.
+  std::map<std::string, double> train_on_batch(const Arrays& x, const Arrays& y);
+  std::map<std::string, double> test_on_batch(const Arrays& x, const Arrays& y);
+  // Every output, in output order.
+  std::vector<Tensor> predict_on_batch(const Arrays& x);
   // The output of a model of one output.
   Tensor predict(const Arrays& x, std::int64_t batch_size = 32);
   // Every output, in output order.
@@ -169,7 +176,8 @@ class Model : public layers::Layer {
   // One pass over batches; returns the mean loss and metrics (Keras's running means).
   // Under a distribution (fit's, never evaluate's) each process takes its share of the batches
   // when split_batches, and the gradients and logs are summed between the processes.
-  std::map<std::string, double> run_epoch(const BatchSource& next_batch, bool train, class ProgressBar* progress,
+  // `call` names the step in errors a loss or metric raises ("fit", "fit's validation", ...).
+  std::map<std::string, double> run_epoch(std::string_view call, const BatchSource& next_batch, bool train, class ProgressBar* progress,
                                           const std::vector<Callback*>& callbacks, Distribution* distribution = nullptr,
                                           bool split_batches = true);
   // What must be the same on every process of a distributed fit, a line each: the weights'

@@ -13,12 +13,14 @@ cmake -S "$here/consumer" -B "$scratch/find_package" -DCMAKE_PREFIX_PATH="$prefi
   -DCMAKE_DISABLE_FIND_PACKAGE_xtensor=ON -DCMAKE_DISABLE_FIND_PACKAGE_xtl=ON -DCMAKE_DISABLE_FIND_PACKAGE_xsimd=ON \
   -DCMAKE_DISABLE_FIND_PACKAGE_xtensor-blas=ON --no-warn-unused-cli >/dev/null
 cmake --build "$scratch/find_package" >/dev/null
-echo "find_package: $("$scratch/find_package/consumer")"
+find_package_output=$("$scratch/find_package/consumer")  # a failing consumer ends the script here
+echo "find_package: $find_package_output"
 
 pc_dir=$(dirname "$(find "$prefix" -name minidl.pc)")
 pc_flags=$(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs $static minidl)
 # shellcheck disable=SC2086  # the flags are words
-c++ -std=c++20 -O1 "$here/consumer/main.cpp" -o "$scratch/pkg_config_consumer" $pc_flags -Wl,-rpath,"$prefix/lib"
+c++ -std=c++20 -O1 "$here/consumer/main.cpp" -o "$scratch/pkg_config_consumer" $pc_flags \
+  -Wl,-rpath,"$(PKG_CONFIG_PATH="$pc_dir" pkg-config --variable=libdir minidl)"
 pkg_config_output=$("$scratch/pkg_config_consumer")
 echo "pkg-config: $pkg_config_output"
 pc_version=$(PKG_CONFIG_PATH="$pc_dir" pkg-config --modversion minidl)
@@ -27,13 +29,23 @@ if [[ $pkg_config_output != *"version $pc_version" ]]; then
   exit 1
 fi
 
-every_header="$scratch/every_header.cpp"
-(cd "$prefix/include" && find minidl -name '*.hpp' ! -name xtensor_bridge.hpp | sort | sed 's/.*/#include <&>/') > "$every_header"
-cat >> "$every_header" <<'END'
+# Each installed header in a file of its own: it must compile with nothing included before it.
+headers="$scratch/headers"
+rm -rf "$headers"
+mkdir -p "$headers"
+(cd "$prefix/include" && find minidl -name '*.hpp' | sort) | while read -r header; do
+  file="$headers/$(echo "$header" | tr / _).cpp"
+  echo "#include <$header>" > "$file"
+  if [[ $header != minidl/core/xtensor_bridge.hpp ]]; then
+    cat >> "$file" <<'END'
 #if defined(XTENSOR_VERSION_MAJOR) || defined(XTL_VERSION_MAJOR) || defined(XSIMD_VERSION_MAJOR)
 #error "an installed header other than core/xtensor_bridge.hpp brings in xtensor"
 #endif
 END
-# shellcheck disable=SC2046  # the flags are words
-c++ -std=c++20 -fsyntax-only $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags minidl) "$every_header"
-echo "headers: $(grep -c "^#include" "$every_header") compiled from the installed tree alone"
+  fi
+done
+cflags=$(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags minidl)
+export cflags
+find "$headers" -name '*.cpp' -print0 |
+  xargs -0 -P "$(nproc)" -I{} sh -c 'c++ -std=c++20 -fsyntax-only $cflags "$1" || exit 255' sh {}
+echo "headers: $(find "$headers" -name '*.cpp' | wc -l) compiled one by one from the installed tree"

@@ -10,6 +10,7 @@ rm -rf "$scratch"
 cmake -S "$here/parent" -B "$scratch/parent" -DMINIDL_SOURCE_DIR="$source_dir" -DMINIDL_INSTALL=ON \
   -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 >/dev/null
 cmake --build "$scratch/parent" --parallel "$(nproc)" >/dev/null
-echo "subproject: $("$scratch/parent/consumer")"
+subproject_output=$("$scratch/parent/consumer")  # a failing consumer ends the script here
+echo "subproject: $subproject_output"
 cmake --install "$scratch/parent" --prefix "$scratch/prefix" >/dev/null
 bash "$here/consume_installed.sh" "$scratch/prefix" "$scratch"

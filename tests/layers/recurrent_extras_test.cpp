@@ -220,3 +220,23 @@ TEST_CASE("initial_state in a functional model: an encoder's final states start 
   CHECK_THROWS_WITH_AS(wide->call_with_state(future, {encoded[1]}), doctest::Contains("invalid argument `initial_state`: expected each state of shape"),
                        ShapeError);
 }
+
+TEST_CASE("fit and train_on_batch on an unbuilt model with a stateful layer start from zero states, as Keras's") {
+  // The same weights either way (drawn in the same order from the seeded global generator); a model
+  // built beforehand holds no states, so the two must train alike.
+  const Tensor x = Tensor::uniform({4, 5, 3}, -1.0, 1.0, DType::float64), y = Tensor::uniform({4, 2}, -1.0, 1.0, DType::float64);
+  const auto trained = [&](bool build_first, bool on_batch) {
+    seed_global_generator(11);
+    auto model = std::make_unique<models::Sequential>(models::SequentialOptions{.dtype = "float64"});
+    model->add<layers::LSTM>({.units = 2, .stateful = true, .dtype = "float64"});
+    if (build_first) model->build(x.shape());
+    model->compile(std::make_unique<optim::SGD>(), "mse");
+    if (on_batch) model->train_on_batch(x, y);
+    else model->fit(x, y, {.batch_size = 4, .verbose = 0, .shuffle = false});
+    return model->weights()[0]->value();
+  };
+  for (const bool on_batch : {false, true}) {
+    CAPTURE(on_batch);
+    CHECK_CLOSE(trained(false, on_batch), trained(true, on_batch), 0, 0);
+  }
+}

@@ -12,6 +12,9 @@ What it writes (parity.json):
                           dx = d sum(g*y)/dx by torch autograd.
     one_hot:              keras.ops.one_hot(x, num_classes, axis) with an index of -1 (a row of
                           zeros; Keras on torch raises for an index past the end, so none is).
+    on_batch:             a Dense model with an L2 kernel penalty (SGD, mse, metric mae): the logs of
+                          train_on_batch and test_on_batch (return_dict=True), the weights after the
+                          training step, and predict_on_batch.
 
 Run with the shared keras-runner (../shared/keras-runner, its README says how to get the Keras
 source):
@@ -97,6 +100,22 @@ for axis in [-1, 0, 1, 2]:
     one_hot_cases.append({"axis": axis, "num_classes": 4, "x": {"shape": list(classes.shape), "data": ints(classes)},
                           "expected": tensor(y.numpy())})
 
+on_batch_x = rng.integers(-64, 65, size=(5, 4)).astype(np.float64) / 32
+on_batch_y = rng.integers(-64, 65, size=(5, 3)).astype(np.float64) / 32
+kernel = rng.integers(-32, 33, size=(4, 3)).astype(np.float64) / 32
+bias = rng.integers(-32, 33, size=(3,)).astype(np.float64) / 32
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, kernel_regularizer=keras.regularizers.L2(0.01))])
+model.set_weights([kernel, bias])
+model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+train_logs = model.train_on_batch(on_batch_x, on_batch_y, return_dict=True)
+weights_after = [tensor(w) for w in model.get_weights()]
+test_logs = model.test_on_batch(on_batch_x, on_batch_y, return_dict=True)
+on_batch = {"x": tensor(on_batch_x), "y": tensor(on_batch_y), "kernel": tensor(kernel), "bias": tensor(bias),
+            "l2": 0.01, "learning_rate": 0.1,
+            "train_logs": {k: float(v) for k, v in train_logs.items()}, "weights_after": weights_after,
+            "test_logs": {k: float(v) for k, v in test_logs.items()},
+            "predict": tensor(np.asarray(model.predict_on_batch(on_batch_x)))}
+
 out = {
     "meta": {
         "produced_by": "keras 3.15.1 (git tag v3.15.1), KERAS_BACKEND=torch, floatx float64",
@@ -107,6 +126,7 @@ out = {
     "arg": arg_cases,
     "take": take_cases,
     "one_hot": one_hot_cases,
+    "on_batch": on_batch,
 }
 with open(sys.argv[1], "w") as f:
     json.dump(out, f, indent=1)

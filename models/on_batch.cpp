@@ -1,0 +1,31 @@
+// Keras's *_on_batch: one step of fit, evaluate or predict on the batch given, for custom loops.
+#include <minidl/models/model.hpp>
+
+#include <minidl/autograd/grad_mode.hpp>
+
+namespace minidl::models {
+
+std::map<std::string, double> Model::train_on_batch(const Arrays& x, const Arrays& y) {
+  require_compiled("train_on_batch");
+  const auto batch = arrays_for("train_on_batch", x, y);
+  if (!built()) {
+    NoGradGuard no_grad;
+    forward(batch.first);
+    reset_states();  // as fit: the training step starts from zeros
+  }
+  return run_epoch("train_on_batch", array_batches(batch.first, batch.second, batch.first[0].dim(0), false), true, nullptr, {});
+}
+
+std::map<std::string, double> Model::test_on_batch(const Arrays& x, const Arrays& y) {
+  require_compiled("test_on_batch");
+  const auto batch = arrays_for("test_on_batch", x, y);
+  NoGradGuard no_grad;
+  return run_epoch("test_on_batch", array_batches(batch.first, batch.second, batch.first[0].dim(0), false), false, nullptr, {});
+}
+
+std::vector<Tensor> Model::predict_on_batch(const Arrays& x) {
+  NoGradGuard no_grad;
+  return forward(x.in_order(input_names(), where(), "x"));
+}
+
+}  // namespace minidl::models
