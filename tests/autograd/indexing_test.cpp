@@ -16,7 +16,8 @@ std::optional<std::int64_t> axis_of(const nlohmann::json& item) {
 }  // namespace
 
 TEST_CASE("argmax and argmin match Keras: first of ties, NaN as the extreme, every axis and keepdims") {
-  for (const auto& item : load_test_data("keras/parity.json").at("arg")) {
+  const auto golden = load_test_data("keras/parity.json");
+  for (const auto& item : golden.at("arg")) {
     const std::string label = fmt::format("{}(axis={}, keepdims={})", item.at("op").get<std::string>(), item.at("axis").dump(),
                                           item.at("keepdims").get<bool>());
     CAPTURE(label);
@@ -33,7 +34,8 @@ TEST_CASE("argmax and argmin match Keras: first of ties, NaN as the extreme, eve
 }
 
 TEST_CASE("take matches Keras's values and gradients, negative and repeated indices included") {
-  for (const auto& item : load_test_data("keras/parity.json").at("take")) {
+  const auto golden = load_test_data("keras/parity.json");
+  for (const auto& item : golden.at("take")) {
     const std::string label = fmt::format("take(axis={})", item.at("axis").dump());
     CAPTURE(label);
     for (const DType dtype : {DType::float64, DType::float32}) {
@@ -47,7 +49,8 @@ TEST_CASE("take matches Keras's values and gradients, negative and repeated indi
 }
 
 TEST_CASE("one_hot matches Keras at every axis; an index of -1 is a row of zeros") {
-  for (const auto& item : load_test_data("keras/parity.json").at("one_hot")) {
+  const auto golden = load_test_data("keras/parity.json");
+  for (const auto& item : golden.at("one_hot")) {
     const std::string label = fmt::format("one_hot(axis={})", item.at("axis").get<int>());
     CAPTURE(label);
     const Tensor y = one_hot(tensor_from_json(item.at("x"), DType::float32), item.at("num_classes"), item.at("axis"));
@@ -72,6 +75,9 @@ TEST_CASE("gradcheck: take along every axis and flattened, with repeated indices
 TEST_CASE("take shuffles a batch as a custom loop does, and its indices may be a vector") {
   const Tensor x(std::vector<float>{0, 1, 2, 3, 4, 5}, {3, 2});
   CHECK(take(x, std::vector<std::int64_t>{2, 0, 1}, 0).to_vector<float>() == std::vector<float>{4, 5, 0, 1, 2, 3});
+  // Flattened, a negative index counts from the end of the flattened tensor (Keras on TensorFlow,
+  // JAX and NumPy; Keras on torch counts from the end of axis 0).
+  CHECK(take(x, std::vector<std::int64_t>{-1, -6}).to_vector<float>() == std::vector<float>{5, 0});
 }
 
 TEST_CASE("indexing ops refuse what is not an index, naming the op, the argument and the value") {

@@ -172,7 +172,8 @@ TEST_CASE("Dense's config has Keras's keys and round-trips") {
 }
 
 TEST_CASE("LayerNormalization's config keeps the axis in the form it was given, as Keras's") {
-  for (const auto& item : load_test_data("keras/parity.json").at("layer_normalization")) {
+  const auto golden = load_test_data("keras/parity.json");
+  for (const auto& item : golden.at("layer_normalization")) {
     const auto& given = item.at("axis");
     CAPTURE(given.dump());
     const layers::AxisList axis = given.is_array() ? layers::AxisList(given.get<std::vector<std::int64_t>>())

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fcntl.h>
 #include <fstream>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 using namespace minidl;
@@ -132,7 +133,7 @@ TEST_CASE("on a terminal the progress display redraws a bar per batch, with the 
   std::FILE* terminal = std::fopen(ptsname(controller), "w");
   REQUIRE(terminal);
   {
-    models::ProgressBar progress(4, 1, terminal);
+    models::ProgressBar progress(4, 1, terminal, /*interval_seconds=*/0.0);
     for (int step = 1; step <= 4; ++step) progress.update(step, {{"loss", 1.0 / step}});
     progress.finish({{"loss", 0.25}, {"val_loss", 0.5}});
   }
@@ -147,6 +148,60 @@ TEST_CASE("on a terminal the progress display redraws a bar per batch, with the 
   CHECK(text.find("- loss: 0.5000") != std::string::npos);  // the running loss at step 2
   CHECK(text.find("\r4/4 ") != std::string::npos);
   CHECK(text.find("- loss: 0.2500 - val_loss: 0.5000") != std::string::npos);
+}
+
+TEST_CASE("on a terminal the bar is redrawn at most every 0.05 s and cut to the terminal's width") {
+  const int controller = posix_openpt(O_RDWR | O_NOCTTY);
+  REQUIRE(controller >= 0);
+  REQUIRE(grantpt(controller) == 0);
+  REQUIRE(unlockpt(controller) == 0);
+  winsize size{};
+  size.ws_col = 60;
+  size.ws_row = 20;
+  REQUIRE(ioctl(controller, TIOCSWINSZ, &size) == 0);
+  std::FILE* terminal = std::fopen(ptsname(controller), "w");
+  REQUIRE(terminal);
+  const std::map<std::string, double> long_names{{"a_metric_with_a_very_long_name_indeed", 0.5},
+                                                 {"another_metric_with_a_longer_name_still", 0.25}};
+  {
+    models::ProgressBar progress(1000, 1, terminal);
+    // A thousand batches in far less than 0.05 s: the first draws, the rest wait for the interval.
+    for (int step = 1; step <= 1000; ++step) progress.update(step, long_names);
+    progress.finish(long_names);
+  }
+  std::fclose(terminal);
+  std::string text;
+  char piece[512];
+  for (ssize_t got; (got = ::read(controller, piece, sizeof(piece))) > 0;) text.append(piece, std::size_t(got));
+  ::close(controller);
+  // Each redraw begins with \r; the finish line is the last one. (The terminal writes its \n as
+  // \r\n, which starts no redraw.)
+  std::vector<std::string> draws;
+  for (std::size_t at = text.find('\r'); at != std::string::npos;) {
+    const std::size_t next = text.find('\r', at + 1);
+    const std::string draw = text.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1);
+    if (draw != "\n") draws.push_back(draw);
+    at = next;
+  }
+  REQUIRE(draws.size() >= 2);
+  CHECK(draws.size() <= 4);  // unthrottled: 1001
+  const auto columns_of = [](const std::string& line) {
+    std::size_t width = 0;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      if (line[i] == '\x1b') {
+        while (i < line.size() && line[i] != 'm' && line[i] != 'K') ++i;
+        continue;
+      }
+      width += (static_cast<unsigned char>(line[i]) & 0xC0) != 0x80 && line[i] != '\n' && line[i] != '\r';
+    }
+    return width;
+  };
+  for (std::size_t i = 0; i + 1 < draws.size(); ++i) {
+    CAPTURE(draws[i]);
+    CHECK(columns_of(draws[i]) <= 59);
+  }
+  // The epoch's last line keeps every value.
+  CHECK(draws.back().find("another_metric_with_a_longer_name_still: 0.2500") != std::string::npos);
 }
 
 TEST_CASE("fit's errors") {
