@@ -11,17 +11,13 @@
 namespace minidl {
 namespace {
 
-std::int64_t product(const Shape& shape, std::size_t first, std::size_t last) {
-  std::int64_t n = 1;
-  for (std::size_t i = first; i < last; ++i) n *= shape[i];
-  return n;
-}
-
 // x seen as (outer, extent, inner) around axis a.
 struct AxisView {
   std::int64_t outer, extent, inner;
   AxisView(const Shape& shape, int a)
-      : outer(product(shape, 0, std::size_t(a))), extent(shape[std::size_t(a)]), inner(product(shape, std::size_t(a) + 1, shape.size())) {}
+      : outer(element_count(Shape(shape.begin(), shape.begin() + a))),
+        extent(shape[std::size_t(a)]),
+        inner(element_count(Shape(shape.begin() + a + 1, shape.end()))) {}
 };
 
 // The whole numbers a tensor of indices holds.
@@ -141,22 +137,20 @@ Tensor one_hot(const Tensor& x, std::int64_t num_classes, std::int64_t axis) {
     throw InvalidArgument(fmt::format("one_hot: invalid argument `num_classes`: expected a positive integer, received num_classes={}", num_classes));
   const auto classes = whole_numbers(x, "one_hot", "x");
   const int a = normalize_axis(axis, x.ndim() + 1, "one_hot");
-  // Built with the classes last, then the new axis moved to `a`.
+  // Written straight in place: x's element at (before, after) around `a` sets (before, class, after).
   Shape shape = x.shape();
-  shape.push_back(num_classes);
+  shape.insert(shape.begin() + a, num_classes);
   Tensor out = Tensor::zeros(shape, x.dtype());
+  const std::int64_t after = element_count(Shape(x.shape().begin() + a, x.shape().end()));
   dispatch(x.dtype(), [&]<class T>() {
     T* target = out.data<T>();
-    for (std::size_t i = 0; i < classes.size(); ++i)
-      if (classes[i] >= 0 && classes[i] < num_classes) target[std::int64_t(i) * num_classes + classes[i]] = T(1);
+    for (std::size_t i = 0; i < classes.size(); ++i) {
+      if (classes[i] < 0 || classes[i] >= num_classes) continue;
+      const auto flat = std::int64_t(i);
+      target[(flat / after * num_classes + classes[i]) * after + flat % after] = T(1);
+    }
   });
-  if (a == x.ndim()) return out;
-  std::vector<int> order;
-  for (int d = 0; d < x.ndim(); ++d) {
-    if (d == a) order.push_back(x.ndim());
-    order.push_back(d);
-  }
-  return kernels::permute(out, order).contiguous();
+  return out;
 }
 
 }  // namespace minidl
