@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages minidl builds against, only those that are missing.
 # Usage: scripts/setup.sh [reliability]; "reliability" adds what the test suite's sanitizer,
-# fuzzing and memcheck runs need (clang with its runtimes, valgrind), and OpenMPI for the
-# data-parallel tests (minidl builds without minidl::distributed where MPI is absent).
+# fuzzing and memcheck runs need (clang with its runtimes, valgrind), OpenMPI for the
+# data-parallel tests (minidl builds without minidl::distributed where MPI is absent), and Doxygen
+# for the API reference's test (docs/build-api-docs.sh).
 set -euo pipefail
 
 minidl_packages=(
@@ -12,7 +13,7 @@ minidl_packages=(
   libcli11-dev gnuplot-nox graphviz
 )
 if [[ ${1:-} == reliability ]]; then
-  minidl_packages+=(clang libclang-rt-14-dev valgrind libopenmpi-dev openmpi-bin)
+  minidl_packages+=(clang libclang-rt-14-dev valgrind libopenmpi-dev openmpi-bin doxygen)
 fi
 
 missing=()
