@@ -23,6 +23,7 @@ set(minidl_internal_headers
   io/child_process.hpp io/hdf5_file.hpp io/zip_archive.hpp
   layers/config_fields.hpp layers/conv_arguments.hpp layers/depthwise_options.hpp layers/dropout_mask.hpp
   layers/kernel_bias_options.hpp
+  metrics/confusion_counts.hpp
   models/distributed_fit.hpp models/framed_file.hpp models/keras_weights.hpp models/rebuild.hpp models/summary_table.hpp
   optim/shared_options.hpp
   streaming/plan.hpp streaming/stages.hpp

@@ -1,115 +1,92 @@
 #include <minidl/metrics/metrics.hpp>
 
-#include <minidl/autograd/grad_mode.hpp>
-#include <minidl/autograd/ops/arithmetic.hpp>
-#include <minidl/autograd/ops/comparison.hpp>
-#include <minidl/autograd/ops/math.hpp>
-#include <minidl/autograd/ops/reduction.hpp>
-#include <minidl/autograd/ops/shape_ops.hpp>
 #include <minidl/core/errors.hpp>
-#include <minidl/losses/losses.hpp>
 
-#include <cmath>
 #include <fmt/format.h>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
 
 namespace minidl::metrics {
 
 namespace {
 
-// argmax along the last axis, as a tensor of indices in y's dtype.
-Tensor argmax_last(const Tensor& y) {
-  const auto values = y.to_vector();
-  const std::int64_t classes = y.shape().back(), rows = classes == 0 ? 0 : y.size() / classes;
-  std::vector<double> indices(rows);
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const auto begin = values.begin() + r * classes;
-    indices[r] = double(std::max_element(begin, begin + classes) - begin);
-  }
-  return cast(Tensor(indices, Shape(y.shape().begin(), y.shape().end() - 1)), y.dtype());
+using Json = nlohmann::json;
+
+std::optional<std::int64_t> optional_integer(const Json& config, const char* key) {
+  return config.contains(key) && !config.at(key).is_null() ? std::optional(config.at(key).get<std::int64_t>()) : std::nullopt;
 }
 
-Tensor binary_accuracy(const Tensor& y_true, const Tensor& y_pred, double threshold) {
-  const auto [y, p] = losses::squeeze_or_expand_to_same_rank(y_true, y_pred);
-  return minidl::mean(equal(y, greater(p, Tensor::scalar(threshold, p.dtype()))), {-1});
+std::vector<double> numbers(const Json& config, const char* key) {
+  if (!config.contains(key) || config.at(key).is_null()) return {};
+  const Json& value = config.at(key);
+  return value.is_array() ? value.get<std::vector<double>>() : std::vector<double>{value.get<double>()};
 }
 
-Tensor categorical_accuracy(const Tensor& y_true, const Tensor& y_pred) {
-  return equal(argmax_last(y_true), argmax_last(y_pred));
-}
+std::string name_in(const Json& config, std::string fallback) { return config.value("name", std::move(fallback)); }
 
-Tensor sparse_categorical_accuracy(const Tensor& y_true, const Tensor& y_pred) {
-  Tensor labels = y_true;
-  if (labels.ndim() == y_pred.ndim() && labels.shape().back() == 1) labels = squeeze(labels, {-1});
-  return equal(labels, argmax_last(y_pred));
+using Factory = std::function<std::unique_ptr<Metric>(const Json& config)>;
+
+// Each class by its Keras class name, from its get_config().
+const std::map<std::string, Factory, std::less<>>& classes() {
+  static const std::map<std::string, Factory, std::less<>> factories = {
+      {"MeanSquaredError", [](const Json& c) { return std::make_unique<MeanSquaredError>(name_in(c, "mean_squared_error")); }},
+      {"MeanAbsoluteError", [](const Json& c) { return std::make_unique<MeanAbsoluteError>(name_in(c, "mean_absolute_error")); }},
+      {"RootMeanSquaredError",
+       [](const Json& c) { return std::make_unique<RootMeanSquaredError>(name_in(c, "root_mean_squared_error")); }},
+      {"Accuracy", [](const Json& c) { return std::make_unique<Accuracy>(name_in(c, "accuracy")); }},
+      {"BinaryAccuracy",
+       [](const Json& c) { return std::make_unique<BinaryAccuracy>(c.value("threshold", 0.5), name_in(c, "binary_accuracy")); }},
+      {"CategoricalAccuracy", [](const Json& c) { return std::make_unique<CategoricalAccuracy>(name_in(c, "categorical_accuracy")); }},
+      {"SparseCategoricalAccuracy",
+       [](const Json& c) { return std::make_unique<SparseCategoricalAccuracy>(name_in(c, "sparse_categorical_accuracy")); }},
+      {"CompileAccuracy", [](const Json& c) { return std::make_unique<CompileAccuracy>(name_in(c, "accuracy")); }},
+      {"Precision",
+       [](const Json& c) {
+         return std::make_unique<Precision>(PrecisionOptions{.thresholds = numbers(c, "thresholds"),
+                                                             .top_k = optional_integer(c, "top_k"),
+                                                             .class_id = optional_integer(c, "class_id"),
+                                                             .name = name_in(c, "precision")});
+       }},
+      {"Recall",
+       [](const Json& c) {
+         return std::make_unique<Recall>(RecallOptions{.thresholds = numbers(c, "thresholds"),
+                                                       .top_k = optional_integer(c, "top_k"),
+                                                       .class_id = optional_integer(c, "class_id"),
+                                                       .name = name_in(c, "recall")});
+       }},
+      {"AUC",
+       [](const Json& c) {
+         return std::make_unique<AUC>(AUCOptions{.num_thresholds = c.value("num_thresholds", std::int64_t{200}),
+                                                 .curve = c.value("curve", std::string("ROC")),
+                                                 .summation_method = c.value("summation_method", std::string("interpolation")),
+                                                 .name = name_in(c, "auc"),
+                                                 .thresholds = numbers(c, "thresholds"),
+                                                 .multi_label = c.value("multi_label", false),
+                                                 .num_labels = optional_integer(c, "num_labels"),
+                                                 .label_weights = numbers(c, "label_weights"),
+                                                 .from_logits = c.value("from_logits", false)});
+       }},
+      {"FBetaScore",
+       [](const Json& c) {
+         return std::make_unique<FBetaScore>(FBetaScoreOptions{
+             .average = c.contains("average") && !c.at("average").is_null() ? std::optional(c.at("average").get<std::string>()) : std::nullopt,
+             .beta = c.value("beta", 1.0),
+             .threshold = c.contains("threshold") && !c.at("threshold").is_null() ? std::optional(c.at("threshold").get<double>()) : std::nullopt,
+             .name = name_in(c, "fbeta_score")});
+       }},
+      {"F1Score",
+       [](const Json& c) {
+         return std::make_unique<F1Score>(F1ScoreOptions{
+             .average = c.contains("average") && !c.at("average").is_null() ? std::optional(c.at("average").get<std::string>()) : std::nullopt,
+             .threshold = c.contains("threshold") && !c.at("threshold").is_null() ? std::optional(c.at("threshold").get<double>()) : std::nullopt,
+             .name = name_in(c, "f1_score")});
+       }},
+  };
+  return factories;
 }
 
 }  // namespace
-
-void Metric::update_state(const Tensor& y_true, const Tensor& y_pred) {
-  NoGradGuard no_grad;
-  const Tensor batch = values(y_true.detach(), y_pred.detach());
-  if (batch.dtype() != y_pred.dtype()) throw StateError("metrics: a metric returned values of another dtype");
-  const Tensor mask = y_pred.keras_mask();
-  if (!mask.defined() || !honours_mask() || batch.size() == 0) {
-    total_ += sum(batch).item();
-    count_ += double(batch.size());
-    return;
-  }
-  // Keras's MeanMetricWrapper with a mask: the mask weighs each value; Keras sums each sample's
-  // mean, so both sums are divided by the values per sample.
-  auto [kept_values, kept] = losses::squeeze_or_expand_to_same_rank(batch, cast(mask, batch.dtype()));
-  if (kept_values.shape() != kept.shape())
-    throw ShapeError(fmt::format("metrics: {}: the prediction's mask has shape {}, which does not match the values' {}", name_,
-                                 shape_to_string(mask.shape()), shape_to_string(batch.shape())));
-  const double per_sample = kept.ndim() > 1 ? double(kept.size() / kept.dim(0)) : 1.0;
-  total_ += sum(kept_values * kept).item() / per_sample;
-  count_ += sum(kept).item() / per_sample;
-}
-
-double Metric::result() const { return mean(); }
-
-void Metric::reset_state() { total_ = count_ = 0.0; }
-
-Tensor MeanSquaredError::values(const Tensor& y_true, const Tensor& y_pred) const {
-  return losses::mean_squared_error(y_true, y_pred);
-}
-
-Tensor MeanAbsoluteError::values(const Tensor& y_true, const Tensor& y_pred) const {
-  return losses::mean_absolute_error(y_true, y_pred);
-}
-
-// Keras averages the squared errors of every element, then takes the root.
-Tensor RootMeanSquaredError::values(const Tensor& y_true, const Tensor& y_pred) const {
-  const auto [y, p] = losses::squeeze_or_expand_to_same_rank(y_true, y_pred);
-  return square(p - y);
-}
-double RootMeanSquaredError::result() const { return std::sqrt(mean()); }
-
-Tensor Accuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
-  const auto [y, p] = losses::squeeze_or_expand_to_same_rank(y_true, y_pred);
-  return equal(y, p);
-}
-
-Tensor BinaryAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
-  return binary_accuracy(y_true, y_pred, threshold_);
-}
-
-Tensor CategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
-  return categorical_accuracy(y_true, y_pred);
-}
-
-Tensor SparseCategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
-  return sparse_categorical_accuracy(y_true, y_pred);
-}
-
-Tensor CompileAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
-  // Keras's compile_utils.is_binary_or_sparse_categorical.
-  const std::int64_t true_last = y_true.ndim() == 0 ? 1 : y_true.shape().back();
-  const std::int64_t pred_last = y_pred.ndim() == 0 ? 1 : y_pred.shape().back();
-  if (pred_last == 1) return binary_accuracy(y_true, y_pred, 0.5);
-  if (y_true.ndim() < y_pred.ndim() || true_last == 1) return sparse_categorical_accuracy(y_true, y_pred);
-  return categorical_accuracy(y_true, y_pred);
-}
 
 std::unique_ptr<Metric> get(std::string_view name) {
   // Named as asked for ("mae" logs as "mae"), as Keras's compile does.
@@ -121,10 +98,32 @@ std::unique_ptr<Metric> get(std::string_view name) {
   if (name == "binary_accuracy") return std::make_unique<BinaryAccuracy>(0.5, given);
   if (name == "categorical_accuracy") return std::make_unique<CategoricalAccuracy>(given);
   if (name == "sparse_categorical_accuracy") return std::make_unique<SparseCategoricalAccuracy>(given);
+  if (name == "precision") return std::make_unique<Precision>(PrecisionOptions{.name = given});
+  if (name == "recall") return std::make_unique<Recall>(RecallOptions{.name = given});
+  if (name == "auc") return std::make_unique<AUC>(AUCOptions{.name = given});
+  if (name == "f1_score") return std::make_unique<F1Score>(F1ScoreOptions{.name = given});
+  if (name == "f_beta_score") return std::make_unique<FBetaScore>(FBetaScoreOptions{.name = given});
   throw_invalid_argument("metrics::get", "metric",
                          "expected one of mse, mae, rmse, accuracy, binary_accuracy, categorical_accuracy, "
-                         "sparse_categorical_accuracy",
+                         "sparse_categorical_accuracy, precision, recall, auc, f1_score, f_beta_score",
                          fmt::format("metric=\"{}\"", name));
+}
+
+std::unique_ptr<Metric> deserialize(const Json& serialized) {
+  if (serialized.is_string()) return get(serialized.get<std::string>());
+  if (!serialized.is_object() || !serialized.contains("class_name") || !serialized.at("class_name").is_string())
+    throw_invalid_argument("metrics::deserialize", "serialized", "expected a metric name or {\"class_name\", \"config\"}",
+                           serialized.dump());
+  const auto class_name = serialized.at("class_name").get<std::string>();
+  const auto found = classes().find(class_name);
+  if (found == classes().end())
+    throw_invalid_argument("metrics::deserialize", "class_name", "expected a metric class minidl has", fmt::format("\"{}\"", class_name));
+  const Json config = serialized.value("config", Json::object());
+  try {
+    return found->second(config);
+  } catch (const Json::exception& error) {
+    throw InvalidArgument(fmt::format("metrics::deserialize: {}: a config value has the wrong type: {}", class_name, error.what()));
+  }
 }
 
 }  // namespace minidl::metrics

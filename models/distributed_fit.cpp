@@ -135,8 +135,12 @@ std::pair<std::vector<Tensor>, std::vector<Tensor>> shard(const std::pair<std::v
 void sum_step(Distribution& distribution, std::vector<double>& sums, const std::vector<metrics::Metric*>& metrics,
               const std::vector<metrics::Metric::State>& before, std::size_t first_metric) {
   distribution.sum(sums);
-  for (std::size_t m = 0; m < metrics.size(); ++m)
-    metrics[m]->set_state({before[m].total + sums[first_metric + 2 * m], before[m].count + sums[first_metric + 2 * m + 1]});
+  std::size_t at = first_metric;
+  for (std::size_t m = 0; m < metrics.size(); ++m) {
+    metrics::Metric::State state(metrics[m]->state().size());
+    for (std::size_t k = 0; k < state.size(); ++k) state[k] = (k < before[m].size() ? before[m][k] : 0.0) + sums[at++];
+    metrics[m]->set_state(std::move(state));
+  }
 }
 
 bool any(Distribution& distribution, bool flag) {

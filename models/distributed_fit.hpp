@@ -41,8 +41,8 @@ void diverge_generators(const Distribution& distribution, const std::vector<Gene
 std::pair<std::vector<Tensor>, std::vector<Tensor>> shard(const std::pair<std::vector<Tensor>, std::vector<Tensor>>& batch,
                                                           const Distribution& distribution);
 
-// Sums a step's `sums` over the processes; the metrics' states, each `before` plus its increment
-// (at `sums[first_metric + 2·m]`: total, count), become the sums' too.
+// Sums a step's `sums` over the processes; the metrics' states, each `before` plus its increments
+// (from `sums[first_metric]` on, one per sum of each metric's state in turn), become the sums' too.
 void sum_step(Distribution& distribution, std::vector<double>& sums, const std::vector<metrics::Metric*>& metrics,
               const std::vector<metrics::Metric::State>& before, std::size_t first_metric);
 

@@ -155,7 +155,7 @@ std::map<std::string, double> Model::run_epoch(std::string_view call, const Batc
     std::vector<Tensor> predictions;
     Tensor loss;
     // This step's sums, in order: samples, loss × samples, each output's loss × samples, each
-    // metric's (total, count) increments; summed over the processes under a distribution.
+    // metric's state increments; summed over the processes under a distribution.
     std::vector<double> sums(2 + compiled_outputs_.size(), 0.0);
     sums[0] = samples;
     if (batch) {
@@ -207,8 +207,9 @@ std::map<std::string, double> Model::run_epoch(std::string_view call, const Batc
                              [&] { return fmt::format("{} {}: metric '{}' of output '{}'", where(), call, metric->name(), compiled_outputs_[i].name); });
         metrics.push_back(metric.get());
         metric_states.push_back(before);
-        sums.push_back(metric->state().total - before.total);
-        sums.push_back(metric->state().count - before.count);
+        // (A metric that sizes its state on its first batch, as FBetaScore, starts from none.)
+        const auto& after = metric->state();
+        for (std::size_t k = 0; k < after.size(); ++k) sums.push_back(after[k] - (k < before.size() ? before[k] : 0.0));
       }
     if (distribution) distributed_fit::sum_step(*distribution, sums, metrics, metric_states, 2 + compiled_outputs_.size());
     // Keras's running loss is the sample-weighted mean of the batch losses.
