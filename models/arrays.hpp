@@ -25,6 +25,8 @@ class Arrays {
   Arrays(std::initializer_list<std::pair<const std::string, Tensor>> by_name) : by_name_(by_name), named_(true) {}
 
   bool empty() const { return named_ ? by_name_.empty() : list_.empty(); }
+  // Given as one tensor (not a list of one).
+  bool single() const { return single_; }
   // One tensor per name, in the order of `names`. A single tensor or a list must hold one per
   // name; a dict every name that `required` marks (all when empty), and no other key. Throws
   // InvalidArgument naming `where` and `argument` ("x", "y").

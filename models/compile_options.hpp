@@ -5,11 +5,16 @@
 //   model.compile(std::make_unique<optim::Adam>(), {.loss = {{"level", "mse"}, {"sequence", "mae"}},
 //                                                    .loss_weights = {{"level", 1.0}, {"sequence", 0.5}},
 //                                                    .metrics = {{"level", {"mae"}}, {"sequence", {"mse"}}}});
+//   model.compile(std::make_unique<optim::Adam>(), {.loss = "binary_crossentropy",
+//                                                    .metrics = {"accuracy", metrics::AUC({.curve = "PR"})}});
 #include <minidl/losses/losses.hpp>
+#include <minidl/metrics/metric.hpp>
 
 #include <concepts>
 #include <initializer_list>
 #include <map>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,28 +50,53 @@ class PerOutput {
   std::optional<std::map<std::string, T>> by_name_;
 };
 
-// Metric names: a flat list for a model of one output, or a list per output (by position or name).
+// A metric for compile(): a Keras name ("mae", "accuracy", "auc"), or a metric object
+// (metrics::Precision({.thresholds = {0.3}})), of which compile() makes a fresh copy.
+class MetricSpec {
+ public:
+  MetricSpec(const char* name) : name_(name) {}
+  MetricSpec(std::string name) : name_(std::move(name)) {}
+  template <std::derived_from<metrics::Metric> SomeMetric>
+  MetricSpec(const SomeMetric& metric) : object_(std::make_shared<SomeMetric>(metric)) {}
+
+  // A fresh metric, by name or from the object's serialized form.
+  std::unique_ptr<metrics::Metric> make() const;
+  // As Keras's compile_config keeps it: the name, or the object serialized.
+  nlohmann::json config() const;
+  static MetricSpec from_config(const nlohmann::json& config);
+
+ private:
+  MetricSpec() = default;
+  std::string name_;
+  std::shared_ptr<const metrics::Metric> object_;
+};
+
+// Metrics: a flat list for a model of one output, or a list per output (by position or name).
 class OutputMetrics {
  public:
   OutputMetrics() = default;
-  // (Of C strings: a braced {"name", {...}} could otherwise be read as a std::string.)
-  OutputMetrics(std::initializer_list<const char*> every) : every_(every.begin(), every.end()) {}
-  OutputMetrics(std::vector<std::string> every) : every_(std::move(every)) {}
+  OutputMetrics(std::initializer_list<MetricSpec> every) : every_(every) {}
+  OutputMetrics(std::vector<MetricSpec> every) : every_(std::move(every)) {}
+  OutputMetrics(const std::vector<std::string>& every) : every_(every.begin(), every.end()) {}
   // Write a list of lists with its type, `std::vector<std::vector<std::string>>{{"mae"}, {"mse"}}`:
   // a bare `{{"mae"}, {"mse"}}` is the flat list {"mae", "mse"}.
-  OutputMetrics(std::vector<std::vector<std::string>> by_position) : by_position_(std::move(by_position)) {}
-  OutputMetrics(std::initializer_list<std::pair<const std::string, std::vector<std::string>>> by_name)
-      : by_name_(std::map<std::string, std::vector<std::string>>(by_name)) {}
-  OutputMetrics(std::map<std::string, std::vector<std::string>> by_name) : by_name_(std::move(by_name)) {}
+  OutputMetrics(std::vector<std::vector<MetricSpec>> by_position) : by_position_(std::move(by_position)) {}
+  OutputMetrics(const std::vector<std::vector<std::string>>& by_position) : by_position_(std::vector<std::vector<MetricSpec>>()) {
+    for (const auto& list : by_position) by_position_->emplace_back(list.begin(), list.end());
+  }
+  OutputMetrics(std::initializer_list<std::pair<const std::string, std::vector<MetricSpec>>> by_name)
+      : by_name_(std::map<std::string, std::vector<MetricSpec>>(by_name)) {}
+  OutputMetrics(std::map<std::string, std::vector<MetricSpec>> by_name) : by_name_(std::move(by_name)) {}
 
-  const std::vector<std::string>& every() const { return every_; }
-  const std::optional<std::vector<std::vector<std::string>>>& by_position() const { return by_position_; }
-  const std::optional<std::map<std::string, std::vector<std::string>>>& by_name() const { return by_name_; }
+  bool empty() const { return every_.empty() && !by_position_ && !by_name_; }
+  const std::vector<MetricSpec>& every() const { return every_; }
+  const std::optional<std::vector<std::vector<MetricSpec>>>& by_position() const { return by_position_; }
+  const std::optional<std::map<std::string, std::vector<MetricSpec>>>& by_name() const { return by_name_; }
 
  private:
-  std::vector<std::string> every_;
-  std::optional<std::vector<std::vector<std::string>>> by_position_;
-  std::optional<std::map<std::string, std::vector<std::string>>> by_name_;
+  std::vector<MetricSpec> every_;
+  std::optional<std::vector<std::vector<MetricSpec>>> by_position_;
+  std::optional<std::map<std::string, std::vector<MetricSpec>>> by_name_;
 };
 
 struct CompileOptions {
@@ -76,6 +106,9 @@ struct CompileOptions {
   // Each output's loss is multiplied by its weight in the total; unset: 1.
   PerOutput<double> loss_weights = {};
   OutputMetrics metrics = {};
+  // Metrics weighted by fit's and evaluate's sample_weight (or class_weight); logged under their
+  // names, or "weighted_<name>" where a metric of `metrics` has that name, as Keras.
+  OutputMetrics weighted_metrics = {};
 };
 
 }  // namespace minidl::models

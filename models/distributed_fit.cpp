@@ -122,13 +122,11 @@ void diverge_generators(const Distribution& distribution, const std::vector<Gene
   }
 }
 
-std::pair<std::vector<Tensor>, std::vector<Tensor>> shard(const std::pair<std::vector<Tensor>, std::vector<Tensor>>& batch,
-                                                          const Distribution& distribution) {
-  const std::int64_t rows = batch.first[0].dim(0), size = distribution.size(), rank = distribution.rank();
+std::vector<Tensor> shard(const std::vector<Tensor>& tensors, std::int64_t rows, const Distribution& distribution) {
+  const std::int64_t size = distribution.size(), rank = distribution.rank();
   const std::int64_t begin = rows * rank / size, end = rows * (rank + 1) / size;
-  std::pair<std::vector<Tensor>, std::vector<Tensor>> mine;
-  for (const auto& tensor : batch.first) mine.first.push_back(slice(tensor, 0, begin, end));
-  for (const auto& tensor : batch.second) mine.second.push_back(tensor.defined() ? slice(tensor, 0, begin, end) : Tensor());
+  std::vector<Tensor> mine;
+  for (const auto& tensor : tensors) mine.push_back(tensor.defined() ? slice(tensor, 0, begin, end) : Tensor());
   return mine;
 }
 

@@ -37,9 +37,9 @@ void share_generators(Distribution& distribution, const std::vector<Generator*>&
 // the shards' Dropout masks are independent of each other (rank 0 draws as one process would).
 void diverge_generators(const Distribution& distribution, const std::vector<Generator*>& generators);
 
-// This process's rows of a batch: rows [n·rank/size, n·(rank+1)/size) of its n.
-std::pair<std::vector<Tensor>, std::vector<Tensor>> shard(const std::pair<std::vector<Tensor>, std::vector<Tensor>>& batch,
-                                                          const Distribution& distribution);
+// This process's rows of a batch's tensors (undefined ones stay so): rows
+// [n·rank/size, n·(rank+1)/size) of their n.
+std::vector<Tensor> shard(const std::vector<Tensor>& tensors, std::int64_t rows, const Distribution& distribution);
 
 // Sums a step's `sums` over the processes; the metrics' states, each `before` plus its increments
 // (from `sums[first_metric]` on, one per sum of each metric's state in turn), become the sums' too.

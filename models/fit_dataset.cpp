@@ -37,7 +37,7 @@ Model::Batch Model::checked_batch(datasets::Element element, const char* call, b
       if (tensor.ndim() == 0 || tensor.dim(0) != element.x[0].dim(0))
         throw ShapeError(fmt::format("{}: {}: every tensor of a batch needs the same first (batch) extent, received {} and {}", where(), call,
                                      shape_to_string(element.x[0].shape()), shape_to_string(tensor.shape())));
-  return {std::move(element.x), std::move(element.y)};
+  return {std::move(element.x), std::move(element.y), std::vector<Tensor>(outputs)};
 }
 
 std::function<Model::BatchSource()> Model::dataset_batches(const datasets::Dataset& dataset, std::optional<std::int64_t> steps, const char* call,
@@ -114,13 +114,15 @@ std::function<Model::BatchSource()> Model::validation_batches(const FitOptions& 
   }
   const auto& arrays = std::get<std::pair<Arrays, Arrays>>(*options.validation_data);
   const auto validation_arrays = arrays_for("fit's validation_data", arrays.first, arrays.second);
-  return [this, validation_arrays, batch_size = options.batch_size] {
-    return array_batches(validation_arrays.first, validation_arrays.second, batch_size, false);
-  };
+  return [this, validation_arrays, batch_size = options.batch_size] { return array_batches(validation_arrays, batch_size, false); };
 }
 
 History Model::fit(const datasets::Dataset& dataset, const FitOptions& options) {
   require_compiled("fit");
+  // Keras takes weights from a dataset's elements (x, y, sample_weight), which minidl's hold not yet.
+  if (!options.sample_weight.empty() || !options.class_weight.empty())
+    throw_invalid_argument(where(), options.sample_weight.empty() ? "class_weight" : "sample_weight",
+                           "expected it only when fitting tensors (a dataset's elements carry no sample weights yet)", "a weight");
   if (options.validation_split != 0)
     throw_invalid_argument(where(), "validation_split", "expected 0 when fitting a dataset (split the dataset instead, as Keras asks)",
                            fmt::format("validation_split={}", options.validation_split));
@@ -137,7 +139,7 @@ History Model::fit(const datasets::Dataset& dataset, const FitOptions& options) 
   sources.first_batch = [this, dataset] {
     auto element = dataset.take(1).iterate().next();
     if (!element) throw_invalid_argument(where(), "x", "expected at least one batch for fit", "an empty dataset");
-    return checked_batch(std::move(*element), "fit", true).first;
+    return checked_batch(std::move(*element), "fit", true).x;
   };
   return run_fit(sources, options);
 }
@@ -168,7 +170,7 @@ std::vector<Tensor> Model::predict_outputs(const datasets::Dataset& dataset, std
   const auto next_batch = dataset_batches(dataset, steps, "predict", false)();
   std::vector<std::vector<Tensor>> parts;
   while (auto batch = next_batch()) {
-    const auto outputs = forward(batch->first);
+    const auto outputs = forward(batch->x);
     parts.resize(outputs.size());
     for (std::size_t i = 0; i < outputs.size(); ++i) parts[i].push_back(outputs[i]);
   }

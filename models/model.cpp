@@ -101,21 +101,23 @@ void Model::require_compiled(const char* call) const {
     throw StateError(fmt::format("{}: {}() needs compile(optimizer, loss) first", where(), call));
 }
 
-Model::BatchSource Model::array_batches(const std::vector<Tensor>& x, const std::vector<Tensor>& y, std::int64_t batch_size,
-                                       bool shuffle) const {
-  const std::int64_t samples = x[0].shape()[0];
+Model::BatchSource Model::array_batches(const Batch& arrays, std::int64_t batch_size, bool shuffle) const {
+  const std::int64_t samples = arrays.x[0].shape()[0];
   auto order = std::make_shared<std::vector<std::int64_t>>(identity_order(samples));
   if (shuffle) {
     Generator& generator = global_generator();
     for (std::int64_t i = samples - 1; i > 0; --i)
       std::swap((*order)[i], (*order)[static_cast<std::int64_t>(generator.next() % std::uint64_t(i + 1))]);
   }
-  return [x, y, batch_size, samples, order, begin = std::int64_t{0}]() mutable -> std::optional<Batch> {
+  return [arrays, batch_size, samples, order, begin = std::int64_t{0}]() mutable -> std::optional<Batch> {
     if (begin >= samples) return std::nullopt;
     const std::int64_t end = begin + std::min(batch_size, samples - begin);
-    Batch batch;
-    for (const auto& array : x) batch.first.push_back(rows(array, *order, begin, end));
-    for (const auto& array : y) batch.second.push_back(array.defined() ? rows(array, *order, begin, end) : Tensor());
+    const auto cut = [&](const std::vector<Tensor>& tensors) {
+      std::vector<Tensor> parts;
+      for (const auto& tensor : tensors) parts.push_back(tensor.defined() ? rows(tensor, *order, begin, end) : Tensor());
+      return parts;
+    };
+    Batch batch{cut(arrays.x), cut(arrays.y), cut(arrays.sample_weight)};
     begin = end;
     return batch;
   };
@@ -125,7 +127,7 @@ std::map<std::string, double> Model::run_epoch(std::string_view call, const Batc
                                                const std::vector<Callback*>& callbacks, Distribution* distribution, bool split_batches) {
   std::size_t loss_count = 0;
   for (auto& output : compiled_outputs_) {
-    for (auto& metric : output.metrics) metric->reset_state();
+    for (auto& compiled : output.metrics) compiled.metric->reset_state();
     loss_count += output.loss.has_value();
   }
   // Keras logs each output's loss when more than one output has one.
@@ -140,8 +142,12 @@ std::map<std::string, double> Model::run_epoch(std::string_view call, const Batc
     std::optional<Batch> batch;
     if (!exhausted) batch = next_batch();
     exhausted = !batch;
-    if (batch && distribution && split_batches) batch = distributed_fit::shard(*batch, *distribution);
-    const double samples = batch ? double(batch->first[0].dim(0)) : 0.0;
+    if (batch && distribution && split_batches) {
+      const std::int64_t rows = batch->x[0].dim(0);
+      batch = Batch{distributed_fit::shard(batch->x, rows, *distribution), distributed_fit::shard(batch->y, rows, *distribution),
+                    distributed_fit::shard(batch->sample_weight, rows, *distribution)};
+    }
+    const double samples = batch ? double(batch->x[0].dim(0)) : 0.0;
     // Under a distribution the epoch goes on while any process has samples; one without any this
     // step still takes part in every reduction.
     double all_samples = samples;
@@ -159,7 +165,7 @@ std::map<std::string, double> Model::run_epoch(std::string_view call, const Batc
     std::vector<double> sums(2 + compiled_outputs_.size(), 0.0);
     sums[0] = samples;
     if (batch) {
-      predictions = forward(batch->first, train);
+      predictions = forward(batch->x, train);
       if (predictions.size() != compiled_outputs_.size())
         throw StateError(fmt::format("{}: the model gave {} outputs for {} compiled ones", where(), predictions.size(),
                                      compiled_outputs_.size()));
@@ -175,11 +181,10 @@ std::map<std::string, double> Model::run_epoch(std::string_view call, const Batc
                                           where()));
     }
     if (batch) {
-      const auto& y_batch = batch->second;
       for (std::size_t i = 0; i < compiled_outputs_.size(); ++i) {
         const auto& output = compiled_outputs_[i];
         if (!output.loss) continue;
-        const Tensor value = naming_what_failed([&] { return (*output.loss)(y_batch[i], predictions[i]); },
+        const Tensor value = naming_what_failed([&] { return (*output.loss)(batch->y[i], predictions[i], batch->sample_weight[i]); },
                                                 [&] { return fmt::format("{} {}: the loss of output '{}'", where(), call, output.name); });
         sums[2 + i] = value.item() * samples;
         const Tensor weighted = output.loss_weight == 1.0 ? value : value * output.loss_weight;
@@ -200,15 +205,17 @@ std::map<std::string, double> Model::run_epoch(std::string_view call, const Batc
     std::vector<metrics::Metric*> metrics;
     std::vector<metrics::Metric::State> metric_states;
     for (std::size_t i = 0; i < compiled_outputs_.size(); ++i)
-      for (auto& metric : compiled_outputs_[i].metrics) {
-        const auto before = metric->state();
+      for (auto& compiled : compiled_outputs_[i].metrics) {
+        auto& metric = *compiled.metric;
+        const auto before = metric.state();
         if (batch)
-          naming_what_failed([&] { metric->update_state(batch->second[i], predictions[i]); },
-                             [&] { return fmt::format("{} {}: metric '{}' of output '{}'", where(), call, metric->name(), compiled_outputs_[i].name); });
-        metrics.push_back(metric.get());
+          naming_what_failed(
+              [&] { metric.update_state(batch->y[i], predictions[i], compiled.weighted ? batch->sample_weight[i] : Tensor()); },
+              [&] { return fmt::format("{} {}: metric '{}' of output '{}'", where(), call, metric.name(), compiled_outputs_[i].name); });
+        metrics.push_back(&metric);
         metric_states.push_back(before);
         // (A metric that sizes its state on its first batch, as FBetaScore, starts from none.)
-        const auto& after = metric->state();
+        const auto& after = metric.state();
         for (std::size_t k = 0; k < after.size(); ++k) sums.push_back(after[k] - (k < before.size() ? before[k] : 0.0));
       }
     if (distribution) distributed_fit::sum_step(*distribution, sums, metrics, metric_states, 2 + compiled_outputs_.size());
@@ -221,7 +228,12 @@ std::map<std::string, double> Model::run_epoch(std::string_view call, const Batc
       auto& output = compiled_outputs_[i];
       output_loss_totals[i] += sums[2 + i];
       if (log_output_losses && output.loss) logs[output.name + "_loss"] = output_loss_totals[i] / seen;
-      for (std::size_t m = 0; m < output.metrics.size(); ++m) logs[output.metric_logs[m]] = output.metrics[m]->result();
+      for (const auto& compiled : output.metrics) {
+        const auto values = compiled.metric->results();
+        if (values.size() == 1) logs[compiled.log] = values[0];
+        else
+          for (std::size_t k = 0; k < values.size(); ++k) logs[fmt::format("{}_{}", compiled.log, k)] = values[k];
+      }
     }
     if (progress) progress->update(step + 1, logs);
     if (train) {
@@ -236,7 +248,8 @@ std::map<std::string, double> Model::run_epoch(std::string_view call, const Batc
   return logs;
 }
 
-std::pair<std::vector<Tensor>, std::vector<Tensor>> Model::arrays_for(const char* call, const Arrays& x, const Arrays& y) const {
+Model::Batch Model::arrays_for(const char* call, const Arrays& x, const Arrays& y, const Arrays& sample_weight,
+                              const std::map<std::int64_t, double>& class_weight) const {
   std::vector<bool> required;
   for (const auto& output : compiled_outputs_) required.push_back(output.needs_targets());
   auto xs = x.in_order(input_names(), where(), "x");
@@ -256,7 +269,55 @@ std::pair<std::vector<Tensor>, std::vector<Tensor>> Model::arrays_for(const char
   // Keras refuses an empty dataset too (num_samples should be a positive integer).
   if (xs[0].shape()[0] == 0)
     throw_invalid_argument(where(), "x", fmt::format("expected at least one sample for {}", call), fmt::format("x {}", describe(xs)));
-  return {std::move(xs), std::move(ys)};
+  auto weights = sample_weights_for(call, sample_weight, class_weight, ys);
+  for (const auto& weight : weights)
+    if (weight.defined() && (weight.ndim() == 0 || weight.shape()[0] != xs[0].shape()[0]))
+      throw ShapeError(fmt::format("{}: {} needs a sample_weight with a row per sample ({}), received sample_weight {}", where(), call,
+                                   xs[0].shape()[0], describe(weights)));
+  return {std::move(xs), std::move(ys), std::move(weights)};
+}
+
+std::vector<Tensor> Model::sample_weights_for(const char* call, const Arrays& sample_weight, const std::map<std::int64_t, double>& class_weight,
+                                              const std::vector<Tensor>& ys) const {
+  const auto names = output_names();
+  if (!class_weight.empty()) {
+    if (!sample_weight.empty())
+      throw InvalidArgument(fmt::format("{}: {}: You cannot `class_weight` and `sample_weight` at the same time.", where(), call));
+    if (names.size() != 1)
+      throw_invalid_argument(where(), "class_weight", "expected a model of a single output, as Keras",
+                             fmt::format("a model of {} outputs", names.size()));
+    return {class_weights_as_sample_weights(ys[0], class_weight)};
+  }
+  if (sample_weight.empty()) return std::vector<Tensor>(names.size());
+  if (sample_weight.single() && names.size() > 1) {
+    // Keras gives one array of a weight per sample to every output.
+    const Tensor& weight = sample_weight.in_order({"sample_weight"}, where(), "sample_weight")[0];
+    if (!(weight.ndim() == 1 || (weight.ndim() == 2 && weight.dim(1) == 1)))
+      throw_invalid_argument(where(), "sample_weight",
+                             "one weight per sample ((samples,)) for a model of several outputs, or one array per output",
+                             fmt::format("shape {}", shape_to_string(weight.shape())));
+    return std::vector<Tensor>(names.size(), weight);
+  }
+  std::vector<bool> optional(names.size(), false);
+  return sample_weight.in_order(names, where(), "sample_weight", optional);
+}
+
+Tensor Model::class_weights_as_sample_weights(const Tensor& y, const std::map<std::int64_t, double>& class_weight) const {
+  if (!y.defined() || y.ndim() == 0 || y.ndim() > 2)
+    throw_invalid_argument(where(), "class_weight", "targets y of class ids (samples,) or (samples, 1), or one-hot rows (samples, classes)",
+                           y.defined() ? fmt::format("y of shape {}", shape_to_string(y.shape())) : "no y");
+  // Keras's class_weight_to_sample_weights: the argmax of each row of several columns, or the
+  // value itself, rounded to a class id.
+  const auto values = y.to_vector();
+  const std::int64_t samples = y.dim(0), columns = y.ndim() == 2 ? y.dim(1) : 1;
+  std::vector<double> weights(std::size_t(samples), 1.0);
+  for (std::int64_t i = 0; i < samples; ++i) {
+    const auto row = values.begin() + i * columns;
+    const double label = columns == 1 ? std::nearbyint(*row) : double(std::max_element(row, row + columns) - row);
+    const auto found = class_weight.find(std::int64_t(label));
+    if (found != class_weight.end()) weights[std::size_t(i)] = found->second;
+  }
+  return cast(Tensor(weights, {samples}), y.dtype());
 }
 
 namespace {
@@ -271,10 +332,7 @@ std::vector<Tensor> slices(const std::vector<Tensor>& arrays, std::int64_t begin
 
 History Model::fit(const Arrays& x, const Arrays& y, const FitOptions& options) {
   require_compiled("fit");
-  // Named variables, not a structured binding: clang 14 cannot capture those in the lambdas below.
-  auto training = arrays_for("fit", x, y);
-  std::vector<Tensor>& x_train = training.first;
-  std::vector<Tensor>& y_train = training.second;
+  Batch training = arrays_for("fit", x, y, options.sample_weight, options.class_weight);
   if (options.steps_per_epoch)
     throw_invalid_argument(where(), "steps_per_epoch",
                            "expected it only when fitting a dataset (fit on tensors takes every batch each epoch; to take some, fit "
@@ -288,22 +346,23 @@ History Model::fit(const Arrays& x, const Arrays& y, const FitOptions& options) 
     throw_invalid_argument(where(), "validation_split", "expected a float in [0, 1)",
                            fmt::format("validation_split={}", options.validation_split));
   if (options.validation_split > 0) {
-    // Keras holds out the last samples, before any shuffling.
-    const std::int64_t samples = x_train[0].shape()[0];
+    // Keras holds out the last samples (and their weights), before any shuffling.
+    const std::int64_t samples = training.x[0].shape()[0];
     const auto held = static_cast<std::int64_t>(std::floor(double(samples) * options.validation_split));
-    validation = std::pair{slices(x_train, samples - held, samples), slices(y_train, samples - held, samples)};
-    x_train = slices(x_train, 0, samples - held);
-    y_train = slices(y_train, 0, samples - held);
+    validation = Batch{slices(training.x, samples - held, samples), slices(training.y, samples - held, samples),
+                       slices(training.sample_weight, samples - held, samples)};
+    training = Batch{slices(training.x, 0, samples - held), slices(training.y, 0, samples - held),
+                     slices(training.sample_weight, 0, samples - held)};
   }
   EpochSources sources;
-  sources.training = [&] { return array_batches(x_train, y_train, options.batch_size, options.shuffle); };
-  sources.training_steps = batch_count(x_train[0].shape()[0], options.batch_size);
+  sources.training = [&] { return array_batches(training, options.batch_size, options.shuffle); };
+  sources.training_steps = batch_count(training.x[0].shape()[0], options.batch_size);
   if (validation)
-    sources.validation = [&] { return array_batches(validation->first, validation->second, options.batch_size, false); };
+    sources.validation = [&] { return array_batches(*validation, options.batch_size, false); };
   else if (options.validation_data)
     sources.validation = validation_batches(options);
   sources.split_validation = splits_validation(options);
-  sources.first_batch = [&] { return slices(x_train, 0, std::min(options.batch_size, x_train[0].shape()[0])); };
+  sources.first_batch = [&] { return slices(training.x, 0, std::min(options.batch_size, training.x[0].shape()[0])); };
   return run_fit(sources, options);
 }
 
@@ -399,12 +458,17 @@ std::vector<std::string> Model::fit_signature(const FitOptions& options) const {
   return lines;
 }
 
-std::map<std::string, double> Model::evaluate(const Arrays& x, const Arrays& y, std::int64_t batch_size) {
+std::map<std::string, double> Model::evaluate(const Arrays& x, const Arrays& y, const EvaluateOptions& options) {
   require_compiled("evaluate");
-  const auto [xs, ys] = arrays_for("evaluate", x, y);
+  const Batch arrays = arrays_for("evaluate", x, y, options.sample_weight);
   NoGradGuard no_grad;
-  if (batch_size <= 0) throw_invalid_argument(where(), "batch_size", "expected a positive integer", fmt::format("batch_size={}", batch_size));
-  return run_epoch("evaluate", array_batches(xs, ys, batch_size, false), false, nullptr, {});
+  if (options.batch_size <= 0)
+    throw_invalid_argument(where(), "batch_size", "expected a positive integer", fmt::format("batch_size={}", options.batch_size));
+  return run_epoch("evaluate", array_batches(arrays, options.batch_size, false), false, nullptr, {});
+}
+
+std::map<std::string, double> Model::evaluate(const Arrays& x, const Arrays& y, std::int64_t batch_size) {
+  return evaluate(x, y, EvaluateOptions{.batch_size = batch_size});
 }
 
 Tensor Model::predict(const Arrays& x, std::int64_t batch_size) {

@@ -47,15 +47,36 @@ struct FitOptions {
   std::optional<std::int64_t> steps_per_epoch = std::nullopt;
   // Batches of a validation dataset per epoch; unset: one whole pass.
   std::optional<std::int64_t> validation_steps = std::nullopt;
+  // Keras's sample_weight: a weight per sample ((samples,)) or per value of a temporal output
+  // ((samples, steps)) that multiplies its loss and its weighted_metrics; one tensor (for every
+  // output when one weight per sample), or one per output by position or name. Split by
+  // validation_split as x and y are.
+  Arrays sample_weight = {};
+  // Keras's class_weight: the weight of each class id (other classes weigh 1), turned into a
+  // sample_weight from y (its class ids, or the argmax of one-hot rows). One output only; not
+  // with sample_weight.
+  std::map<std::int64_t, double> class_weight = {};
   // Trains on several processes at once (distributed::DataParallel, docs/distributed.md): each
   // takes its share of every batch and the gradients are summed between them, so that the same
   // global batches and seed give the weights one process would. Not owned.
   Distribution* distribution = nullptr;
 };
 
+struct EvaluateOptions {
+  std::int64_t batch_size = 32;
+  // As fit's: weighs the loss and the weighted_metrics.
+  Arrays sample_weight = {};
+};
+
+struct TrainOnBatchOptions {
+  Arrays sample_weight = {};
+  std::map<std::int64_t, double> class_weight = {};
+};
+
 // Per epoch: "loss", each metric's name, and "val_" versions when validating. A model of several
 // outputs logs each output's loss as "<output>_loss" (when two or more outputs have a loss) and
-// its metrics as "<output>_<metric>", as Keras.
+// its metrics as "<output>_<metric>", as Keras. A metric of several values (results(): F1Score
+// without average, Precision at several thresholds) logs each as "<metric>_<index>".
 struct History {
   std::map<std::string, std::vector<double>> history;
   int epochs() const;
@@ -64,7 +85,7 @@ struct History {
 class Model : public layers::Layer {
  public:
   // Takes ownership of the optimizer; metrics by Keras name.
-  void compile(std::unique_ptr<optim::Optimizer> optimizer, losses::Loss loss, std::vector<std::string> metrics = {});
+  void compile(std::unique_ptr<optim::Optimizer> optimizer, losses::Loss loss, std::vector<MetricSpec> metrics = {});
   // Per-output losses, loss weights and metrics (compile_options.hpp). Unlike Keras, which trains
   // only the first outputs of a too-short loss list (with a warning) and refuses a flat metrics
   // list only at fit, a list that does not fit the outputs is refused here.
@@ -75,13 +96,14 @@ class Model : public layers::Layer {
   // validation_split is refused, as in Keras.
   History fit(const datasets::Dataset& dataset, const FitOptions& options = {});
   // The loss (with regularization, as Keras reports it) and metrics over x, y.
-  std::map<std::string, double> evaluate(const Arrays& x, const Arrays& y, std::int64_t batch_size = 32);
+  std::map<std::string, double> evaluate(const Arrays& x, const Arrays& y, const EvaluateOptions& options = {});
+  std::map<std::string, double> evaluate(const Arrays& x, const Arrays& y, std::int64_t batch_size);
   // Over `steps` batches of a dataset, or a whole pass.
   std::map<std::string, double> evaluate(const datasets::Dataset& dataset, std::optional<std::int64_t> steps = std::nullopt);
   // Keras's train_on_batch, test_on_batch and predict_on_batch: one step on the whole of x (and
   // y), the metrics reset first; the logs as Keras's return_dict=True gives them.
-  std::map<std::string, double> train_on_batch(const Arrays& x, const Arrays& y);
-  std::map<std::string, double> test_on_batch(const Arrays& x, const Arrays& y);
+  std::map<std::string, double> train_on_batch(const Arrays& x, const Arrays& y, const TrainOnBatchOptions& options = {});
+  std::map<std::string, double> test_on_batch(const Arrays& x, const Arrays& y, const Arrays& sample_weight = {});
   // Every output, in output order.
   std::vector<Tensor> predict_on_batch(const Arrays& x);
   // The output of a model of one output.
@@ -140,21 +162,34 @@ class Model : public layers::Layer {
   virtual std::string summary_table() const;
 
  private:
+  struct CompiledMetric {
+    std::unique_ptr<metrics::Metric> metric;
+    // One of weighted_metrics: given the sample weights.
+    bool weighted = false;
+    // The name logs use (see compile()).
+    std::string log;
+  };
   // What compile() set for one output.
   struct CompiledOutput {
     std::string name;
     std::optional<losses::Loss> loss;
     double loss_weight = 1.0;
-    std::vector<std::unique_ptr<metrics::Metric>> metrics;
-    // The names logs use: the metric's, prefixed with the output's where there are several.
-    std::vector<std::string> metric_logs;
+    std::vector<CompiledMetric> metrics;
     bool needs_targets() const { return loss || !metrics.empty(); }
   };
   void require_compiled(const char* call) const;
-  // x and y in input and output order, checked to hold the same number (at least one) of samples.
-  std::pair<std::vector<Tensor>, std::vector<Tensor>> arrays_for(const char* call, const Arrays& x, const Arrays& y) const;
-  // A batch: x in input order, y in output order.
-  using Batch = std::pair<std::vector<Tensor>, std::vector<Tensor>>;
+  // A batch: x in input order, y and the sample weights in output order (undefined where none).
+  struct Batch {
+    std::vector<Tensor> x, y, sample_weight;
+  };
+  // x, y and sample weights (from sample_weight or class_weight) in input and output order, checked
+  // to hold the same number (at least one) of samples.
+  Batch arrays_for(const char* call, const Arrays& x, const Arrays& y, const Arrays& sample_weight = {},
+                   const std::map<std::int64_t, double>& class_weight = {}) const;
+  // One per output (undefined for none), as Keras's data adapters make them.
+  std::vector<Tensor> sample_weights_for(const char* call, const Arrays& sample_weight, const std::map<std::int64_t, double>& class_weight,
+                                         const std::vector<Tensor>& ys) const;
+  Tensor class_weights_as_sample_weights(const Tensor& y, const std::map<std::int64_t, double>& class_weight) const;
   // An epoch's batches, one per call, then nothing.
   using BatchSource = std::function<std::optional<Batch>()>;
   // What fit trains and validates on: a fresh source per epoch (the validation one may be empty).
@@ -184,7 +219,7 @@ class Model : public layers::Layer {
   // shapes and dtypes, the compile settings, fit's options and the distribution's settings.
   std::vector<std::string> fit_signature(const FitOptions& options) const;
   // Batches of the arrays in order (or shuffled when training with shuffle on).
-  BatchSource array_batches(const std::vector<Tensor>& x, const std::vector<Tensor>& y, std::int64_t batch_size, bool shuffle) const;
+  BatchSource array_batches(const Batch& arrays, std::int64_t batch_size, bool shuffle) const;
   // An element of a dataset as a batch for `call`, checked against the model's inputs and outputs.
   Batch checked_batch(datasets::Element element, const char* call, bool targets_needed) const;
   // A fresh pass of `dataset` per call, at most `steps` batches of it, each checked for `call`.

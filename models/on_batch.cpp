@@ -5,22 +5,22 @@
 
 namespace minidl::models {
 
-std::map<std::string, double> Model::train_on_batch(const Arrays& x, const Arrays& y) {
+std::map<std::string, double> Model::train_on_batch(const Arrays& x, const Arrays& y, const TrainOnBatchOptions& options) {
   require_compiled("train_on_batch");
-  const auto batch = arrays_for("train_on_batch", x, y);
+  const auto batch = arrays_for("train_on_batch", x, y, options.sample_weight, options.class_weight);
   if (!built()) {
     NoGradGuard no_grad;
-    forward(batch.first);
+    forward(batch.x);
     reset_states();  // as fit: the training step starts from zeros
   }
-  return run_epoch("train_on_batch", array_batches(batch.first, batch.second, batch.first[0].dim(0), false), true, nullptr, {});
+  return run_epoch("train_on_batch", array_batches(batch, batch.x[0].dim(0), false), true, nullptr, {});
 }
 
-std::map<std::string, double> Model::test_on_batch(const Arrays& x, const Arrays& y) {
+std::map<std::string, double> Model::test_on_batch(const Arrays& x, const Arrays& y, const Arrays& sample_weight) {
   require_compiled("test_on_batch");
-  const auto batch = arrays_for("test_on_batch", x, y);
+  const auto batch = arrays_for("test_on_batch", x, y, sample_weight);
   NoGradGuard no_grad;
-  return run_epoch("test_on_batch", array_batches(batch.first, batch.second, batch.first[0].dim(0), false), false, nullptr, {});
+  return run_epoch("test_on_batch", array_batches(batch, batch.x[0].dim(0), false), false, nullptr, {});
 }
 
 std::vector<Tensor> Model::predict_on_batch(const Arrays& x) {
