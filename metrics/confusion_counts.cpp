@@ -13,27 +13,29 @@ namespace minidl::metrics::confusion {
 
 namespace {
 
-// What Keras sets the predictions outside a row's top k to.
-constexpr double below_every_threshold = -1e10;
-
 // Keeps the k largest values of each row of the last axis (the first of equal ones), the rest
 // below every threshold.
 void keep_top_k(std::vector<double>& values, std::int64_t columns, std::int64_t k) {
   std::vector<std::int64_t> order(static_cast<std::size_t>(columns));
   for (std::size_t begin = 0; begin < values.size(); begin += std::size_t(columns)) {
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return values[begin + a] > values[begin + b]; });
-    for (std::size_t rank = std::size_t(k); rank < order.size(); ++rank) values[begin + order[rank]] = below_every_threshold;
+    // NaN ranks highest, as in torch.topk.
+    const auto before = [&](std::int64_t a, std::int64_t b) {
+      const double x = values[begin + a], y = values[begin + b];
+      return std::isnan(x) ? !std::isnan(y) : x > y;
+    };
+    std::stable_sort(order.begin(), order.end(), before);
+    for (std::size_t rank = std::size_t(k); rank < order.size(); ++rank) values[begin + order[rank]] = below_kept_predictions;
   }
 }
 
 // How many of the ascending thresholds `value` is above.
-std::size_t thresholds_below(double value, const Settings& settings) {
-  const auto& thresholds = settings.thresholds;
+std::size_t thresholds_below(double value, const std::vector<double>& thresholds, bool evenly_distributed) {
   if (std::isnan(value)) return 0;
-  if (!settings.evenly_distributed)
-    return std::size_t(std::lower_bound(thresholds.begin(), thresholds.end(), value) - thresholds.begin());
-  // Keras's bucket: ceil(value · (n − 1)) − 1, raised to 0 when the thresholds reach outside [0, 1].
+  if (!evenly_distributed) return std::size_t(std::lower_bound(thresholds.begin(), thresholds.end(), value) - thresholds.begin());
+  // Keras's bucket of the prediction clipped to [0, 1]: ceil(value · (n − 1)) − 1, raised to 0
+  // when the thresholds reach outside [0, 1].
+  value = std::clamp(value, 0.0, 1.0);
   const double last = double(thresholds.size() - 1);
   double bucket = std::ceil(value * last) - 1;
   if (thresholds.front() < 0 || thresholds.back() > 1) bucket = std::max(bucket, 0.0);
@@ -110,10 +112,16 @@ void add(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight
                                  shape_to_string(counted_shape), error.what()));
   }
   const std::size_t thresholds = settings.thresholds.size(), columns_counted = std::size_t(labels);
+  // Counted against the thresholds in ascending order; sums keep the order given.
+  std::vector<std::size_t> ascending(thresholds);
+  std::iota(ascending.begin(), ascending.end(), std::size_t{0});
+  std::stable_sort(ascending.begin(), ascending.end(), [&](auto a, auto b) { return settings.thresholds[a] < settings.thresholds[b]; });
+  std::vector<double> sorted;
+  for (const auto index : ascending) sorted.push_back(settings.thresholds[index]);
   // Per label, the weight of positive and negative values above exactly k thresholds.
   std::vector<double> positive((thresholds + 1) * columns_counted), negative((thresholds + 1) * columns_counted);
   for (std::size_t i = 0; i < predictions.size(); ++i) {
-    const std::size_t label = i % columns_counted, above = thresholds_below(predictions[i], settings);
+    const std::size_t label = i % columns_counted, above = thresholds_below(predictions[i], sorted, settings.evenly_distributed);
     (truths[i] != 0 ? positive : negative)[above * columns_counted + label] += weights[i];
   }
   const std::size_t block = thresholds * columns_counted;
@@ -127,7 +135,7 @@ void add(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight
     for (std::size_t t = thresholds; t-- > 0;) {
       positive_above += positive[(t + 1) * columns_counted + label];
       negative_above += negative[(t + 1) * columns_counted + label];
-      const std::size_t at = t * columns_counted + label;
+      const std::size_t at = ascending[t] * columns_counted + label;
       sums[true_positives * block + at] += positive_above;
       sums[false_positives * block + at] += negative_above;
       sums[true_negatives * block + at] += negative_total - negative_above;

@@ -15,12 +15,16 @@ namespace minidl::metrics::confusion {
 enum Count : std::size_t { true_positives = 0, false_positives = 1, true_negatives = 2, false_negatives = 3 };
 inline std::size_t state_size(std::size_t thresholds, std::size_t labels) { return 4 * thresholds * labels; }
 
+// Where Keras's top_k metrics put the predictions outside a row's top k, and their threshold:
+// below every kept prediction.
+inline constexpr double below_kept_predictions = -1e10;
+
 struct Settings {
-  // Ascending.
+  // In any order; the counts follow it.
   std::vector<double> thresholds;
   // Keras's thresholds_distributed_evenly: a prediction's bucket is computed, not searched, as
-  // Keras does (which also counts a prediction at or below 0 as above the lowest threshold when
-  // that threshold is below 0).
+  // Keras does: from the prediction clipped to [0, 1] (so one at or below 0 counts as above a
+  // lowest threshold below 0).
   bool evenly_distributed = false;
   std::optional<std::int64_t> top_k;
   std::optional<std::int64_t> class_id;

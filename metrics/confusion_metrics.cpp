@@ -16,8 +16,6 @@ namespace {
 
 // Keras's backend.epsilon().
 constexpr double epsilon = 1e-7;
-// Where Keras's top_k metrics put their threshold: below every kept prediction.
-constexpr double below_kept_predictions = -1e10;
 
 void require_unit_interval(const std::vector<double>& thresholds, const std::string& where) {
   std::vector<double> outside;
@@ -61,7 +59,7 @@ Precision::Precision(PrecisionOptions options) : Precision(std::move(options), "
 
 Precision::Precision(PrecisionOptions options, const char* class_name)
     : Metric(options.name, 0), options_(validated(std::move(options), class_name)) {
-  thresholds_ = !options_.thresholds.empty() ? options_.thresholds : std::vector<double>{options_.top_k ? below_kept_predictions : 0.5};
+  thresholds_ = !options_.thresholds.empty() ? options_.thresholds : std::vector<double>{options_.top_k ? confusion::below_kept_predictions : 0.5};
   sums().assign(confusion::state_size(thresholds_.size(), 1), 0.0);
 }
 
@@ -161,6 +159,16 @@ void AUC::accumulate(const Tensor& y_true, const Tensor& y_pred, const Tensor& s
                            fmt::format("{} weights", options_.label_weights.size()));
   const Tensor prediction = options_.from_logits ? activations::sigmoid(y_pred) : y_pred;
   confusion::add(y_true, prediction, sample_weight, settings, labels, sums(), where());
+}
+
+void AUC::size_state(std::size_t size) {
+  const std::size_t per_label = confusion::state_size(thresholds_.size(), 1);
+  if (labels_ != 0 || size % per_label != 0)
+    throw_invalid_argument(where(), "state", fmt::format("expected a multiple of {} sums (4 counts at {} thresholds per label)", per_label,
+                                                         thresholds_.size()),
+                           fmt::format("{} sums", size));
+  labels_ = std::int64_t(size / per_label);
+  sums().assign(size, 0.0);
 }
 
 double AUC::combined(const std::vector<double>& by_label) const {

@@ -90,6 +90,8 @@ class AUC : public Metric {
 
  protected:
   void accumulate(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) override;
+  // A multi-label AUC not yet sized: the labels from the counts' length.
+  void size_state(std::size_t size) override;
 
  private:
   double interpolated_pr_auc() const;

@@ -57,7 +57,9 @@ void FBetaScore::accumulate(const Tensor& y_true, const Tensor& y_pred, const Te
   const auto truth = y_true.to_vector(), prediction = y_pred.to_vector();
   for (std::size_t row = 0; row < rows; ++row) {
     const double* scores = prediction.data() + row * classes;
-    const double largest = classes == 0 ? 0.0 : *std::max_element(scores, scores + classes);
+    // Keras's max propagates NaN, so a row holding one has no positive.
+    const bool has_nan = std::any_of(scores, scores + classes, [](double v) { return std::isnan(v); });
+    const double largest = classes == 0 || has_nan ? std::nan("") : *std::max_element(scores, scores + classes);
     for (std::size_t c = 0; c < classes; ++c) {
       // Unthresholded: the row's largest is positive, unless it is 0 (so that [0, 0, 0] stays negative).
       const bool positive = options_.threshold ? scores[c] > *options_.threshold : scores[c] >= largest && std::abs(scores[c]) > 1e-9;
@@ -69,6 +71,14 @@ void FBetaScore::accumulate(const Tensor& y_true, const Tensor& y_pred, const Te
       sums()[true_labels * kept + at] += label * w;
     }
   }
+}
+
+void FBetaScore::size_state(std::size_t size) {
+  if (size % counts != 0 || (options_.average == "micro" && size != counts))
+    throw_invalid_argument(where(), "state",
+                           options_.average == "micro" ? "expected 4 sums (four counts)" : "expected a multiple of 4 sums (four counts per class)",
+                           fmt::format("{} sums", size));
+  sums().assign(size, 0.0);
 }
 
 std::vector<double> FBetaScore::results() const {

@@ -33,6 +33,8 @@ class FBetaScore : public Metric {
  protected:
   FBetaScore(FBetaScoreOptions options, const char* class_name);
   void accumulate(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) override;
+  // Not yet sized: four counts per class (or four in all for "micro").
+  void size_state(std::size_t size) override;
   FBetaScoreOptions options_;
 };
 

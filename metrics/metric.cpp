@@ -33,9 +33,14 @@ double Metric::result() const {
 void Metric::reset_state() { std::fill(sums_.begin(), sums_.end(), 0.0); }
 
 void Metric::set_state(State state) {
-  if (!sums_.empty() && state.size() != sums_.size())
+  if (sums_.empty() && !state.empty()) size_state(state.size());
+  if (state.size() != sums_.size())
     throw_invalid_argument(where(), "state", fmt::format("expected {} sums", sums_.size()), fmt::format("{} sums", state.size()));
   sums_ = std::move(state);
+}
+
+void Metric::size_state(std::size_t size) {
+  throw_invalid_argument(where(), "state", fmt::format("expected {} sums", sums_.size()), fmt::format("{} sums", size));
 }
 
 nlohmann::json Metric::get_config() const { return {{"name", name_}, {"dtype", "float32"}}; }

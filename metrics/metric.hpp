@@ -36,8 +36,8 @@ class Metric {
   // The running sums the result is read from.
   using State = std::vector<double>;
   const State& state() const { return sums_; }
-  // Sums of the same length as state(), or of any length while state() is empty (the state of a
-  // metric that sizes it on its first batch, as FBetaScore on the classes).
+  // Sums of the same length as state(), or while state() is empty (a metric that sizes its state
+  // on its first batch, as FBetaScore on the classes) of a length that fits some input.
   void set_state(State state);
 
  protected:
@@ -45,6 +45,9 @@ class Metric {
   // Adds a batch to sums(): the tensors are detached, y_pred keeps its mask, sample_weight may be
   // undefined.
   virtual void accumulate(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) = 0;
+  // Sizes an empty state for set_state(): refuses a size no input would give. By default every
+  // size is refused (a metric sized from its construction is never empty).
+  virtual void size_state(std::size_t size);
   std::vector<double>& sums() { return sums_; }
   const std::vector<double>& sums() const { return sums_; }
   // Where the metric's messages start: "Precision 'precision'".

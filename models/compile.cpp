@@ -149,7 +149,7 @@ Json serialized_loss(const std::optional<losses::Loss>& loss) {
 
 }  // namespace
 
-std::unique_ptr<metrics::Metric> MetricSpec::make() const { return object_ ? metrics::deserialize(object_->serialize()) : metrics::get(name_); }
+std::unique_ptr<metrics::Metric> MetricSpec::make() const { return object_ ? fresh_copy_() : metrics::get(name_); }
 
 Json MetricSpec::config() const { return object_ ? object_->serialize() : Json(name_); }
 
@@ -157,6 +157,7 @@ MetricSpec MetricSpec::from_config(const Json& config) {
   if (config.is_string()) return MetricSpec(config.get<std::string>());
   MetricSpec spec;
   spec.object_ = metrics::deserialize(config);
+  spec.fresh_copy_ = [config] { return metrics::deserialize(config); };
   return spec;
 }
 

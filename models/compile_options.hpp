@@ -11,6 +11,7 @@
 #include <minidl/metrics/metric.hpp>
 
 #include <concepts>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -57,9 +58,14 @@ class MetricSpec {
   MetricSpec(const char* name) : name_(name) {}
   MetricSpec(std::string name) : name_(std::move(name)) {}
   template <std::derived_from<metrics::Metric> SomeMetric>
-  MetricSpec(const SomeMetric& metric) : object_(std::make_shared<SomeMetric>(metric)) {}
+  MetricSpec(const SomeMetric& metric)
+      : object_(std::make_shared<SomeMetric>(metric)), fresh_copy_([metric] {
+          auto copy = std::make_unique<SomeMetric>(metric);
+          copy->reset_state();
+          return std::unique_ptr<metrics::Metric>(std::move(copy));
+        }) {}
 
-  // A fresh metric, by name or from the object's serialized form.
+  // A fresh metric: by name, or a copy of the object with its state reset.
   std::unique_ptr<metrics::Metric> make() const;
   // As Keras's compile_config keeps it: the name, or the object serialized.
   nlohmann::json config() const;
@@ -69,6 +75,7 @@ class MetricSpec {
   MetricSpec() = default;
   std::string name_;
   std::shared_ptr<const metrics::Metric> object_;
+  std::function<std::unique_ptr<metrics::Metric>()> fresh_copy_;
 };
 
 // Metrics: a flat list for a model of one output, or a list per output (by position or name).

@@ -130,6 +130,26 @@ std::vector<Tensor> shard(const std::vector<Tensor>& tensors, std::int64_t rows,
   return mine;
 }
 
+bool agree_state_sizes(Distribution& distribution, const std::vector<metrics::Metric*>& metrics) {
+  // Per metric: its size here and whether it has one; a sized state has one size everywhere.
+  std::vector<double> sizes;
+  for (const auto* metric : metrics) {
+    sizes.push_back(double(metric->state().size()));
+    sizes.push_back(metric->state().empty() ? 0.0 : 1.0);
+  }
+  distribution.sum(sizes);
+  bool all_sized = true;
+  for (std::size_t m = 0; m < metrics.size(); ++m) {
+    const double sized_on = sizes[2 * m + 1];
+    if (sized_on == 0) {
+      all_sized = false;
+      continue;
+    }
+    if (metrics[m]->state().empty()) metrics[m]->set_state(metrics::Metric::State(std::size_t(sizes[2 * m] / sized_on), 0.0));
+  }
+  return all_sized;
+}
+
 void sum_step(Distribution& distribution, std::vector<double>& sums, const std::vector<metrics::Metric*>& metrics,
               const std::vector<metrics::Metric::State>& before, std::size_t first_metric) {
   distribution.sum(sums);

@@ -41,6 +41,11 @@ void diverge_generators(const Distribution& distribution, const std::vector<Gene
 // [n·rank/size, n·(rank+1)/size) of their n.
 std::vector<Tensor> shard(const std::vector<Tensor>& tensors, std::int64_t rows, const Distribution& distribution);
 
+// Gives every metric whose state is still empty here the size its state has on the processes where
+// it is not (zeros); returns whether every metric now has a state on every process, after which
+// sizes no longer change.
+bool agree_state_sizes(Distribution& distribution, const std::vector<metrics::Metric*>& metrics);
+
 // Sums a step's `sums` over the processes; the metrics' states, each `before` plus its increments
 // (from `sums[first_metric]` on, one per sum of each metric's state in turn), become the sums' too.
 void sum_step(Distribution& distribution, std::vector<double>& sums, const std::vector<metrics::Metric*>& metrics,

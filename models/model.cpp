@@ -138,6 +138,7 @@ std::map<std::string, double> Model::run_epoch(std::string_view call, const Batc
   // Under a distribution a rank whose batches ran out goes on without samples while others have
   // some; its source is not asked again (a dataset read on would warn again, or start a new pass).
   bool exhausted = false;
+  bool metric_sizes_agreed = false;
   for (std::int64_t step = 0;; ++step) {
     std::optional<Batch> batch;
     if (!exhausted) batch = next_batch();
@@ -207,17 +208,21 @@ std::map<std::string, double> Model::run_epoch(std::string_view call, const Batc
     for (std::size_t i = 0; i < compiled_outputs_.size(); ++i)
       for (auto& compiled : compiled_outputs_[i].metrics) {
         auto& metric = *compiled.metric;
-        const auto before = metric.state();
+        metrics.push_back(&metric);
+        metric_states.push_back(metric.state());
         if (batch)
           naming_what_failed(
               [&] { metric.update_state(batch->y[i], predictions[i], compiled.weighted ? batch->sample_weight[i] : Tensor()); },
               [&] { return fmt::format("{} {}: metric '{}' of output '{}'", where(), call, metric.name(), compiled_outputs_[i].name); });
-        metrics.push_back(&metric);
-        metric_states.push_back(before);
-        // (A metric that sizes its state on its first batch, as FBetaScore, starts from none.)
-        const auto& after = metric.state();
-        for (std::size_t k = 0; k < after.size(); ++k) sums.push_back(after[k] - (k < before.size() ? before[k] : 0.0));
       }
+    // A metric that sizes its state on its first batch (FBetaScore) is still unsized on a process
+    // that has had no rows; every process must send sums of the same length.
+    if (distribution && !metric_sizes_agreed) metric_sizes_agreed = distributed_fit::agree_state_sizes(*distribution, metrics);
+    for (std::size_t m = 0; m < metrics.size(); ++m) {
+      const auto& before = metric_states[m];
+      const auto& after = metrics[m]->state();
+      for (std::size_t k = 0; k < after.size(); ++k) sums.push_back(after[k] - (k < before.size() ? before[k] : 0.0));
+    }
     if (distribution) distributed_fit::sum_step(*distribution, sums, metrics, metric_states, 2 + compiled_outputs_.size());
     // Keras's running loss is the sample-weighted mean of the batch losses.
     const double batch_loss = distribution ? sums[1] / sums[0] : local_loss;
@@ -232,7 +237,7 @@ std::map<std::string, double> Model::run_epoch(std::string_view call, const Batc
         const auto values = compiled.metric->results();
         if (values.size() == 1) logs[compiled.log] = values[0];
         else
-          for (std::size_t k = 0; k < values.size(); ++k) logs[fmt::format("{}_{}", compiled.log, k)] = values[k];
+          for (std::size_t k = 0; k < values.size(); ++k) logs[fmt::format("{}[{}]", compiled.log, k)] = values[k];
       }
     }
     if (progress) progress->update(step + 1, logs);
@@ -346,13 +351,21 @@ History Model::fit(const Arrays& x, const Arrays& y, const FitOptions& options) 
     throw_invalid_argument(where(), "validation_split", "expected a float in [0, 1)",
                            fmt::format("validation_split={}", options.validation_split));
   if (options.validation_split > 0) {
-    // Keras holds out the last samples (and their weights), before any shuffling.
+    // Keras holds out the last samples (and their weights), before any shuffling; weights that
+    // came from class_weight stay with the training samples, as Keras applies class_weight after
+    // the split.
     const std::int64_t samples = training.x[0].shape()[0];
-    const auto held = static_cast<std::int64_t>(std::floor(double(samples) * options.validation_split));
-    validation = Batch{slices(training.x, samples - held, samples), slices(training.y, samples - held, samples),
-                       slices(training.sample_weight, samples - held, samples)};
-    training = Batch{slices(training.x, 0, samples - held), slices(training.y, 0, samples - held),
-                     slices(training.sample_weight, 0, samples - held)};
+    const auto split_at = static_cast<std::int64_t>(std::floor(double(samples) * (1.0 - options.validation_split)));
+    if (split_at == 0 || split_at == samples)
+      throw_invalid_argument(where(), "validation_split",
+                             fmt::format("a split that leaves both training and validation samples; the training data contains {} "
+                                         "samples, not enough to split as asked",
+                                         samples),
+                             fmt::format("validation_split={}", options.validation_split));
+    validation = Batch{slices(training.x, split_at, samples), slices(training.y, split_at, samples),
+                       options.class_weight.empty() ? slices(training.sample_weight, split_at, samples)
+                                                    : std::vector<Tensor>(training.sample_weight.size())};
+    training = Batch{slices(training.x, 0, split_at), slices(training.y, 0, split_at), slices(training.sample_weight, 0, split_at)};
   }
   EpochSources sources;
   sources.training = [&] { return array_batches(training, options.batch_size, options.shuffle); };
@@ -454,6 +467,8 @@ std::vector<std::string> Model::fit_signature(const FitOptions& options) const {
                               !options.validation_data                                              ? "none"
                               : std::holds_alternative<datasets::Dataset>(*options.validation_data) ? "a dataset"
                                                                                                      : "tensors"));
+  lines.push_back(fmt::format("fit's sample_weight is {}, class_weight {}", options.sample_weight.empty() ? "unset" : "set",
+                              fmt::join(options.class_weight, ", ")));
   lines.push_back(fmt::format("the distribution's settings are {}", options.distribution->settings()));
   return lines;
 }

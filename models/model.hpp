@@ -73,10 +73,14 @@ struct TrainOnBatchOptions {
   std::map<std::int64_t, double> class_weight = {};
 };
 
+struct TestOnBatchOptions {
+  Arrays sample_weight = {};
+};
+
 // Per epoch: "loss", each metric's name, and "val_" versions when validating. A model of several
 // outputs logs each output's loss as "<output>_loss" (when two or more outputs have a loss) and
 // its metrics as "<output>_<metric>", as Keras. A metric of several values (results(): F1Score
-// without average, Precision at several thresholds) logs each as "<metric>_<index>".
+// without average, Precision at several thresholds) logs each as "<metric>[<index>]".
 struct History {
   std::map<std::string, std::vector<double>> history;
   int epochs() const;
@@ -103,7 +107,7 @@ class Model : public layers::Layer {
   // Keras's train_on_batch, test_on_batch and predict_on_batch: one step on the whole of x (and
   // y), the metrics reset first; the logs as Keras's return_dict=True gives them.
   std::map<std::string, double> train_on_batch(const Arrays& x, const Arrays& y, const TrainOnBatchOptions& options = {});
-  std::map<std::string, double> test_on_batch(const Arrays& x, const Arrays& y, const Arrays& sample_weight = {});
+  std::map<std::string, double> test_on_batch(const Arrays& x, const Arrays& y, const TestOnBatchOptions& options = {});
   // Every output, in output order.
   std::vector<Tensor> predict_on_batch(const Arrays& x);
   // The output of a model of one output.

@@ -16,9 +16,9 @@ std::map<std::string, double> Model::train_on_batch(const Arrays& x, const Array
   return run_epoch("train_on_batch", array_batches(batch, batch.x[0].dim(0), false), true, nullptr, {});
 }
 
-std::map<std::string, double> Model::test_on_batch(const Arrays& x, const Arrays& y, const Arrays& sample_weight) {
+std::map<std::string, double> Model::test_on_batch(const Arrays& x, const Arrays& y, const TestOnBatchOptions& options) {
   require_compiled("test_on_batch");
-  const auto batch = arrays_for("test_on_batch", x, y, sample_weight);
+  const auto batch = arrays_for("test_on_batch", x, y, options.sample_weight);
   NoGradGuard no_grad;
   return run_epoch("test_on_batch", array_batches(batch, batch.x[0].dim(0), false), false, nullptr, {});
 }

@@ -121,6 +121,46 @@ TEST_CASE("DataParallel: fit ends with the weights and logs of one process, ever
   }
 }
 
+TEST_CASE("DataParallel: metrics sized on their first batch, sample weights and weighted metrics match one process, shares empty or not") {
+  // Three labels from the signs of three steps of each window; F1Score and a multi-label AUC size
+  // their counts on their first batch, which a rank without rows has not seen.
+  const auto data = windows(DType::float64);
+  const Tensor x = reshape(data.first, {samples, steps});
+  const auto values = x.to_vector();
+  std::vector<double> labels, weights;
+  for (std::int64_t s = 0; s < samples; ++s) {
+    for (std::int64_t k : {1, 5, 9}) labels.push_back(values[std::size_t(s * steps + k)] > 0 ? 1.0 : 0.0);
+    weights.push_back(0.25 * double(1 + s % 4));
+  }
+  const Tensor y(labels, {samples, 3}), sample_weight(weights, {samples});
+  const auto make_classifier = [] {
+    seed_global_generator(5);
+    auto model = std::make_unique<models::Sequential>(models::SequentialOptions{.dtype = "float64"});
+    model->add<layers::Dense>({.units = 3, .activation = "sigmoid", .dtype = "float64"});
+    model->build({samples, steps});
+    model->compile(std::make_unique<optim::SGD>(optim::SGDOptions{.learning_rate = 0.1}),
+                   {.loss = "binary_crossentropy",
+                    .metrics = {metrics::F1Score({.average = "macro", .threshold = 0.5}), metrics::AUC({.multi_label = true}),
+                                metrics::F1Score()},
+                    .weighted_metrics = {"binary_accuracy", metrics::Precision({.thresholds = {0.6, 0.3}})}});
+    return model;
+  };
+  for (const std::int64_t batch_size : {1, 5}) {
+    CAPTURE(batch_size);
+    const models::FitOptions fit = {.batch_size = batch_size, .epochs = 2, .verbose = 0, .shuffle = false, .sample_weight = sample_weight};
+    auto distributed_model = make_classifier();
+    auto distributed_fit = fit;
+    distributed_fit.distribution = &world();
+    const auto distributed_history = distributed_model->fit(x, y, distributed_fit);
+    auto one_process_model = make_classifier();
+    const auto one_process_history = one_process_model->fit(x, y, fit);
+    CHECK(distributed_history.history.size() == one_process_history.history.size());
+    CHECK(distributed_history.history.count("f1_score_1[2]") == 1);  // the second F1Score, per class
+    CHECK(weight_difference(*distributed_model, *one_process_model) <= 1e-12);
+    CHECK(history_difference(distributed_history, one_process_history) <= 1e-12);
+  }
+}
+
 TEST_CASE("DataParallel: gradients in many small buckets, started while backward runs, sum to the same step") {
   const auto data = windows(DType::float64);
   distributed::DataParallel small_buckets({.bucket_bytes = 256});

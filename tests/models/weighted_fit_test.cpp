@@ -23,7 +23,7 @@ std::unique_ptr<optim::Optimizer> sgd() { return std::make_unique<optim::SGD>(op
 TEST_CASE("fit and evaluate weigh the loss and the weighted metrics by sample_weight and class_weight as Keras") {
   const auto golden = load_test_data("keras/metrics.json");
   const auto& cases = golden.at("weighted_fit");
-  REQUIRE(cases.size() == 5);
+  REQUIRE(cases.size() == 6);
   for (const auto& golden_case : cases) {
     CAPTURE(golden_case.at("id").get<std::string>());
     const Tensor x = tensor_from_json(golden_case.at("x")), y = tensor_from_json(golden_case.at("y"));
@@ -35,15 +35,15 @@ TEST_CASE("fit and evaluate weigh the loss and the weighted metrics by sample_we
     model.compile(sgd(), {.loss = golden_case.at("loss").get<std::string>(),
                           .metrics = specs(golden_case.at("metrics")),
                           .weighted_metrics = specs(golden_case.at("weighted_metrics"))});
-    const auto& arguments = golden_case.at("arguments");
+    const auto& fit_arguments = golden_case.at("fit_arguments");
+    const auto& evaluate_arguments = golden_case.at("evaluate_arguments");
     models::FitOptions fit{.batch_size = 4, .epochs = 2, .verbose = 0, .shuffle = false};
     models::EvaluateOptions evaluate{.batch_size = 4};
-    if (arguments.contains("sample_weight")) fit.sample_weight = tensor_from_json(arguments.at("sample_weight"));
-    if (arguments.contains("validation_split")) fit.validation_split = arguments.at("validation_split").get<double>();
-    if (arguments.contains("class_weight"))
-      for (const auto& [label, weight] : arguments.at("class_weight").items()) fit.class_weight[std::stoll(label)] = weight.get<double>();
-    if (golden_case.at("evaluate").size() > 0 && arguments.contains("sample_weight") && !arguments.contains("validation_split"))
-      evaluate.sample_weight = fit.sample_weight;
+    if (fit_arguments.contains("sample_weight")) fit.sample_weight = tensor_from_json(fit_arguments.at("sample_weight"));
+    if (fit_arguments.contains("validation_split")) fit.validation_split = fit_arguments.at("validation_split").get<double>();
+    if (fit_arguments.contains("class_weight"))
+      for (const auto& [label, weight] : fit_arguments.at("class_weight").items()) fit.class_weight[std::stoll(label)] = weight.get<double>();
+    if (evaluate_arguments.contains("sample_weight")) evaluate.sample_weight = tensor_from_json(evaluate_arguments.at("sample_weight"));
 
     const auto history = model.fit(x, y, fit);
     const auto& expected_history = golden_case.at("history");
@@ -81,8 +81,8 @@ TEST_CASE("compile takes metric objects and weighted_metrics, and its config kee
   Tensor y = cast(greater(Tensor::rand({8, 3}, DType::float64), Tensor::scalar(0.5, DType::float64)), DType::float64);
   const auto logs = model.evaluate(x, y, {.sample_weight = Tensor::ones({8}, DType::float64)});
   // The F-score of each class and the precision at each threshold, each under its index.
-  for (const char* name : {"loss", "accuracy", "pr_auc", "f1_score_0", "f1_score_1", "f1_score_2", "weighted_accuracy", "precision_0",
-                           "precision_1"})
+  for (const char* name : {"loss", "accuracy", "pr_auc", "f1_score[0]", "f1_score[1]", "f1_score[2]", "weighted_accuracy", "precision[0]",
+                           "precision[1]"})
     CHECK_MESSAGE(logs.count(name) == 1, name);
   CHECK(logs.size() == 9);
   CHECK(logs.at("weighted_accuracy") == doctest::Approx(logs.at("accuracy")));  // weights of 1
@@ -128,4 +128,24 @@ TEST_CASE("class_weight weighs a sample by its class: ids, (samples, 1) ids and 
     // mse with weights (1, 3, 3, 0.5) over 4 samples: d/db = -2 (0·1 + 1·3 + 1·3 + 2·0.5) / 4 = -3.5; b = 0.35 after a step of 0.1.
     CHECK(model.weights()[1]->value().item() == doctest::Approx(0.35).epsilon(1e-12));
   }
+  // One-hot rows of classes 0, 1, 1, 2: a zero model's mse per sample is 1/3, weighed 1, 3, 3, 0.5.
+  models::Sequential model({.dtype = "float64"});
+  model.add<layers::Dense>({.units = 3, .kernel_initializer = "zeros", .dtype = "float64"});
+  model.compile(sgd(), {.loss = "mse"});
+  const Tensor one_hot(std::vector<double>{1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1}, {4, 3});
+  const auto logs = model.train_on_batch(Tensor::zeros({4, 2}, DType::float64), one_hot, {.class_weight = {{1, 3.0}, {2, 0.5}}});
+  CHECK(logs.at("loss") == doctest::Approx((1 + 3 + 3 + 0.5) / 3.0 / 4).epsilon(1e-12));
+}
+
+TEST_CASE("validation_split leaves training and validation samples or is refused, as Keras") {
+  models::Sequential model({.dtype = "float64"});
+  model.add<layers::Dense>({.units = 1, .dtype = "float64"});
+  model.compile(sgd(), {.loss = "mse"});
+  const Tensor x = Tensor::zeros({3, 2}, DType::float64), y = Tensor::zeros({3, 1}, DType::float64);
+  // 3 samples at 0.2: floor(3 · 0.8) = 2 train, 1 validates.
+  CHECK(model.fit(x, y, {.verbose = 0, .validation_split = 0.2}).history.count("val_loss") == 1);
+  // At 0.1 floor(2.7) = 2 too; at 0.01, floor(2.97) = 2; a single sample cannot be split.
+  CHECK_THROWS_WITH_AS(model.fit(Tensor::zeros({1, 2}, DType::float64), Tensor::zeros({1, 1}, DType::float64),
+                                 {.verbose = 0, .validation_split = 0.5}),
+                       doctest::Contains("invalid argument `validation_split`"), InvalidArgument);
 }

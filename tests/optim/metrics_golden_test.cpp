@@ -128,3 +128,15 @@ TEST_CASE("a metric serializes as Keras does and comes back the same") {
   const auto back = metrics::deserialize(serialized);
   CHECK(back->serialize() == serialized);
 }
+
+TEST_CASE("a NaN prediction is never positive: FBetaScore's row without threshold, Precision's top k") {
+  // Keras's max over a row holding NaN is NaN, so no class of that row is predicted.
+  metrics::F1Score f1;
+  f1.update_state(Tensor(std::vector<double>{0, 1, 0, 1, 0, 0}, {2, 3}), Tensor(std::vector<double>{0.1, 0.8, std::nan(""), 0.9, 0.2, 0.1}, {2, 3}));
+  // Row 0 predicts nothing (class 1 missed); row 1 predicts class 0 correctly.
+  CHECK(f1.results()[1] == 0.0);
+  CHECK(f1.results()[0] == doctest::Approx(1.0).epsilon(1e-6));
+  metrics::Precision top({.top_k = 1});
+  top.update_state(Tensor(std::vector<double>{1, 0, 0}, {1, 3}), Tensor(std::vector<double>{0.9, std::nan(""), 0.1}, {1, 3}));
+  CHECK(top.result() == 0.0);  // NaN ranks first, as in torch.topk, and is not above the threshold: nothing predicted
+}

@@ -10,8 +10,8 @@ What it writes (metrics.json):
                   FBetaScore, F1Score, and sample weights (and a mask) on the mean metrics.
     names:        the class keras.metrics.get(name) resolves each metric name to.
     errors:       constructor arguments Keras refuses (the test checks minidl refuses them too).
-    weighted_fit: Dense models trained with fit(sample_weight=...) / fit(class_weight=...) and
-                  evaluated with sample_weight (SGD, shuffle off): the history (loss, metrics and
+    weighted_fit: Dense models trained with fit(sample_weight=...) / fit(class_weight=...) (also
+                  with validation_split) and evaluated with sample_weight (SGD, shuffle off): the history (loss, metrics and
                   weighted_metrics), the weights after fit and evaluate's logs.
 
 Run with the shared keras-runner (../shared/keras-runner, its README says how to get the Keras
@@ -102,6 +102,9 @@ for cls in ("Precision", "Recall"):
         metric_case(f"{lower}_class_id", cls, {"class_id": 2}, [(labels((7, 4)), probabilities((7, 4)), rng.integers(1, 4, size=(7,)) / 2)]),
         metric_case(f"{lower}_top_k_class_id", cls, {"top_k": 2, "class_id": 1, "name": f"my_{lower}"},
                     [(labels((8, 3)), distinct_rows(8, 3), None)]),
+        metric_case(f"{lower}_thresholds_unsorted", cls, {"thresholds": [0.7, 0.3, 0.55]}, [(y1, p1, w1)]),
+        metric_case(f"{lower}_even_outside_unit", cls, {"thresholds": [0.0, 0.5, 1.0]},
+                    [(y1, (rng.integers(-64, 129, size=(12,)) + 0.5) / 64, None)]),
         metric_case(f"{lower}_rank3", cls, {"thresholds": [0.4, 0.6]}, [(labels((3, 4, 2)), probabilities((3, 4, 2)), None)]),
     ]
 ya, pa, yb, pb = labels((40,)), probabilities((40,)), labels((25,)), probabilities((25,))
@@ -117,6 +120,8 @@ cases += [
     metric_case("auc_thresholds_even", "AUC", {"thresholds": [0.25, 0.5, 0.75]}, [(ya, pa, wa)]),
     metric_case("auc_from_logits", "AUC", {"from_logits": True, "num_thresholds": 33},
                 [(ya, (rng.integers(-64, 65, size=(40,)) + 0.5) / 16, None)]),
+    metric_case("auc_outside_unit", "AUC", {}, [(ya, (rng.integers(-64, 129, size=(40,)) + 0.5) / 64, None)]),
+    metric_case("auc_pr_outside_unit", "AUC", {"curve": "PR"}, [(ya, (rng.integers(-64, 129, size=(40,)) + 0.5) / 64, wa)]),
     metric_case("auc_two_thresholds", "AUC", {"num_thresholds": 2}, [(ya, pa, None)]),
     metric_case("auc_multi_label", "AUC", {"multi_label": True}, [(labels((20, 3)), probabilities((20, 3)), None)]),
     metric_case("auc_multi_label_weights", "AUC", {"multi_label": True, "num_labels": 3, "label_weights": [0.5, 1.0, 2.0], "curve": "PR"},
@@ -179,11 +184,14 @@ def weighted_fit_case(case_id, loss, x, y, kernel, bias, fit_kwargs, evaluate_kw
     history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, **fit_kwargs)
     weights_after = [tensor(w) for w in model.get_weights()]
     logs = model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True, **evaluate_kwargs)
-    encoded = {k: (tensor(v) if isinstance(v, np.ndarray) else v) for k, v in {**fit_kwargs, **evaluate_kwargs}.items()}
-    if "class_weight" in encoded:
-        encoded["class_weight"] = {str(k): v for k, v in fit_kwargs["class_weight"].items()}
+    def encoded(kwargs):
+        out = {k: (tensor(v) if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
+        if "class_weight" in out:
+            out["class_weight"] = {str(k): v for k, v in kwargs["class_weight"].items()}
+        return out
     return {"id": case_id, "loss": loss, "activation": activation, "x": tensor(x), "y": tensor(y), "kernel": tensor(kernel),
-            "bias": tensor(bias), "metrics": metrics, "weighted_metrics": weighted_metrics, "arguments": encoded,
+            "bias": tensor(bias), "metrics": metrics, "weighted_metrics": weighted_metrics,
+            "fit_arguments": encoded(fit_kwargs), "evaluate_arguments": encoded(evaluate_kwargs),
             "history": {k: [float(v) for v in vs] for k, vs in history.history.items()}, "weights_after": weights_after,
             "evaluate": {k: float(v) for k, v in logs.items()}}
 
@@ -210,6 +218,9 @@ weighted_fit = [
                       [], ["categorical_accuracy"], activation="softmax"),
     weighted_fit_case("sample_weight_validation_split", "mse", xr, yr, kr, br, {"sample_weight": sw, "validation_split": 0.3},
                       {}, [], ["mae"]),
+    # class_weight weighs the training part only; 10 samples at 0.25 train on floor(7.5) = 7.
+    weighted_fit_case("class_weight_validation_split", "binary_crossentropy", xb, yb_, kb, bb,
+                      {"class_weight": {0: 0.25, 1: 2.0}, "validation_split": 0.25}, {}, ["accuracy"], ["accuracy"], activation="sigmoid"),
 ]
 
 out = {"generator": "tests/data/keras/generator/generate_metrics.py", "keras": keras.__version__, "backend": "torch",
