@@ -24,18 +24,15 @@ struct GatedCausalConvOptions {
 // Keeps the channel count, so that the residual connection adds up.
 class GatedCausalConv : public layers::Layer {
  public:
-  explicit GatedCausalConv(GatedCausalConvOptions options)
-      : Layer("GatedCausalConv", "", true, parse_dtype(options.dtype, "GatedCausalConv"), {}), options_(options) {}
-  Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
+  explicit GatedCausalConv(GatedCausalConvOptions options) : Layer("GatedCausalConv", {.dtype = options.dtype}), options_(options) {}
 
  protected:
-  void check_input(const Shape& input_shape) const override { require_rank_3(input_shape); }
   void build_weights(const Shape& input_shape) override {
     const std::int64_t channels = input_shape[2];
-    const Shape kernel_shape = {options_.kernel_size, channels, channels};
-    filter_ = add_weight("filter_kernel", kernel_shape, "glorot_uniform", regularizers::L2{.l2 = 1e-5}, {});
-    gate_ = add_weight("gate_kernel", kernel_shape, "glorot_uniform", regularizers::L2{.l2 = 1e-5}, {});
-    gate_bias_ = add_weight("gate_bias", {channels}, "zeros", {}, {});
+    const Shape kernel = {options_.kernel_size, channels, channels};
+    filter_ = add_weight({.shape = kernel, .regularizer = regularizers::L2{.l2 = 1e-5}, .name = "filter_kernel"});
+    gate_ = add_weight({.shape = kernel, .regularizer = regularizers::L2{.l2 = 1e-5}, .name = "gate_kernel"});
+    gate_bias_ = add_weight({.shape = {channels}, .initializer = "zeros", .name = "gate_bias"});
   }
   Tensor call(const Tensor& inputs) override {
     // Causal: all the padding goes before the first step, so no output sees the future.
@@ -55,8 +52,7 @@ class GatedCausalConv : public layers::Layer {
 class GatedForecaster : public models::Model {
  public:
   GatedForecaster(std::int64_t channels, std::int64_t horizon, const std::string& dtype)
-      : Model("GatedForecaster", "", true, parse_dtype(dtype, "GatedForecaster"), {}),
-        horizon_(horizon),
+      : Model("GatedForecaster", {.dtype = dtype}),
         lift_({.filters = channels, .kernel_size = 1, .dtype = dtype}),
         head_({.units = horizon, .dtype = dtype}) {
     track(lift_);
@@ -66,11 +62,7 @@ class GatedForecaster : public models::Model {
     }
     track(head_);
   }
-  Shape compute_output_shape(const Shape& input_shape) const override { return {input_shape[0], horizon_}; }
-
  protected:
-  void check_input(const Shape& input_shape) const override { require_rank_3(input_shape); }
-  void build_weights(const Shape&) override {}
   Tensor call(const Tensor& inputs) override {
     Tensor hidden = lift_(inputs);
     for (auto& block : blocks_) hidden = (*block)(hidden);
@@ -79,7 +71,6 @@ class GatedForecaster : public models::Model {
   }
 
  private:
-  std::int64_t horizon_;
   layers::Conv1D lift_;
   std::vector<std::unique_ptr<GatedCausalConv>> blocks_;
   layers::Dense head_;
@@ -122,8 +113,7 @@ int main(int argc, char** argv) {
     for (std::int64_t begin = 0; begin < samples; begin += batch_size) {
       const std::int64_t end = std::min(begin + batch_size, samples);
       const Tensor data_loss = mse(rows(y, begin, end), model(rows(x, begin, end), /*training=*/true));
-      Tensor loss = data_loss;
-      for (const auto& penalty : model.losses()) loss = loss + penalty;
+      const Tensor loss = data_loss + model.regularization_loss();
       const auto weights = model.trainable_weights();
       loss.backward();
       optimizer.step(weights);  // clips each gradient to norm 1, then Adam at the schedule's rate

@@ -1,9 +1,11 @@
 #include <minidl/layers/layer.hpp>
 
+#include <minidl/autograd/grad_mode.hpp>
 #include <minidl/autograd/ops/arithmetic.hpp>
 #include <minidl/core/errors.hpp>
 #include <minidl/core/naming.hpp>
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -40,6 +42,19 @@ Layer::Layer(std::string class_name, std::string name, bool trainable, DType dty
       trainable_(trainable),
       dtype_(dtype) {
   activity_regularizer_ = activity_regularizer.validated(where(), "activity_regularizer");
+}
+
+Layer::Layer(std::string class_name, const LayerOptions& options)
+    : Layer(class_name, options.name, options.trainable, parse_dtype(options.dtype, class_name), options.activity_regularizer) {}
+
+Shape Layer::compute_output_shape(const Shape& input_shape) const {
+  // The layer is not const, only this view of it: building and calling it changes no value a
+  // caller of compute_output_shape can see but the weights it would have made on its first call.
+  auto& layer = const_cast<Layer&>(*this);
+  NoGradGuard no_grad;
+  layer.build(input_shape);
+  const Tensor output = call_of(layer, Tensor::zeros(input_shape, dtype_), false);
+  return output.shape();
 }
 
 void Layer::require_rank_3(const Shape& input_shape) const {
@@ -195,6 +210,24 @@ std::vector<Tensor> Layer::losses() const {
   for (const auto* layer : sublayers_)
     for (auto& loss : layer->losses()) result.push_back(std::move(loss));
   return result;
+}
+
+Tensor Layer::regularization_loss() const {
+  Tensor total = Tensor::scalar(0.0, dtype_);
+  for (const auto& loss : losses()) total = total + loss;
+  return total;
+}
+
+std::shared_ptr<Variable> Layer::add_weight(const WeightOptions& options) {
+  std::string name = options.name;
+  if (name.empty()) {
+    const auto taken = [&](const std::string& candidate) {
+      return std::any_of(weights_.begin(), weights_.end(), [&](const auto& weight) { return weight->name() == candidate; });
+    };
+    name = "variable";
+    for (int suffix = 1; taken(name); ++suffix) name = fmt::format("variable_{}", suffix);
+  }
+  return add_weight(name, options.shape, options.initializer, options.regularizer, options.constraint, options.trainable);
 }
 
 std::shared_ptr<Variable> Layer::add_weight(const std::string& name, const Shape& shape,

@@ -29,8 +29,32 @@ class CallScope {
   static std::uint64_t outermost();
 };
 
+// The arguments every Keras layer takes, for a layer of one's own:
+//   explicit Gate(GateOptions options) : Layer("Gate", {.dtype = options.dtype, .name = options.name}) {}
+struct LayerOptions {
+  regularizers::Regularizer activity_regularizer = {};
+  bool trainable = true;
+  std::string dtype = "float32";
+  // Empty: Keras's automatic name, the class name in snake_case then _1, _2, ...
+  std::string name = "";
+};
+
+// Keras's add_weight keywords, with its defaults.
+struct WeightOptions {
+  Shape shape = {};
+  initializers::Initializer initializer = "glorot_uniform";
+  bool trainable = true;
+  regularizers::Regularizer regularizer = {};
+  constraints::Constraint constraint = {};
+  // Empty: "variable", then "variable_1", ... within the layer.
+  std::string name = "";
+};
+
 class Layer : public std::enable_shared_from_this<Layer> {
  public:
+  // A layer of one's own derives from Layer and overrides call(), and build_weights() when it has
+  // weights; check_input() and compute_output_shape() have working defaults.
+  Layer(std::string class_name, const LayerOptions& options);
   virtual ~Layer() = default;
   Layer(const Layer&) = delete;
   Layer& operator=(const Layer&) = delete;
@@ -74,7 +98,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual void reset_states() {
     for (Layer* layer : sublayers_) layer->reset_states();
   }
-  virtual Shape compute_output_shape(const Shape& input_shape) const = 0;
+  // By default the shape of call()'s output on zeros of this shape (the layer built first), as
+  // Keras traces call() symbolically; override it where the call is costly or needs real values.
+  virtual Shape compute_output_shape(const Shape& input_shape) const;
 
   const std::string& name() const { return name_; }
   // Keras's class name ("Conv1D").
@@ -107,6 +133,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // The regularization losses, differentiable: each trainable weight's regularizer applied to its
   // current value (recomputed on every access, as Keras), then the activity losses of the latest call.
   std::vector<Tensor> losses() const;
+  // Their sum (a scalar 0 for none): what a custom training loop adds to its loss, as Keras's
+  // `loss + sum(model.losses)`.
+  Tensor regularization_loss() const;
 
   // The random generators this layer and its sublayers draw from (a seeded Dropout's), in tracking
   // order: their states are part of a training run's state, as Keras's seed generator variables.
@@ -123,9 +152,11 @@ class Layer : public std::enable_shared_from_this<Layer> {
   Layer(std::string class_name, std::string name, bool trainable, DType dtype,
         regularizers::Regularizer activity_regularizer);
 
-  // Validates input-dependent facts (rank, channels) before build; throws with where() in the message.
-  virtual void check_input(const Shape& input_shape) const = 0;
-  virtual void build_weights(const Shape& input_shape) = 0;
+  // Validates input-dependent facts (rank, channels) before build; throws with where() in the
+  // message. By default any shape is accepted.
+  virtual void check_input(const Shape&) const {}
+  // Creates the weights (add_weight) for inputs of this shape; by default none.
+  virtual void build_weights(const Shape&) {}
   virtual Tensor call(const Tensor& inputs) = 0;
   // For a symbolic call on tensors of these shapes (the batch extent 1 where unknown): checks
   // them as a real call would and returns the output shapes. By default one tensor, the layer's
@@ -136,6 +167,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
                                        const initializers::Initializer& initializer,
                                        const regularizers::Regularizer& regularizer,
                                        const constraints::Constraint& constraint, bool trainable = true);
+  // As Keras's add_weight(shape=..., initializer=..., ...): add_weight({.shape = {units}, .initializer = "zeros", .name = "bias"}).
+  std::shared_ptr<Variable> add_weight(const WeightOptions& options);
   // For a wrapper (TimeDistributed): `layer`'s own input check, and its call() alone, as Keras's
   // wrappers call layer.call (no build, no activity loss, no mask).
   static void check_input_of(const Layer& layer, const Shape& input_shape) { layer.check_input(input_shape); }
