@@ -14,8 +14,6 @@ namespace minidl::metrics {
 
 namespace {
 
-// Keras's backend.epsilon().
-constexpr double epsilon = 1e-7;
 
 void require_unit_interval(const std::vector<double>& thresholds, const std::string& where) {
   std::vector<double> outside;
@@ -124,8 +122,8 @@ AUC::AUC(AUCOptions options) : Metric(options.name, 0), options_(std::move(optio
       throw_invalid_argument(here, "num_thresholds", "expected an integer > 1", fmt::format("num_thresholds={}", options_.num_thresholds));
     for (std::int64_t i = 0; i < options_.num_thresholds - 2; ++i) thresholds_.push_back(double(i + 1) / double(options_.num_thresholds - 1));
   }
-  thresholds_.insert(thresholds_.begin(), 0.0 - epsilon);
-  thresholds_.push_back(1.0 + epsilon);
+  thresholds_.insert(thresholds_.begin(), 0.0 - keras_epsilon);
+  thresholds_.push_back(1.0 + keras_epsilon);
   for (double weight : options_.label_weights)
     if (!(weight >= 0))
       throw_invalid_argument(here, "label_weights", "expected non-negative weights", fmt::format("label_weights={}", options_.label_weights));

@@ -12,8 +12,6 @@ namespace minidl::metrics {
 
 namespace {
 
-// Keras's backend.epsilon().
-constexpr double epsilon = 1e-7;
 // The state: true positives, false positives, false negatives and true labels, each per class
 // (one for "micro").
 enum Count : std::size_t { true_positives = 0, false_positives = 1, false_negatives = 2, true_labels = 3, counts = 4 };
@@ -88,15 +86,15 @@ std::vector<double> FBetaScore::results() const {
   double true_label_total = 0;
   for (std::size_t c = 0; c < kept; ++c) {
     const double tp = sums()[true_positives * kept + c];
-    const double precision = tp / (tp + sums()[false_positives * kept + c] + epsilon);
-    const double recall = tp / (tp + sums()[false_negatives * kept + c] + epsilon);
-    scores[c] = precision * recall / (beta2 * precision + recall + epsilon) * (1 + beta2);
+    const double precision = tp / (tp + sums()[false_positives * kept + c] + keras_epsilon);
+    const double recall = tp / (tp + sums()[false_negatives * kept + c] + keras_epsilon);
+    scores[c] = precision * recall / (beta2 * precision + recall + keras_epsilon) * (1 + beta2);
     true_label_total += sums()[true_labels * kept + c];
   }
   if (!options_.average) return scores;
   double combined = 0;
   for (std::size_t c = 0; c < kept; ++c)
-    combined += *options_.average == "weighted" ? scores[c] * sums()[true_labels * kept + c] / (true_label_total + epsilon)
+    combined += *options_.average == "weighted" ? scores[c] * sums()[true_labels * kept + c] / (true_label_total + keras_epsilon)
                                                 : scores[c] / double(kept);
   return {kept == 0 ? 0.0 : combined};
 }

@@ -41,6 +41,8 @@ class Metric {
   void set_state(State state);
 
  protected:
+  // Keras's backend.epsilon(), which its metric formulas add to denominators.
+  static constexpr double keras_epsilon = 1e-7;
   Metric(std::string name, std::size_t state_size);
   // Adds a batch to sums(): the tensors are detached, y_pred keeps its mask, sample_weight may be
   // undefined.

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <fstream>
 
 namespace minidl::models {
@@ -131,6 +132,50 @@ void CSVLogger::on_epoch_end(Model& model, int epoch, const Logs& logs) {
   file << '\n';
 }
 
+std::string checkpoint_path(const std::string& filepath, int epoch, const Logs& logs) {
+  std::string path;
+  for (std::size_t at = 0; at < filepath.size(); ++at) {
+    const char c = filepath[at];
+    // Python's str.format: {{ and }} are braces, {name} or {name:spec} a field.
+    if ((c == '{' || c == '}') && at + 1 < filepath.size() && filepath[at + 1] == c) {
+      path += c;
+      ++at;
+      continue;
+    }
+    if (c == '}')
+      throw_invalid_argument("ModelCheckpoint", "filepath", "expected a single '}' only to close a {placeholder} ('}}' for a brace)",
+                             fmt::format("\"{}\"", filepath));
+    if (c != '{') {
+      path += c;
+      continue;
+    }
+    const auto close = filepath.find('}', at);
+    if (close == std::string::npos)
+      throw_invalid_argument("ModelCheckpoint", "filepath", "expected every '{' closed by '}' ('{{' for a brace)", fmt::format("\"{}\"", filepath));
+    const std::string field = filepath.substr(at + 1, close - at - 1);
+    const auto colon = field.find(':');
+    const std::string key = field.substr(0, colon), spec = colon == std::string::npos ? "" : field.substr(colon);
+    try {
+      if (key == "epoch") {
+        path += fmt::format(fmt::runtime("{" + spec + "}"), epoch + 1);
+      } else if (const auto found = logs.find(key); found != logs.end()) {
+        path += fmt::format(fmt::runtime("{" + spec + "}"), found->second);
+      } else {
+        std::vector<std::string> known = {"epoch"};
+        for (const auto& [name, value] : logs) known.push_back(name);
+        throw_invalid_argument("ModelCheckpoint", "filepath",
+                               fmt::format("expected placeholders among the epoch's logs ({})", fmt::join(known, ", ")),
+                               fmt::format("{{{}}} in \"{}\"", field, filepath));
+      }
+    } catch (const fmt::format_error& error) {
+      throw_invalid_argument("ModelCheckpoint", "filepath", fmt::format("expected a format spec that fits the value ({})", error.what()),
+                             fmt::format("{{{}}} in \"{}\"", field, filepath));
+    }
+    at = close;
+  }
+  return path;
+}
+
 ModelCheckpoint::ModelCheckpoint(std::string filepath, ModelCheckpointOptions options)
     : filepath_(std::move(filepath)), options_(std::move(options)) {
   if (options_.mode != "auto" && options_.mode != "min" && options_.mode != "max")
@@ -149,9 +194,7 @@ void ModelCheckpoint::on_epoch_end(Model& model, int epoch, const Logs& logs) {
     if (!(maximize_ ? found->second > best_ : found->second < best_)) return;
     best_ = found->second;
   }
-  std::string path = filepath_;
-  for (auto at = path.find("{epoch}"); at != std::string::npos; at = path.find("{epoch}"))
-    path.replace(at, 7, std::to_string(epoch + 1));
+  const std::string path = checkpoint_path(filepath_, epoch, logs);
   if (model.on_rank_zero()) save_weights(model, path, options_.save_optimizer ? &model.optimizer() : nullptr);
 }
 

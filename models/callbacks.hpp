@@ -120,8 +120,13 @@ struct ModelCheckpointOptions {
 };
 
 // Saves the model's weights (models::save_weights, atomically) at the end of each epoch, or only
-// at improvements. "{epoch}" in the path is replaced by the 1-based epoch number, as Keras does.
-// Under a distribution, rank 0 alone writes.
+// at improvements. The path is formatted as Keras formats it (Python's str.format): "{epoch:02d}"
+// is the 1-based epoch, "{val_loss:.2f}" a value of the epoch's logs. Under a distribution, rank 0
+// alone writes.
+// ModelCheckpoint's path for an epoch (0-based) and its logs; an unknown placeholder or a spec
+// that does not fit its value is refused, naming it.
+std::string checkpoint_path(const std::string& filepath, int epoch, const Logs& logs);
+
 class ModelCheckpoint : public Callback {
  public:
   explicit ModelCheckpoint(std::string filepath, ModelCheckpointOptions options = {});

@@ -350,7 +350,8 @@ History Model::fit(const Arrays& x, const Arrays& y, const FitOptions& options) 
   if (!(options.validation_split >= 0 && options.validation_split < 1))
     throw_invalid_argument(where(), "validation_split", "expected a float in [0, 1)",
                            fmt::format("validation_split={}", options.validation_split));
-  if (options.validation_split > 0) {
+  // Keras: validation_data, when given, overrides validation_split (nothing is held out).
+  if (options.validation_split > 0 && !options.validation_data) {
     // Keras holds out the last samples (and their weights), before any shuffling; weights that
     // came from class_weight stay with the training samples, as Keras applies class_weight after
     // the split.

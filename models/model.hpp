@@ -33,7 +33,8 @@ struct FitOptions {
   // 0 silent, 1 a progress bar per epoch (one line per epoch when output is not a terminal), 2 one line per epoch.
   int verbose = 1;
   std::vector<Callback*> callbacks = {};
-  // The last fraction of the samples (before shuffling), held out for validation.
+  // The last fraction of the samples (before shuffling), held out for validation; ignored when
+  // validation_data is given, as in Keras.
   double validation_split = 0.0;
   // Keras's validation_data: (x, y) tensors, or a dataset of (x, y) batches.
   std::optional<ValidationData> validation_data = std::nullopt;

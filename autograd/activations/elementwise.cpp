@@ -53,7 +53,9 @@ Tensor relu(const Tensor& x, const ReluOptions& options) {
       [=](auto v) {
         using T = decltype(v);
         const T a = thresholded(v);
-        return (clipped ? std::clamp(a, T(0), T(max_value)) : a) - T(slope) * std::max(T(threshold) - v, T(0));
+        // Without a slope nothing is subtracted: 0 · ∞ would turn relu6(−∞) into NaN (Keras: 0).
+        const T below = slope != 0 ? T(slope) * std::max(T(threshold) - v, T(0)) : T(0);
+        return (clipped ? std::clamp(a, T(0), T(max_value)) : a) - below;
       },
       [=](auto v, auto) {
         using T = decltype(v);

@@ -2,6 +2,8 @@
 #include "../support/golden.hpp"
 
 #include <doctest/doctest.h>
+
+#include <limits>
 #include <cmath>
 
 using namespace minidl;
@@ -78,6 +80,17 @@ TEST_CASE("activation formulas at hand-checkable points") {
   const Tensor big(std::vector<double>{1000.0, 0.0}, {1, 2});
   CHECK_CLOSE(activations::softmax(big), Tensor(std::vector<double>{1.0, 0.0}, {1, 2}), 1e-15, 1e-300);
   CHECK_CLOSE(activations::log_softmax(big), Tensor(std::vector<double>{0.0, -1000.0}, {1, 2}), 1e-15, 0);
+}
+
+TEST_CASE("relu6 and a clipped relu take infinities as Keras: relu6(-inf) = 0, relu6(inf) = 6") {
+  for (const DType dtype : {DType::float32, DType::float64}) {
+    const double inf = std::numeric_limits<double>::infinity();
+    const Tensor x = cast(Tensor(std::vector<double>{-inf, inf, -1.0, 7.0}, {4}), dtype);
+    CHECK(activations::relu6(x).to_vector() == std::vector<double>{0.0, 6.0, 0.0, 6.0});
+    CHECK(activations::relu(x, {.max_value = 2.0}).to_vector() == std::vector<double>{0.0, 2.0, 0.0, 2.0});
+    // With a slope the negative side is kept: -inf stays -inf.
+    CHECK(activations::relu(x, {.negative_slope = 0.5}).to_vector()[0] == -inf);
+  }
 }
 
 TEST_CASE("relu's SIMD loops: NaN comes through, the tail past the last full vector, relu'(0) = 0") {

@@ -48,7 +48,10 @@ TEST_CASE("fit and evaluate weigh the loss and the weighted metrics by sample_we
     const auto history = model.fit(x, y, fit);
     const auto& expected_history = golden_case.at("history");
     CHECK(history.history.size() == expected_history.size());
-    for (const auto& [name, values] : expected_history.items()) {
+    for (const auto& item : expected_history.items()) {
+      // (Named copies: clang 14 cannot capture structured bindings in CAPTURE.)
+      const std::string name = item.key();
+      const nlohmann::json& values = item.value();
       CAPTURE(name);
       REQUIRE(history.history.count(name) == 1);
       const auto expected = values.get<std::vector<double>>();
@@ -62,7 +65,9 @@ TEST_CASE("fit and evaluate weigh the loss and the weighted metrics by sample_we
 
     const auto logs = model.evaluate(x, y, evaluate);
     CHECK(logs.size() == golden_case.at("evaluate").size());
-    for (const auto& [name, value] : golden_case.at("evaluate").items()) {
+    for (const auto& item : golden_case.at("evaluate").items()) {
+      const std::string name = item.key();
+      const nlohmann::json& value = item.value();
       CAPTURE(name);
       REQUIRE(logs.count(name) == 1);
       CHECK(logs.at(name) == doctest::Approx(value.get<double>()).epsilon(1e-11));
@@ -135,6 +140,20 @@ TEST_CASE("class_weight weighs a sample by its class: ids, (samples, 1) ids and 
   const Tensor one_hot(std::vector<double>{1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1}, {4, 3});
   const auto logs = model.train_on_batch(Tensor::zeros({4, 2}, DType::float64), one_hot, {.class_weight = {{1, 3.0}, {2, 0.5}}});
   CHECK(logs.at("loss") == doctest::Approx((1 + 3 + 3 + 0.5) / 3.0 / 4).epsilon(1e-12));
+}
+
+TEST_CASE("validation_data overrides validation_split, as Keras documents: every sample trains") {
+  models::Sequential model({.dtype = "float64"});
+  model.add<layers::Dense>({.units = 1, .kernel_initializer = "zeros", .dtype = "float64"});
+  model.compile(sgd(), {.loss = "mse"});
+  // Targets 1, 1, 1, 5 from zero inputs: one full-batch step moves the bias by 0.1 · 2 · mean(y).
+  const Tensor y(std::vector<double>{1, 1, 1, 5}, {4, 1});
+  const auto history = model.fit(Tensor::zeros({4, 1}, DType::float64), y,
+                                 {.batch_size = 4, .verbose = 0, .validation_split = 0.25,
+                                  .validation_data = models::ValidationData(std::pair{models::Arrays(Tensor::zeros({1, 1}, DType::float64)),
+                                                                                      models::Arrays(Tensor::ones({1, 1}, DType::float64))})});
+  CHECK(model.weights()[1]->value().item() == doctest::Approx(0.1 * 2 * 2.0).epsilon(1e-12));  // mean of all four targets: 2
+  CHECK(history.history.at("val_loss").size() == 1);
 }
 
 TEST_CASE("validation_split leaves training and validation samples or is refused, as Keras") {

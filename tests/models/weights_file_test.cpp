@@ -91,12 +91,26 @@ TEST_CASE("damaged and mismatched files give clear errors and change nothing") {
   CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("cannot open"), InvalidArgument);
 }
 
+TEST_CASE("ModelCheckpoint formats its path as Keras does, with Python's format specs") {
+  const models::Logs logs = {{"loss", 0.123456}, {"val_loss", 1.5}};
+  // What Keras's filepath.format(epoch=epoch + 1, **logs) gives for these.
+  CHECK(models::checkpoint_path("w-{epoch:02d}-{val_loss:.2f}.bin", 4, logs) == "w-05-1.50.bin");
+  CHECK(models::checkpoint_path("w{epoch}_{loss:.3e}.bin", 0, logs) == "w1_1.235e-01.bin");
+  CHECK(models::checkpoint_path("{{literal}}-{epoch:>3}", 9, logs) == "{literal}- 10");
+  CHECK_THROWS_WITH_AS(models::checkpoint_path("w-{val_acc:.2f}.bin", 0, logs),
+                       "ModelCheckpoint: invalid argument `filepath`: expected placeholders among the epoch's logs (epoch, loss, val_loss), "
+                       "received {val_acc:.2f} in \"w-{val_acc:.2f}.bin\"",
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(models::checkpoint_path("w-{loss:d}.bin", 0, logs), doctest::Contains("{loss:d}"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(models::checkpoint_path("w-{epoch.bin", 0, logs), doctest::Contains("every '{' closed"), InvalidArgument);
+}
+
 TEST_CASE("ModelCheckpoint saves every epoch, or only improvements") {
   auto model = small_model();
   Generator generator(4);
   const Tensor x = Tensor::normal({8, 6, 2}, 0.0, 1.0, DType::float64, &generator);
   const Tensor y = Tensor::normal({8, 1}, 0.0, 1.0, DType::float64, &generator);
-  const std::string every = temporary("minidl_checkpoint_{epoch}.bin");
+  const std::string every = temporary("minidl_checkpoint_{epoch:d}.bin");
   models::ModelCheckpoint each(every, {.save_optimizer = false});
   models::ModelCheckpoint best(temporary("minidl_checkpoint_best.bin"), {.monitor = "loss", .save_best_only = true});
   // What a run killed while writing epoch 2's checkpoint leaves (pid 999999999 is beyond any Linux pid).
