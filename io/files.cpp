@@ -80,10 +80,23 @@ std::optional<pid_t> temporary_owner(std::string_view suffix) {
 
 }  // namespace
 
-void write_atomically(const std::string& path, const std::string& bytes, const char* caller) {
+void write_atomically(const std::string& given_path, const std::string& bytes, const char* caller) {
+  // Through a symbolic link, the file it points to is replaced and the link stays, as a plain
+  // open-and-write would do.
+  std::filesystem::path target = given_path;
+  std::error_code link_error;
+  for (int hops = 0; std::filesystem::is_symlink(std::filesystem::symlink_status(target, link_error)); ++hops) {
+    // (40 is Linux's own limit on links followed in one path, MAXSYMLINKS.)
+    if (hops == 40) throw InvalidArgument(fmt::format("{}: cannot follow the link {}: too many levels of links", caller, given_path));
+    const std::filesystem::path next = std::filesystem::read_symlink(target, link_error);
+    if (link_error) throw InvalidArgument(fmt::format("{}: cannot follow the link {}: {}", caller, given_path, link_error.message()));
+    target = next.is_absolute() ? next : target.parent_path() / next;
+  }
+  const std::string path = target.lexically_normal().string();
   remove_temporaries(path);  // what a writer of this path killed mid-write left
   const std::string temporary = temporary_name(path);
-  Descriptor file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  // A new file gets the umask's permissions, as any program's; a replaced one keeps its own.
+  Descriptor file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
   if (!file.valid()) throw InvalidArgument(fmt::format("{}: cannot create {}: {}", caller, temporary, error_text()));
   const auto give_up = [&](const char* step) {
     const std::string why = error_text();
@@ -96,6 +109,8 @@ void write_atomically(const std::string& path, const std::string& bytes, const c
     if (result < 0) give_up("writing");
     written += std::size_t(result);
   }
+  struct stat replaced {};
+  if (::stat(path.c_str(), &replaced) == 0 && ::fchmod(file.get(), replaced.st_mode & 07777) != 0) give_up("setting the permissions of");
   if (::fsync(file.get()) != 0) give_up("syncing");
   if (!file.close()) give_up("closing");
   if (std::rename(temporary.c_str(), path.c_str()) != 0) give_up("renaming");

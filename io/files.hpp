@@ -10,7 +10,9 @@ namespace minidl::io {
 // survives a power cut. It first removes the temporaries of earlier writers of `path` that were
 // killed mid-write (remove_temporaries). When a step up to the rename fails, the temporary file is removed and
 // `path` is unchanged; when only the folder's sync fails, the new file is in place and the error
-// says that it may not survive a power cut. `caller` names the operation in errors.
+// says that it may not survive a power cut. `caller` names the operation in errors. A replaced
+// file keeps its permissions (a new one gets the umask's); through a symbolic link, the file it
+// points to is replaced and the link stays.
 void write_atomically(const std::string& path, const std::string& bytes, const char* caller);
 // Removes the temporary files that writes of `path` by processes no longer running left behind
 // (killed mid-write); a live process's write in progress is left alone. write_atomically calls it;

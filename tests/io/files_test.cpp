@@ -52,6 +52,43 @@ TEST_CASE("write_atomically replaces a file whole and leaves nothing else behind
   fs::remove_all(folder);
 }
 
+TEST_CASE("write_atomically keeps a replaced file's permissions and a symbolic link, as a plain write would") {
+  const fs::path folder = testing::temporary(("minidl_files_modes_" + std::to_string(::getpid())).c_str());
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  const auto mode_of = [](const fs::path& path) {
+    struct stat status {};
+    REQUIRE(::stat(path.c_str(), &status) == 0);
+    return status.st_mode & 07777;
+  };
+  // A replaced file keeps its mode, whatever the umask.
+  const fs::path private_file = folder / "private.bin";
+  io::write_atomically(private_file.string(), "old", "test");
+  REQUIRE(::chmod(private_file.c_str(), 0600) == 0);
+  io::write_atomically(private_file.string(), "new", "test");
+  CHECK(mode_of(private_file) == 0600);
+  CHECK(io::read_whole_file(private_file.string(), "test") == "new");
+  // A new file gets 0666 less the umask.
+  const mode_t previous = ::umask(027);
+  io::write_atomically((folder / "fresh.bin").string(), "x", "test");
+  ::umask(previous);
+  CHECK(mode_of(folder / "fresh.bin") == 0640);
+  // Through a link the target is replaced and the link stays a link.
+  const fs::path link = folder / "latest.bin";
+  fs::create_symlink("private.bin", link);
+  io::write_atomically(link.string(), "through the link", "test");
+  CHECK(fs::is_symlink(link));
+  CHECK(io::read_whole_file(private_file.string(), "test") == "through the link");
+  CHECK(mode_of(private_file) == 0600);
+  // A dangling link: the file it names is created.
+  const fs::path dangling = folder / "next.bin";
+  fs::create_symlink("created.bin", dangling);
+  io::write_atomically(dangling.string(), "made", "test");
+  CHECK(fs::is_symlink(dangling));
+  CHECK(io::read_whole_file((folder / "created.bin").string(), "test") == "made");
+  fs::remove_all(folder);
+}
+
 TEST_CASE("remove_temporaries removes what a killed write left beside a file, and nothing else") {
   const fs::path folder = testing::temporary(("minidl_files_temporaries_" + std::to_string(::getpid())).c_str());
   fs::remove_all(folder);
