@@ -13,14 +13,15 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::optional<std::int64_t> optional_integer(const Json& config, const char* key) {
-  return config.contains(key) && !config.at(key).is_null() ? std::optional(config.at(key).get<std::int64_t>()) : std::nullopt;
-}
-
 std::vector<double> numbers(const Json& config, const char* key) {
   if (!config.contains(key) || config.at(key).is_null()) return {};
   const Json& value = config.at(key);
   return value.is_array() ? value.get<std::vector<double>>() : std::vector<double>{value.get<double>()};
+}
+
+template <class T>
+std::optional<T> optional_value(const Json& config, const char* key) {
+  return config.contains(key) && !config.at(key).is_null() ? std::optional(config.at(key).get<T>()) : std::nullopt;
 }
 
 std::string name_in(const Json& config, std::string fallback) { return config.value("name", std::move(fallback)); }
@@ -44,15 +45,15 @@ const std::map<std::string, Factory, std::less<>>& classes() {
       {"Precision",
        [](const Json& c) {
          return std::make_unique<Precision>(PrecisionOptions{.thresholds = numbers(c, "thresholds"),
-                                                             .top_k = optional_integer(c, "top_k"),
-                                                             .class_id = optional_integer(c, "class_id"),
+                                                             .top_k = optional_value<std::int64_t>(c, "top_k"),
+                                                             .class_id = optional_value<std::int64_t>(c, "class_id"),
                                                              .name = name_in(c, "precision")});
        }},
       {"Recall",
        [](const Json& c) {
          return std::make_unique<Recall>(RecallOptions{.thresholds = numbers(c, "thresholds"),
-                                                       .top_k = optional_integer(c, "top_k"),
-                                                       .class_id = optional_integer(c, "class_id"),
+                                                       .top_k = optional_value<std::int64_t>(c, "top_k"),
+                                                       .class_id = optional_value<std::int64_t>(c, "class_id"),
                                                        .name = name_in(c, "recall")});
        }},
       {"AUC",
@@ -63,23 +64,23 @@ const std::map<std::string, Factory, std::less<>>& classes() {
                                                  .name = name_in(c, "auc"),
                                                  .thresholds = numbers(c, "thresholds"),
                                                  .multi_label = c.value("multi_label", false),
-                                                 .num_labels = optional_integer(c, "num_labels"),
+                                                 .num_labels = optional_value<std::int64_t>(c, "num_labels"),
                                                  .label_weights = numbers(c, "label_weights"),
                                                  .from_logits = c.value("from_logits", false)});
        }},
       {"FBetaScore",
        [](const Json& c) {
          return std::make_unique<FBetaScore>(FBetaScoreOptions{
-             .average = c.contains("average") && !c.at("average").is_null() ? std::optional(c.at("average").get<std::string>()) : std::nullopt,
+             .average = optional_value<std::string>(c, "average"),
              .beta = c.value("beta", 1.0),
-             .threshold = c.contains("threshold") && !c.at("threshold").is_null() ? std::optional(c.at("threshold").get<double>()) : std::nullopt,
+             .threshold = optional_value<double>(c, "threshold"),
              .name = name_in(c, "fbeta_score")});
        }},
       {"F1Score",
        [](const Json& c) {
          return std::make_unique<F1Score>(F1ScoreOptions{
-             .average = c.contains("average") && !c.at("average").is_null() ? std::optional(c.at("average").get<std::string>()) : std::nullopt,
-             .threshold = c.contains("threshold") && !c.at("threshold").is_null() ? std::optional(c.at("threshold").get<double>()) : std::nullopt,
+             .average = optional_value<std::string>(c, "average"),
+             .threshold = optional_value<double>(c, "threshold"),
              .name = name_in(c, "f1_score")});
        }},
   };
