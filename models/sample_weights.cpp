@@ -79,6 +79,8 @@ Tensor Model::class_weights_as_sample_weights(const Tensor& y, const std::map<st
   for (std::int64_t i = 0; i < samples; ++i) {
     const auto row = values.begin() + i * columns;
     const double label = columns == 1 ? std::nearbyint(*row) : double(std::max_element(row, row + columns) - row);
+    // A label that is no number (NaN, ±inf) has no class: weight 1, as Keras's rounding gives it.
+    if (!std::isfinite(label) || std::abs(label) > 9e18) continue;
     const auto found = class_weight.find(std::int64_t(label));
     if (found != class_weight.end()) weights[std::size_t(i)] = found->second;
   }

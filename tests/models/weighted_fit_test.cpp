@@ -140,6 +140,14 @@ TEST_CASE("class_weight weighs a sample by its class: ids, (samples, 1) ids and 
   const Tensor one_hot(std::vector<double>{1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1}, {4, 3});
   const auto logs = model.train_on_batch(Tensor::zeros({4, 2}, DType::float64), one_hot, {.class_weight = {{1, 3.0}, {2, 0.5}}});
   CHECK(logs.at("loss") == doctest::Approx((1 + 3 + 3 + 0.5) / 3.0 / 4).epsilon(1e-12));
+  // A label that is no number weighs 1: the loss is NaN, and no undefined conversion happens.
+  models::Sequential ids({.dtype = "float64"});
+  ids.add<layers::Dense>({.units = 1, .kernel_initializer = "zeros", .dtype = "float64"});
+  ids.compile(sgd(), {.loss = "mae"});
+  const auto nan_logs = ids.test_on_batch(Tensor::zeros({2, 1}, DType::float64), Tensor(std::vector<double>{std::nan(""), 1.0}, {2}));
+  CHECK(std::isnan(nan_logs.at("loss")));
+  CHECK_NOTHROW(ids.train_on_batch(Tensor::zeros({2, 1}, DType::float64), Tensor(std::vector<double>{std::nan(""), 1.0}, {2}),
+                                   {.class_weight = {{1, 2.0}}}));
 }
 
 TEST_CASE("validation_data overrides validation_split, as Keras documents: every sample trains") {
