@@ -1,14 +1,9 @@
 #include <minidl/datasets/csv_dataset.hpp>
 
 #include <minidl/core/errors.hpp>
+#include <minidl/io/csv_reader.hpp>
 
 #include <algorithm>
-#include <cerrno>
-#include <charconv>
-#include <csv.h>
-#include <cstdio>
-#include <cstring>
-#include <deque>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <string_view>
@@ -16,79 +11,6 @@
 namespace minidl::datasets {
 
 namespace {
-
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
-
-// Reads a CSV file a chunk at a time and hands over its rows as lists of cells.
-class RowReader {
- public:
-  RowReader(const std::string& path, char delimiter, std::size_t chunk_bytes)
-      : path_(path), file_(std::fopen(path.c_str(), "rb")), chunk_(std::max<std::size_t>(chunk_bytes, 1)) {
-    if (!file_) throw InvalidArgument(fmt::format("csv_dataset: cannot open {}: {}", path, std::strerror(errno)));
-    if (csv_init(&parser_, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
-      throw MemoryError("csv_dataset: libcsv could not make a parser");
-    csv_set_delim(&parser_, static_cast<unsigned char>(delimiter));
-  }
-  ~RowReader() { csv_free(&parser_); }
-  RowReader(const RowReader&) = delete;
-  RowReader& operator=(const RowReader&) = delete;
-
-  // The next row's cells, or nothing at the end of the file.
-  std::optional<std::vector<std::string>> next() {
-    while (rows_.empty() && !finished_) read_chunk();
-    if (rows_.empty()) return std::nullopt;
-    auto row = std::move(rows_.front());
-    rows_.pop_front();
-    ++row_number_;
-    return row;
-  }
-  // 1-based, the header included: the row a spreadsheet shows.
-  std::int64_t row_number() const { return row_number_; }
-  const std::string& path() const { return path_; }
-
- private:
-  static void on_cell(void* text, std::size_t, void* self) {
-    auto& reader = *static_cast<RowReader*>(self);
-    std::string_view cell(static_cast<const char*>(text));
-    // The byte order mark Excel puts before "CSV UTF-8" files is not part of the first column's name.
-    if (reader.row_number_ == 0 && reader.rows_.empty() && reader.cells_.empty() && cell.starts_with("\xEF\xBB\xBF")) cell.remove_prefix(3);
-    reader.cells_.emplace_back(cell);
-  }
-  static void on_row_end(int, void* self) {
-    auto& reader = *static_cast<RowReader*>(self);
-    reader.rows_.push_back(std::move(reader.cells_));
-    reader.cells_.clear();
-  }
-
-  void read_chunk() {
-    buffer_.resize(chunk_);
-    const std::size_t read = std::fread(buffer_.data(), 1, chunk_, file_.get());
-    if (read > 0 && csv_parse(&parser_, buffer_.data(), read, on_cell, on_row_end, this) != read) fail();
-    if (read < chunk_) {
-      if (std::ferror(file_.get())) throw InvalidArgument(fmt::format("csv_dataset: cannot read {}: {}", path_, std::strerror(errno)));
-      if (csv_fini(&parser_, on_cell, on_row_end, this) != 0) fail();
-      finished_ = true;
-    }
-  }
-
-  [[noreturn]] void fail() {
-    throw InvalidArgument(fmt::format("csv_dataset: {} is not valid CSV after row {}: {}", path_, row_number_ + std::int64_t(rows_.size()),
-                                      csv_strerror(csv_error(&parser_))));
-  }
-
-  std::string path_;
-  File file_;
-  std::size_t chunk_;
-  csv_parser parser_{};
-  std::vector<char> buffer_;
-  std::vector<std::string> cells_;
-  std::deque<std::vector<std::string>> rows_;
-  bool finished_ = false;
-  std::int64_t row_number_ = 0;
-};
 
 struct Layout {
   std::vector<std::string> names;  // every column's
@@ -104,7 +26,7 @@ std::size_t position_of(const std::string& column, const std::vector<std::string
 }
 
 Layout layout_of(const std::string& path, const CsvOptions& options) {
-  RowReader reader(path, options.delimiter, options.chunk_bytes);
+  io::CsvReader reader(path, options.delimiter, "csv_dataset", options.chunk_bytes);
   const auto first = reader.next();
   if (!first) throw InvalidArgument(fmt::format("csv_dataset: {} is empty", path));
   Layout layout;
@@ -128,8 +50,9 @@ class CsvRows : public Dataset::Node {
   std::unique_ptr<Iterator::Source> start() const override {
     struct Pass : Iterator::Source {
       const CsvRows& rows;
-      RowReader reader;
-      explicit Pass(const CsvRows& owner) : rows(owner), reader(owner.path_, owner.options_.delimiter, owner.options_.chunk_bytes) {
+      io::CsvReader reader;
+      explicit Pass(const CsvRows& owner)
+          : rows(owner), reader(owner.path_, owner.options_.delimiter, "csv_dataset", owner.options_.chunk_bytes) {
         if (rows.options_.header) reader.next();
       }
       std::optional<Element> next() override {
@@ -145,25 +68,9 @@ class CsvRows : public Dataset::Node {
       Tensor convert(const std::vector<std::string>& cells, const std::vector<std::size_t>& columns) {
         Tensor values = Tensor::empty({std::int64_t(columns.size())}, rows.dtype_);
         dispatch(rows.dtype_, [&]<class T>() {
-          for (std::size_t i = 0; i < columns.size(); ++i) values.data<T>()[i] = T(number(cells[columns[i]], columns[i]));
+          for (std::size_t i = 0; i < columns.size(); ++i) values.data<T>()[i] = T(reader.number(cells[columns[i]], columns[i], rows.layout_.names[columns[i]]));
         });
         return values;
-      }
-      double number(const std::string& cell, std::size_t column) {
-        const char* begin = cell.data();
-        const char* end = begin + cell.size();
-        while (begin < end && (*begin == ' ' || *begin == '\t')) ++begin;
-        while (end > begin && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r')) --end;
-        if (end - begin > 1 && *begin == '+') ++begin;  // "+1.5", as NumPy and pandas read it
-        double value = 0;
-        const auto [stop, error] = std::from_chars(begin, end, value);
-        if (begin == end || stop != end || (error != std::errc() && error != std::errc::result_out_of_range))
-          throw InvalidArgument(fmt::format("csv_dataset: {}, row {}, column '{}' ({}): '{}' is not a number", reader.path(),
-                                            reader.row_number(), rows.layout_.names[column], column + 1, cell));
-        if (error == std::errc::result_out_of_range)
-          throw InvalidArgument(fmt::format("csv_dataset: {}, row {}, column '{}' ({}): '{}' is out of the range of a double",
-                                            reader.path(), reader.row_number(), rows.layout_.names[column], column + 1, cell));
-        return value;
       }
     };
     return std::make_unique<Pass>(*this);

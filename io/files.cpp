@@ -32,9 +32,12 @@ class Descriptor {
   ~Descriptor() {
     if (descriptor_ >= 0) ::close(descriptor_);
   }
+  Descriptor(Descriptor&& other) noexcept : descriptor_(std::exchange(other.descriptor_, -1)) {}
   Descriptor(const Descriptor&) = delete;
   Descriptor& operator=(const Descriptor&) = delete;
   int get() const { return descriptor_; }
+  // Hands the descriptor to another owner (a FILE stream).
+  void release() { descriptor_ = -1; }
   bool valid() const { return descriptor_ >= 0; }
   // close(2) may report a write the kernel could not complete (on NFS, say).
   bool close() { return ::close(std::exchange(descriptor_, -1)) == 0; }
@@ -129,14 +132,32 @@ void remove_temporaries(const std::string& path) {
   }
 }
 
-std::string read_whole_file(const std::string& path, const char* caller) {
-  // Without O_NONBLOCK, opening a named pipe would wait for a writer before fstat could refuse it.
+namespace {
+
+// Without O_NONBLOCK, opening a named pipe would wait for a writer before fstat could refuse it.
+Descriptor open_regular(const std::string& path, const char* caller, struct stat& status) {
   Descriptor file(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!file.valid()) throw InvalidArgument(fmt::format("{}: cannot open {}: {}", caller, path, error_text()));
-  struct stat status {};
   if (::fstat(file.get(), &status) != 0) throw InvalidArgument(fmt::format("{}: cannot read {}: {}", caller, path, error_text()));
   // A device or a pipe has no size to check and may never end (/dev/zero).
   if (!S_ISREG(status.st_mode)) throw InvalidArgument(fmt::format("{}: {} is not a regular file", caller, path));
+  return file;
+}
+
+}  // namespace
+
+ReadableFile open_regular_file(const std::string& path, const char* caller) {
+  struct stat status {};
+  Descriptor file = open_regular(path, caller, status);
+  ReadableFile stream(::fdopen(file.get(), "rb"));
+  if (!stream) throw InvalidArgument(fmt::format("{}: cannot open {}: {}", caller, path, error_text()));
+  file.release();
+  return stream;
+}
+
+std::string read_whole_file(const std::string& path, const char* caller) {
+  struct stat status {};
+  const Descriptor file = open_regular(path, caller, status);
   const auto size = std::size_t(status.st_size);
   if (size > allocation_limit())
     throw MemoryError(fmt::format("{}: cannot read {}: its {} bytes are over the allocation limit of {} bytes (set_allocation_limit)",

@@ -1,5 +1,7 @@
 #pragma once
 // Whole files in and out, for the savers: a write is atomic and durable, a read takes it all.
+#include <cstdio>
+#include <memory>
 #include <string>
 
 namespace minidl::io {
@@ -22,5 +24,13 @@ void remove_temporaries(const std::string& path);
 // or is not a regular file (a device, a pipe, a folder); MemoryError when it is larger than the
 // allocation limit or the system refuses the memory.
 std::string read_whole_file(const std::string& path, const char* caller);
+
+struct ReadableFileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+using ReadableFile = std::unique_ptr<std::FILE, ReadableFileCloser>;
+// The file opened for reading a piece at a time, refused as read_whole_file refuses it when it
+// cannot be opened or is not a regular file.
+ReadableFile open_regular_file(const std::string& path, const char* caller);
 
 }  // namespace minidl::io
