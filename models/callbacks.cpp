@@ -4,7 +4,9 @@
 #include <minidl/models/model.hpp>
 #include <minidl/models/weights_file.hpp>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <fstream>
@@ -119,17 +121,26 @@ void CSVLogger::on_train_begin(Model& model) {
 
 void CSVLogger::on_epoch_end(Model& model, int epoch, const Logs& logs) {
   if (!model.on_rank_zero()) return;
-  std::ofstream file(filename_, std::ios::app);
-  if (!file) throw InvalidArgument(fmt::format("CSVLogger: cannot write {}", filename_));
+  std::string lines;
   if (!wrote_header_) {
-    file << "epoch";
-    for (const auto& [name, value] : logs) file << separator_ << name;
-    file << '\n';
-    wrote_header_ = true;
+    lines += "epoch";
+    for (const auto& [name, value] : logs) lines += separator_ + name;
+    lines += '\n';
   }
-  file << epoch;
-  for (const auto& [name, value] : logs) file << separator_ << fmt::format("{}", value);
-  file << '\n';
+  lines += std::to_string(epoch);
+  for (const auto& [name, value] : logs) lines += separator_ + fmt::format("{}", value);
+  lines += '\n';
+  // A full disk shows only when the stream flushes: the row is written and flushed at once, and a
+  // failure stops fit rather than leaving a log that silently ends early.
+  errno = 0;
+  std::ofstream file(filename_, std::ios::app);
+  file << lines << std::flush;
+  if (!file) {
+    const int error = errno;
+    throw InvalidArgument(fmt::format("CSVLogger: cannot write epoch {} to {}: {}", epoch, filename_,
+                                      error ? std::strerror(error) : "the stream failed"));
+  }
+  wrote_header_ = true;
 }
 
 std::string checkpoint_path(const std::string& filepath, int epoch, const Logs& logs) {

@@ -294,6 +294,17 @@ TEST_CASE("ReduceLROnPlateau, LearningRateScheduler and CSVLogger") {
   CHECK_THROWS_AS(scheduled.set_learning_rate(0.01), StateError);
 }
 
+TEST_CASE("CSVLogger on a full disk stops fit with the error instead of a log that silently ends") {
+  models::Sequential model({.dtype = "float64"});
+  model.add<layers::Dense>({.units = 1, .dtype = "float64"});
+  model.compile(std::make_unique<optim::SGD>(), "mse");
+  // Every write to /dev/full fails with ENOSPC, as on a disk with no space left.
+  models::CSVLogger logger("/dev/full");
+  CHECK_THROWS_WITH_AS(model.fit(Tensor::ones({4, 2}, DType::float64), Tensor::zeros({4, 1}, DType::float64),
+                                 {.batch_size = 4, .epochs = 2, .verbose = 0, .callbacks = {&logger}}),
+                       "CSVLogger: cannot write epoch 0 to /dev/full: No space left on device", InvalidArgument);
+}
+
 TEST_CASE("fit's errors name the user's shapes and the metric") {
   SUBCASE("an input of the wrong rank is reported with fit's batch, not one sample") {
     models::Sequential model;
