@@ -19,7 +19,7 @@ install(FILES minidl.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/minidl)
 # config helpers of the layers, the file formats' internals. (tests/install checks that every
 # installed header compiles on its own.)
 set(minidl_internal_headers
-  autograd/ops/recurrent_cell_math.hpp autograd/ops/unary_op.hpp
+  autograd/ops/recurrent_cell_math.hpp autograd/ops/unary_op.hpp core/scratch.hpp
   io/child_process.hpp io/csv_reader.hpp io/hdf5_file.hpp io/zip_archive.hpp
   layers/config_fields.hpp layers/conv_arguments.hpp layers/depthwise_options.hpp layers/dropout_mask.hpp
   layers/kernel_bias_options.hpp

@@ -4,6 +4,7 @@
 #include <minidl/autograd/ops/recurrent_cell_math.hpp>
 #include <minidl/core/errors.hpp>
 #include <minidl/core/kernels/blas.hpp>
+#include <minidl/core/scratch.hpp>
 
 #include <algorithm>
 #include <tuple>
@@ -72,7 +73,7 @@ void run_forward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p)
     for (std::int64_t row = 0; row < B * S; ++row)
       for (std::int64_t j = 0; j < GU; ++j) p.gates[row * GU + j] += p.bias[j];
   const T* recurrent_bias = o.cell == CellKind::gru && o.reset_after && p.bias ? p.bias + GU : nullptr;
-  std::vector<T> inner(o.cell == CellKind::gru && o.reset_after ? std::size_t(B * GU) : 0);
+  const Scratch<T> inner(o.cell == CellKind::gru && o.reset_after ? B * GU : 0, "GRU's recurrent products");
   for (std::int64_t s = 0; s < S; ++s) {
     const std::int64_t t = o.go_backwards ? S - 1 - s : s;
     const T* h_prev = s == 0 ? p.h0 : p.out + (s - 1) * W;
@@ -174,13 +175,13 @@ void run_backward(const Dims& d, const RecurrentOptions& o, const Operands<T>& p
   const auto recurrent = recurrent_weight(d, p);
   // Time order, as the gates: the gradients of the gates' pre-activations, the states each step
   // started from, and (GRU with reset_after) of the recurrent product.
-  std::vector<T> d_pre(std::size_t(B * S * GU)), h_before(std::size_t(B * S * U));
-  std::vector<T> d_inner(gru && o.reset_after ? std::size_t(B * S * GU) : 0);
-  std::vector<T> dh(std::size_t(B * U), T(0)), dc(o.cell == CellKind::lstm ? std::size_t(B * U) : 0, T(0));
-  std::vector<T> gh(gru && !o.reset_after ? std::size_t(B * U) : 0), d_rh(gh.size());
+  const Scratch<T> d_pre(B * S * GU, "a recurrent backward's gate gradients"), h_before(B * S * U, "a recurrent backward's states");
+  const Scratch<T> d_inner(gru && o.reset_after ? B * S * GU : 0, "GRU's backward recurrent products");
+  const Scratch<T> dh(B * U, "a recurrent backward's state gradients"), dc(o.cell == CellKind::lstm ? B * U : 0, "LSTM's carry gradients");
+  const Scratch<T> gh(gru && !o.reset_after ? B * U : 0, "GRU's backward gates"), d_rh(std::int64_t(gh.size()), "GRU's backward gates");
   // One row's slopes; a skipped step's incoming state gradient, passed straight to the step before.
-  std::vector<T> slopes(std::size_t(4 * U + U));
-  std::vector<T> carried(p.mask && !gru ? std::size_t(B * U) : 0);
+  const Scratch<T> slopes(4 * U + U, "a recurrent backward's slopes");
+  const Scratch<T> carried(p.mask && !gru ? B * U : 0, "a masked recurrent backward's carried gradients");
   for (std::int64_t s = S - 1; s >= 0; --s) {
     const std::int64_t t = o.go_backwards ? S - 1 - s : s;
     const T* h_prev = s == 0 ? p.h0 : p.out + (s - 1) * W;

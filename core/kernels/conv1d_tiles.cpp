@@ -1,6 +1,7 @@
 #include <minidl/core/kernels/conv1d_tiles.hpp>
 
 #include <minidl/core/kernels/parallel.hpp>
+#include <minidl/core/scratch.hpp>
 
 #include <algorithm>
 #include <array>
@@ -128,7 +129,7 @@ class PaddedWindows {
       : g_(g),
         interior_(interior_steps(g)),
         left_rows_(span_rows(g, 0, interior_.first)),
-        ends_(std::size_t((left_rows_ + span_rows(g, interior_.last, g.output_length())) * g.channels)) {}
+        ends_((left_rows_ + span_rows(g, interior_.last, g.output_length())) * g.channels, "Conv1D's zero-padded input ends") {}
 
   // Calls visit(window, first, last) on each range of output steps [first, last) that share an
   // addressing: `window` is where step first's window starts, the next step's s·C floats on.
@@ -157,7 +158,7 @@ class PaddedWindows {
   const Conv1dGeometry& g_;
   Interior interior_;
   std::int64_t left_rows_;
-  std::vector<float> ends_;
+  Scratch<float> ends_;
 };
 
 // A tile's filters: up to 64 of one group.
@@ -200,7 +201,7 @@ void forward_tiles(const float* x, const float* kernel, const float* bias, const
   // With more than one block, a block's columns of the kernel lie 4·filters bytes apart, on few
   // cache sets: each block is then copied out whole, so that a tile reads its kernel in order.
   const bool pack = blocks.size() > 1;
-  std::vector<float> packed_kernel(pack ? std::size_t(kernel_rows * g.filters) : 0);
+  const Scratch<float> packed_kernel(pack ? kernel_rows * g.filters : 0, "Conv1D's packed kernel");
   std::vector<const float*> block_kernels;
   for (std::int64_t offset = 0; const FilterBlock& block : blocks) {
     const std::int64_t width = block.vectors * vector_floats;
@@ -312,10 +313,9 @@ bool conv1d_backward_input_tiles(const float* grad, const float* kernel, const C
     phases.push_back({phase, first_grad_step, first * g.stride + phase - g.pad_left, geometry});
   }
   if (unreached_steps) std::fill(grad_x, grad_x + g.batch * g.length * g.channels, 0.0f);
-  std::vector<float> flipped_kernel;
   for (const Phase& phase : phases) {
     const std::int64_t taps = phase.geometry.kernel_size;
-    flipped_kernel.resize(std::size_t(taps * group_filters * g.channels));
+    const Scratch<float> flipped_kernel(taps * group_filters * g.channels, "Conv1D's flipped kernel");
     for (std::int64_t i = 0; i < taps; ++i) {
       const std::int64_t tap = phase.first_tap + (taps - 1 - i) * g.stride;
       for (std::int64_t group = 0; group < g.groups; ++group)

@@ -1,5 +1,7 @@
 #pragma once
 // Splitting a kernel's outer loop across threads. Internal to the kernels.
+#include <minidl/core/scratch.hpp>
+
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -25,7 +27,8 @@ template <class T, class Body>
 void parallel_sum(T* total, std::int64_t size, std::int64_t count, int parts, Body body) {
   parts = int(std::clamp<std::int64_t>(parts, 1, std::max<std::int64_t>(count, 1)));
   std::fill(total, total + size, T(0));
-  std::vector<std::vector<T>> partial(std::size_t(parts - 1), std::vector<T>(std::size_t(size)));
+  std::vector<Scratch<T>> partial;
+  for (int part = 1; part < parts; ++part) partial.emplace_back(size, "a parallel sum's partial sums");
   parallel_for(count, parts, [&](std::int64_t first, std::int64_t last, int part) {
     body(first, last, part == 0 ? total : partial[std::size_t(part - 1)].data());
   });

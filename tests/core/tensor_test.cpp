@@ -1,6 +1,7 @@
 // The Tensor: creation, layout and views, reading out, formatting, randomness, bad input.
 #include "../support/golden.hpp"
 
+#include <minidl/core/kernels/conv1d_tiles.hpp>
 #include <minidl/core/xtensor_bridge.hpp>
 
 #include <doctest/doctest.h>
@@ -133,6 +134,21 @@ TEST_CASE("memory requests past the limit, a budget or the system are MemoryErro
     CHECK_THROWS_WITH_AS(Tensor::zeros({488}), doctest::Contains("the outer budget allows only 1948 bytes"), MemoryError);
   }
   CHECK(Tensor::zeros({100000}).size() == 100000);
+}
+
+TEST_CASE("a kernel's working memory counts against the budget and the limit, as a tensor's does") {
+  // 128 filters are two tiles of 64: the kernel is packed into scratch before any tile runs.
+  const kernels::Conv1dGeometry geometry{.batch = 1, .length = 8, .channels = 4, .filters = 128, .kernel_size = 3};
+  if (!kernels::conv1d_tiles_apply(geometry, DType::float32)) return;  // no AVX-512: the BLAS path, with no scratch of its own
+  const Tensor x = Tensor::ones({1, 8, 4}), kernel = Tensor::ones({3, 4, 128});
+  Tensor y = Tensor::empty({1, 6, 128});
+  {
+    AllocationBudget none(0, "an empty budget");
+    CHECK_THROWS_WITH_AS(kernels::conv1d_forward_tiles(x.data<float>(), kernel.data<float>(), nullptr, geometry, 1, y.data<float>()),
+                         doctest::Contains("Conv1D's packed kernel: cannot allocate 6144 bytes"), MemoryError);
+  }
+  kernels::conv1d_forward_tiles(x.data<float>(), kernel.data<float>(), nullptr, geometry, 1, y.data<float>());
+  CHECK(y.to_vector<double>() == std::vector<double>(6 * 128, 12.0));
 }
 
 TEST_CASE("bad sizes, indices and reads are clear errors") {
