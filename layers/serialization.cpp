@@ -19,6 +19,7 @@
 #include <minidl/layers/temporal.hpp>
 #include <minidl/layers/time_distributed.hpp>
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <fmt/format.h>
@@ -176,11 +177,49 @@ std::map<std::string, LayerFactory> built_in_layers() {
 struct Registry {
   std::mutex mutex;
   std::map<std::string, LayerFactory> factories = built_in_layers();
+  // The classes whose get_config() writes every argument their factory reads: minidl's own, until
+  // register_layer replaces one.
+  std::set<std::string> complete_configs = [this] {
+    std::set<std::string> names;
+    for (const auto& entry : factories) names.insert(entry.first);
+    return names;
+  }();
 };
 
 Registry& registry() {
   static Registry instance;
   return instance;
+}
+
+// Python's json writes an int without a decimal point: a float where the layer keeps an integer
+// ("filters": 2.7, or 4.0) is not Keras's config, and Keras's constructors refuse it rather than
+// truncate (its BatchNormalization alone takes int(axis), and so does minidl's).
+void check_integers_kept(const Json& given, const Json& kept, const std::string& where, const std::string& argument) {
+  // Keras writes a 1D layer's sizes as lists ("pool_size": [2]) and reads a bare number too.
+  const bool kept_integers = kept.is_number_integer() || (kept.is_array() && !kept.empty() &&
+                                                          std::all_of(kept.begin(), kept.end(), [](const Json& item) { return item.is_number_integer(); }));
+  if (given.is_number_float() && kept_integers)
+    throw_invalid_argument(where, argument, "expected an integer", fmt::format("{}={}", argument, given.dump()));
+  if (given.is_array() && kept.is_array() && given.size() == kept.size())
+    for (std::size_t i = 0; i < given.size(); ++i) check_integers_kept(given.at(i), kept.at(i), where, argument);
+  if (given.is_object() && kept.is_object())
+    for (const auto& [key, value] : given.items())
+      if (kept.contains(key)) check_integers_kept(value, kept.at(key), where, argument);
+}
+
+// Keras's from_config passes the config to the constructor as keywords: a key the layer does not
+// take ("activaton") is an error there, and here, since the layer's own config names every
+// argument it takes. Nested layers are checked when they are deserialized themselves.
+void check_config_read_whole(const Json& given, const Json& kept, const std::string& class_name) {
+  const std::string where = class_name + ".from_config";
+  for (const auto& [key, value] : given.items()) {
+    if (!kept.contains(key))
+      throw InvalidArgument(fmt::format("{}: unrecognized argument `{}` (received {}={}); Keras's {} does not take it", where, key,
+                                        key, value.dump(), class_name));
+    const bool nested_layer = key == "layer" || key == "backward_layer";
+    const bool truncated_as_keras_does = class_name == "BatchNormalization" && key == "axis";
+    if (!nested_layer && !truncated_as_keras_does) check_integers_kept(value, kept.at(key), where, key);
+  }
 }
 
 }  // namespace
@@ -189,6 +228,7 @@ void register_layer(const std::string& class_name, LayerFactory factory) {
   auto& known = registry();
   std::lock_guard lock(known.mutex);
   known.factories[class_name] = std::move(factory);
+  known.complete_configs.erase(class_name);
 }
 
 Json shape_to_json(const Shape& shape) {
@@ -248,6 +288,7 @@ std::unique_ptr<Layer> deserialize(const Json& serialized) {
     throw InvalidArgument(fmt::format("layers::deserialize: the config of {} holds the number {}, beyond what any argument takes",
                                       class_name, number->dump()));
   LayerFactory factory;
+  bool complete_config = false;
   {
     auto& known = registry();
     std::lock_guard lock(known.mutex);
@@ -260,11 +301,13 @@ std::unique_ptr<Layer> deserialize(const Json& serialized) {
                                         class_name, fmt::join(names, ", ")));
     }
     factory = found->second;
+    complete_config = known.complete_configs.count(class_name) > 0;
   }
   const Json config = serialized.value("config", Json::object());
   try {
     auto layer = factory(config);
     if (!layer) throw InvalidArgument(fmt::format("layers::deserialize: the factory registered for '{}' returned no layer", class_name));
+    if (complete_config) check_config_read_whole(config, layer->get_config(), class_name);
     layer->set_trainable(config.value("trainable", true));
     // A merge layer's build_config holds a list of shapes, and nothing to build.
     const Json build_shape = serialized.contains("build_config") ? serialized.at("build_config").value("input_shape", Json()) : Json();
