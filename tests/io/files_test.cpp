@@ -143,6 +143,9 @@ TEST_CASE("read_whole_file refuses a missing path, a folder, a device, and a fil
   CHECK_THROWS_WITH_AS(models::load_weights(model, pipe), pipe_refused.c_str(), InvalidArgument);
   const std::string csv_refused = "load_csv: " + pipe + " is not a regular file";
   CHECK_THROWS_WITH_AS(io::load_csv(pipe), csv_refused.c_str(), InvalidArgument);
+  const std::string csv_dataset_refused = "csv_dataset: " + pipe + " is not a regular file";
+  CHECK_THROWS_WITH_AS(datasets::csv_dataset(pipe), csv_dataset_refused.c_str(), InvalidArgument);
+  CHECK_THROWS_WITH_AS(datasets::csv_dataset("/dev/zero"), "csv_dataset: /dev/zero is not a regular file", InvalidArgument);
 
   const std::string path = (folder / "big.bin").string();
   std::ofstream(path, std::ios::binary) << std::string(4096, 'x');
