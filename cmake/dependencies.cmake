@@ -17,6 +17,8 @@ minidl_require(xtensor-blas libxtensor-blas-dev)
 set(BLA_VENDOR OpenBLAS)
 minidl_require(BLAS libopenblas-dev)
 minidl_require(nlohmann_json nlohmann-json3-dev 3)
+# CRC-32, the checksums of minidl's own files (private to the library).
+minidl_require(ZLIB zlib1g-dev)
 # Keras's own files: the .keras zip and HDF5 weights (private to the library), found through
 # pkg-config: CMake's FindHDF5 wants a C compiler, and Debian 12's libzip CMake package names a
 # zipcmp tool its -dev package does not install.

@@ -24,7 +24,8 @@ set(minidl_internal_headers
   layers/config_fields.hpp layers/conv_arguments.hpp layers/depthwise_options.hpp layers/dropout_mask.hpp
   layers/kernel_bias_options.hpp
   metrics/confusion_counts.hpp
-  models/distributed_fit.hpp models/framed_file.hpp models/keras_weights.hpp models/rebuild.hpp models/summary_table.hpp
+  models/checksum.hpp models/distributed_fit.hpp models/framed_file.hpp models/keras_weights.hpp models/rebuild.hpp
+  models/summary_table.hpp
   optim/shared_options.hpp
   streaming/plan.hpp streaming/stages.hpp
   distributed/gradient_buckets.hpp)
@@ -57,7 +58,7 @@ if(BUILD_SHARED_LIBS)
   set(minidl_pc_requires_private "")
   set(minidl_pc_libs_private "")
 else()
-  set(minidl_pc_requires_private "hdf5-serial libzip openblas")
+  set(minidl_pc_requires_private "hdf5-serial libzip openblas zlib")
   set(minidl_pc_libs_private "-lcsv")  # libcsv has no .pc file of its own
 endif()
 file(RELATIVE_PATH minidl_pc_to_prefix "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")

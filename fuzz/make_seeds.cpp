@@ -31,6 +31,9 @@ std::string read(const fs::path& path) {
   return {std::istreambuf_iterator<char>(file), {}};
 }
 
+// The files are format version 2, their sections checksummed, so most mutations end at a checksum.
+// The version-1 files of the same names without "_v2" (written by an earlier make_seeds, and
+// still read) are kept: without checksums, their mutations reach the readers behind them.
 void model_file_seeds(const fs::path& corpus) {
   const fs::path scratch = fs::temp_directory_path() / "minidl_make_seeds.bin";
   {  // The weights fuzzer's target model (model_file_fuzzer.cpp), with and without Adam's state.
@@ -41,9 +44,9 @@ void model_file_seeds(const fs::path& corpus) {
     optim::Adam adam;
     adam.build(model.trainable_weights());
     models::save_weights(model, scratch.string(), &adam);
-    write(corpus / "model_file" / "weights_with_adam", read(scratch));
+    write(corpus / "model_file" / "weights_with_adam_v2", read(scratch));
     models::save_weights(model, scratch.string());
-    write(corpus / "model_file" / "weights_only", read(scratch));
+    write(corpus / "model_file" / "weights_only_v2", read(scratch));
   }
   {  // A compiled Sequential with every kind of layer a small temporal model uses.
     models::Sequential model({.name = "seed"});
@@ -58,7 +61,7 @@ void model_file_seeds(const fs::path& corpus) {
     model.compile(std::make_unique<optim::Adam>(), losses::Loss("mse"));
     model.optimizer().build(model.trainable_weights());
     models::save_model(model, scratch.string());
-    write(corpus / "model_file" / "sequential_compiled", read(scratch));
+    write(corpus / "model_file" / "sequential_compiled_v2", read(scratch));
   }
   {  // A compiled functional model of two inputs and two outputs, with a shared layer.
     auto a = Input({.shape = {6, 2}, .name = "a"}), b = Input({.shape = {6, 2}, .name = "b"});
@@ -69,14 +72,14 @@ void model_file_seeds(const fs::path& corpus) {
     model.compile(std::make_unique<optim::Adam>(), {.loss = {"mse", "mae"}, .loss_weights = {1.0, 0.5}, .metrics = {"mae", "mse"}});
     model.optimizer().build(model.trainable_weights());
     models::save_model(model, scratch.string());
-    write(corpus / "model_file" / "functional_compiled", read(scratch));
+    write(corpus / "model_file" / "functional_compiled_v2", read(scratch));
   }
   {  // Not compiled: no optimizer state.
     models::Sequential model;
     model.add<layers::Dense>({.units = 2});
     model.build({1, 3});
     models::save_model(model, scratch.string());
-    write(corpus / "model_file" / "dense_uncompiled", read(scratch));
+    write(corpus / "model_file" / "dense_uncompiled_v2", read(scratch));
   }
   fs::remove(scratch);
 }

@@ -17,7 +17,7 @@ namespace minidl::models {
 
 namespace {
 
-constexpr std::string_view backup_magic = "MINIDLB1";
+constexpr std::string_view backup_name = "MINIDLB";
 
 // The global generator first, then the model's own, in tracking order.
 std::vector<Generator*> run_generators(const Model& model) {
@@ -42,8 +42,8 @@ void BackupAndRestore::on_train_begin(Model& model) {
   if (!model.built())
     throw StateError(fmt::format("BackupAndRestore: {} '{}' must be built before fit to restore {}; call it on a batch first",
                                  model.class_name(), model.name(), path_));
-  const auto [header, weights] = unframe(io::read_whole_file(path_, "BackupAndRestore"), backup_magic, path_, "BackupAndRestore",
-                                         "minidl training backup");
+  const std::string bytes = io::read_whole_file(path_, "BackupAndRestore");
+  const auto [header, weights] = unframe(bytes, backup_name, path_, "BackupAndRestore", "minidl training backup");
   const auto fail = [&](const std::string& why) {
     throw InvalidArgument(fmt::format("BackupAndRestore: {} is not a valid minidl training backup: {}", path_, why));
   };
@@ -52,16 +52,21 @@ void BackupAndRestore::on_train_begin(Model& model) {
   const auto generators = run_generators(model);
   // Everything is read and checked before the first write, so a bad backup leaves the run as it was.
   std::vector<Generator> restored(generators.size());
+  std::vector<std::string> states;
   std::int64_t epoch = 0;
   double learning_rate = 0;
   try {
-    const auto states = header.at("generators").get<std::vector<std::string>>();
-    if (states.size() != generators.size())
-      fail(fmt::format("it holds {} generator states, this run has {} generators", states.size(), generators.size()));
-    for (std::size_t i = 0; i < states.size(); ++i) restored[i].set_state(states[i], "BackupAndRestore");
+    states = header.at("generators").get<std::vector<std::string>>();
     epoch = header.at("epoch").get<std::int64_t>();
     learning_rate = header.at("learning_rate").get<double>();
   } catch (const nlohmann::json::exception& error) {
+    fail(error.what());
+  }
+  if (states.size() != generators.size())
+    fail(fmt::format("it holds {} generator states, this run has {} generators", states.size(), generators.size()));
+  try {
+    for (std::size_t i = 0; i < states.size(); ++i) restored[i].set_state(states[i], fmt::format("generator {}", i));
+  } catch (const InvalidArgument& error) {
     fail(error.what());
   }
   if (epoch < 0 || epoch > std::numeric_limits<int>::max()) fail(fmt::format("epoch {}", epoch));
@@ -69,7 +74,13 @@ void BackupAndRestore::on_train_begin(Model& model) {
   const bool new_rate = optimizer.learning_rate() != learning_rate;
   if (new_rate && !optimizer.learning_rate_is_constant())
     fail(fmt::format("learning rate {}, but this run's follows a schedule", learning_rate));
-  decode_weights(model, weights, path_, &optimizer);
+  try {
+    decode_weights(model, weights, path_, &optimizer);
+  } catch (const ShapeError& error) {
+    throw ShapeError(fmt::format("BackupAndRestore: the weights section of {}", error.what()));
+  } catch (const InvalidArgument& error) {
+    throw InvalidArgument(fmt::format("BackupAndRestore: the weights section of {}", error.what()));
+  }
   for (std::size_t i = 0; i < generators.size(); ++i) *generators[i] = restored[i];
   if (new_rate) optimizer.set_learning_rate(learning_rate);
   model.restored_epoch = int(epoch);
@@ -84,7 +95,7 @@ void BackupAndRestore::on_epoch_end(Model& model, int epoch, const Logs&) {
   std::error_code error;
   std::filesystem::create_directories(backup_dir_, error);
   if (error) throw InvalidArgument(fmt::format("BackupAndRestore: cannot create {}: {}", backup_dir_, error.message()));
-  io::write_atomically(path_, frame(backup_magic, header, encode_weights(model, &model.optimizer())), "BackupAndRestore");
+  io::write_atomically(path_, frame(backup_name, header, encode_weights(model, &model.optimizer())), "BackupAndRestore");
 }
 
 void BackupAndRestore::on_train_end(Model& model) {

@@ -17,7 +17,20 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::string_view model_magic = "MINIDLM1";
+constexpr std::string_view model_name = "MINIDLM";
+
+// The model rebuilt from the file's config. Errors of the file's own reading name it already; the
+// layers' argument and shape errors a bad config causes get its name here.
+std::unique_ptr<Model> rebuild_from_file(const Json& serialized, const std::string& context) {
+  try {
+    return rebuild_model(serialized, context);
+  } catch (const InvalidArgument& error) {
+    const std::string_view what = error.what();
+    if (what.starts_with(context)) throw;
+    if (dynamic_cast<const ShapeError*>(&error)) throw ShapeError(fmt::format("{}: {}", context, what));
+    throw InvalidArgument(fmt::format("{}: {}", context, what));
+  }
+}
 
 }  // namespace
 
@@ -27,12 +40,13 @@ void save_model(const Model& model, const std::string& path) {
   Json serialized = layers::serialize(model);
   if (serialized["module"] == "keras.layers") serialized["module"] = "keras";  // a model class
   const optim::Optimizer* optimizer = model.compiled() && model.optimizer().built() ? &model.optimizer() : nullptr;
-  io::write_atomically(path, frame(model_magic, serialized, encode_weights(model, optimizer)), "save_model");
+  io::write_atomically(path, frame(model_name, serialized, encode_weights(model, optimizer)), "save_model");
 }
 
 std::unique_ptr<Model> load_model(const std::string& path) {
-  const auto [serialized, weights] =
-      unframe(io::read_whole_file(path, "load_model"), model_magic, path, "load_model", "minidl model file");
+  // The file's bytes, then the tensors read from them: weights is a view into bytes, not a copy.
+  const std::string bytes = io::read_whole_file(path, "load_model");
+  const auto [serialized, weights] = unframe(bytes, model_name, path, "load_model", "minidl model file");
   // Creating the weights (an initializer's draw and the weight's copy of it, more for Orthogonal),
   // the optimizer's slots (up to three per weight) and the weights read back stay within eight
   // times the weights section; beyond that only the build call's batch-of-one activations. A config
@@ -41,7 +55,7 @@ std::unique_ptr<Model> load_model(const std::string& path) {
   AllocationBudget budget(8 * weights_bytes + rebuild_headroom,
                           fmt::format("load_model's budget for {} (8 × its {}-byte weights section + 256 MiB)", path, weights_bytes));
   const std::string context = fmt::format("load_model: {} is not a valid minidl model file", path);
-  std::unique_ptr<Model> model = rebuild_model(serialized, context);
+  std::unique_ptr<Model> model = rebuild_from_file(serialized, context);
   try {
     if (model->compiled()) model->optimizer().build(model->trainable_weights());
   } catch (const MemoryError& error) {
@@ -49,8 +63,8 @@ std::unique_ptr<Model> load_model(const std::string& path) {
   }
   try {
     decode_weights(*model, weights, path, model->compiled() ? &model->optimizer() : nullptr);
-  } catch (const ShapeError&) {
-    throw;
+  } catch (const ShapeError& error) {
+    throw ShapeError(fmt::format("load_model: the weights section of {}", error.what()));
   } catch (const InvalidArgument& error) {
     throw InvalidArgument(fmt::format("load_model: the weights section of {}", error.what()));
   }

@@ -9,7 +9,7 @@ set -euo pipefail
 minidl_packages=(
   cmake g++ make pkgconf
   libxtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev
-  libfmt-dev doctest-dev nlohmann-json3-dev libhdf5-dev libzip-dev libcsv-dev
+  libfmt-dev doctest-dev nlohmann-json3-dev libhdf5-dev libzip-dev libcsv-dev zlib1g-dev
   libcli11-dev gnuplot-nox graphviz
 )
 if [[ ${1:-} == reliability ]]; then

@@ -2,12 +2,15 @@
 
 #include <minidl/core/errors.hpp>
 #include <minidl/io/files.hpp>
+#include <minidl/models/checksum.hpp>
 #include <minidl/models/framed_file.hpp>
 #include <minidl/models/model.hpp>
 #include <minidl/streaming/plan.hpp>
 
+#include <cstdint>
 #include <cstring>
 #include <fmt/format.h>
+#include <string_view>
 
 namespace minidl::streaming {
 
@@ -27,7 +30,7 @@ struct Stream::Plan {
 
 namespace {
 
-constexpr const char* state_magic = "MDLSTRM1";
+constexpr std::string_view state_name = "MDLSTRM";
 
 // Compares extents without building a Shape: a warmed-up push must not allocate.
 bool has_shape(const Tensor& tensor, std::initializer_list<std::int64_t> extents) {
@@ -166,12 +169,14 @@ void Stream::save_state(const std::string& path) const {
       data.append(reinterpret_cast<const char*>(history.data<T>()), std::size_t(history.size()) * sizeof(T));
     });
   }
-  io::write_atomically(path, models::frame(state_magic, header, data), "Stream.save_state");
+  // The framing checks the header; the histories' own CRC-32 rides in it.
+  header["histories_crc32"] = models::checksum(data);
+  io::write_atomically(path, models::frame(state_name, header, data), "Stream.save_state");
 }
 
 void Stream::load_state(const std::string& path) {
-  const auto file = models::unframe(io::read_whole_file(path, "Stream.load_state"), state_magic, path, "Stream.load_state",
-                                    "stream state file");
+  const std::string file_bytes = io::read_whole_file(path, "Stream.load_state");
+  const auto file = models::unframe(file_bytes, state_name, path, "Stream.load_state", "stream state file");
   const auto fail = [&](const std::string& why) {
     throw InvalidArgument(fmt::format("Stream.load_state: {} does not fit this stream: {}", path, why));
   };
@@ -181,6 +186,15 @@ void Stream::load_state(const std::string& path) {
     fail(fmt::format("expected steps, histories and dtype {} in its header", dtype_name(plan_->input().dtype)));
   if (header["histories"].size() != plan_->remembering.size())
     fail(fmt::format("it holds {} histories, this stream has {} causal convolutions", header["histories"].size(), plan_->remembering.size()));
+  // Files written before the checksum have none: they load unchecked.
+  if (header.contains("histories_crc32")) {
+    const auto& stored = header["histories_crc32"];
+    if (!stored.is_number_unsigned() || stored.get<std::uint64_t>() > UINT32_MAX)
+      throw InvalidArgument(fmt::format("Stream.load_state: {} is not a valid stream state file: histories_crc32 is {}", path, stored.dump()));
+    if (const auto mismatch = models::checksum_mismatch(file.weights, std::uint32_t(stored.get<std::uint64_t>())); !mismatch.empty())
+      throw InvalidArgument(fmt::format("Stream.load_state: {} is not a valid stream state file: the histories do not match their checksum {}",
+                                        path, mismatch));
+  }
   StreamState state{.steps = header["steps"].get<std::int64_t>(), .histories = {}};
   std::size_t offset = 0;
   for (std::size_t i = 0; i < plan_->remembering.size(); ++i) {

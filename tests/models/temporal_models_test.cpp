@@ -4,6 +4,8 @@
 #include "../support/golden.hpp"
 #include "../support/temporary.hpp"
 
+#include <minidl/models/framed_file.hpp>
+
 #include <doctest/doctest.h>
 #include <cmath>
 #include <filesystem>
@@ -203,23 +205,37 @@ TEST_CASE("load_model names the file and the fault for damaged files") {
   write("MINIDLW1" + bytes.substr(8));
   CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("wrong magic"), InvalidArgument);
   write("MINIDLM7" + bytes.substr(8));
-  CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("format version 7 (this minidl reads version 1)"), InvalidArgument);
-  std::string bad_json = bytes;
-  bad_json[16] = '#';
-  write(bad_json);
-  CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("not valid JSON"), InvalidArgument);
+  CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("format version 7 (this minidl reads versions 1 and 2)"),
+                       InvalidArgument);
+  // The config's checksum is checked before its JSON is read, and the weights section's entries
+  // against their own.
+  std::string damaged = bytes;
+  damaged[16] = '#';
+  write(damaged);
+  CHECK_THROWS_WITH_AS(models::load_model(path),
+                       doctest::Contains((path + " is not a valid minidl model file: the config section does not match its checksum").c_str()),
+                       InvalidArgument);
+  damaged = bytes;
+  damaged[damaged.size() - 6] ^= 0x01;  // the last entry's data
+  write(damaged);
+  CHECK_THROWS_WITH_AS(models::load_model(path),
+                       doctest::Contains(("load_model: the weights section of " + path + " is not a valid minidl weights file: entry 1").c_str()),
+                       InvalidArgument);
   std::string huge_length = bytes;
   huge_length[15] = '\x7f';
   write(huge_length);
   CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains((path + " is not a valid minidl model file: a config of").c_str()),
                        InvalidArgument);
-  // A config crafted against the reader: nested past any real config, or numbers no argument takes.
+  // A config crafted against the reader, in a version-1 file (no checksum) so that the JSON reader
+  // sees it: not JSON, nested past any real config, or numbers no argument takes.
   const auto with_config = [&](const std::string& config) {
     std::string crafted = "MINIDLM1";
     const auto length = std::uint64_t(config.size());
     crafted.append(reinterpret_cast<const char*>(&length), sizeof(length));
     return crafted + config;
   };
+  write(with_config(R"({"class_name": #})"));
+  CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("not valid JSON"), InvalidArgument);
   write(with_config(std::string(100000, '[') + std::string(100000, ']')));
   CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("nests deeper than 64 levels"), InvalidArgument);
   write(with_config(R"({"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"units": 1e300}}]}})"));
@@ -230,10 +246,18 @@ TEST_CASE("load_model names the file and the fault for damaged files") {
   CHECK_THROWS_WITH_AS(models::load_model(path),
                        doctest::Contains("asks for more memory than the file justifies: Tensor: cannot allocate 40000000000 bytes"),
                        InvalidArgument);
-  std::string unknown = bytes;
-  const auto at = unknown.find("\"Dense\"");
-  unknown.replace(at, 7, "\"Dunce\"");
-  write(unknown);
+  // Configs with valid checksums that do not describe a model: the layers' own errors name the file too.
+  const auto saved = models::unframe(bytes, "MINIDLM", path, "test", "model file");
+  const auto with_layer_config = [&](const char* from, const char* to) {
+    std::string text = saved.header.dump();
+    text.replace(text.find(from), std::string_view(from).size(), to);
+    return models::frame("MINIDLM", nlohmann::json::parse(text), saved.weights);
+  };
+  write(with_layer_config("\"Dense\"", "\"Dunce\""));
   CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("unknown layer class 'Dunce'"), InvalidArgument);
+  write(with_layer_config("\"units\":2", "\"units\":-2"));
+  CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains(("load_model: " + path + " is not a valid minidl model file: ").c_str()),
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(models::load_model(path), doctest::Contains("received units=-2"), InvalidArgument);
   std::filesystem::remove(path);
 }

@@ -1,5 +1,6 @@
 // Saving and loading weights and optimizer state: an exact round trip, a resumed run identical
-// to an uninterrupted one, and clear errors for truncated, corrupted and mismatched files.
+// to an uninterrupted one, clear errors naming the file for truncated, corrupted and mismatched
+// files, and version-1 files (no checksums) still read. Every bit flipped: bit_flip_test.cpp.
 #include "../support/golden.hpp"
 #include "../support/temporary.hpp"
 
@@ -24,6 +25,32 @@ std::unique_ptr<models::Sequential> small_model() {
                              .dtype = "float64"});
   model->compile(std::make_unique<optim::Adam>(optim::AdamOptions{.learning_rate = 0.01}), "mse");
   return model;
+}
+
+// A version-1 weights file (no checksums) of float64 entries, laid out by hand as weights_file.hpp
+// documents it.
+std::string version_1_weights(const std::vector<std::pair<std::string, Tensor>>& entries) {
+  std::string bytes = "MINIDLW1";
+  const auto put = [&](auto value) { bytes.append(reinterpret_cast<const char*>(&value), sizeof(value)); };
+  put(std::uint32_t(entries.size()));
+  for (const auto& entry : entries) {
+    put(std::uint32_t(entry.first.size()));
+    bytes += entry.first;
+    put(std::uint8_t(1));
+    put(std::uint32_t(entry.second.ndim()));
+    for (auto extent : entry.second.shape()) put(std::int64_t(extent));
+    const auto values = entry.second.to_vector();
+    bytes.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(double));
+  }
+  return bytes;
+}
+
+// The model's weights under their paths, each plus `shift`, then its optimizer's state.
+std::vector<std::pair<std::string, Tensor>> shifted_entries(const models::Model& model, double shift) {
+  std::vector<std::pair<std::string, Tensor>> entries;
+  for (const auto& weight : model.weights()) entries.emplace_back(weight->path(), weight->value() + shift);
+  for (const auto& [name, value] : model.optimizer().variables()) entries.emplace_back("optimizer/" + name, value);
+  return entries;
 }
 
 }  // namespace
@@ -65,12 +92,25 @@ TEST_CASE("damaged and mismatched files give clear errors and change nothing") {
   CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("truncated while reading tensor data"), InvalidArgument);
   write_file(path, "NOTMINIDL" + good.substr(9));
   CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("wrong magic"), InvalidArgument);
-  write_file(path, "MINIDLW2" + good.substr(8));
-  CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("format version 2 (this minidl reads version 1)"),
+  write_file(path, "MINIDLW3" + good.substr(8));
+  CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("format version 3 (this minidl reads versions 1 and 2)"),
                        InvalidArgument);
+  // The first entry's data begins after magic (8), count (4), the header's checksum (4), name length
+  // (4), name, dtype (1), rank (4) and 3 extents (24).
+  const std::size_t extent_at = 8 + 4 + 4 + 4 + std::string("conv/kernel").size() + 1 + 4;
+  std::string flipped = good;
+  flipped[extent_at + 24 + 5] ^= 0x10;
+  write_file(path, flipped);
+  CHECK_THROWS_WITH_AS(models::load_weights(*model, path),
+                       doctest::Contains(("load_weights: " + path + " is not a valid minidl weights file: entry 0 'conv/kernel' "
+                                          "does not match its checksum (stored 0x")
+                                             .c_str()),
+                       InvalidArgument);
+  flipped = good;
+  flipped[9] ^= 0x01;  // the entry count
+  write_file(path, flipped);
+  CHECK_THROWS_WITH_AS(models::load_weights(*model, path), doctest::Contains("the header does not match its checksum"), InvalidArgument);
   std::string huge = good;
-  // The first entry's first extent sits after magic (8), count (4), name length (4), name, dtype (1), rank (4).
-  const std::size_t extent_at = 8 + 4 + 4 + std::string("conv/kernel").size() + 1 + 4;
   const std::int64_t absurd = std::int64_t{1} << 50;
   std::memcpy(huge.data() + extent_at, &absurd, sizeof(absurd));
   write_file(path, huge);
@@ -131,4 +171,58 @@ TEST_CASE("ModelCheckpoint saves every epoch, or only improvements") {
   CHECK(restored->optimizer().iterations() == 3);
   CHECK(restored->weights()[0]->value().to_vector() == model->weights()[0]->value().to_vector());
   std::filesystem::remove(temporary("minidl_checkpoint_best.bin"));
+}
+
+TEST_CASE("a version-1 weights file (no checksums) still loads, unchecked") {
+  auto model = small_model();
+  model->build({2, 6, 2});
+  model->optimizer().build(model->trainable_weights());
+  const auto entries = shifted_entries(*model, 0.5);
+  const std::string path = temporary("minidl_weights_version_1.bin");
+  write_file(path, version_1_weights(entries));
+  models::load_weights(*model, path, &model->optimizer());
+  for (std::size_t i = 0; i < entries.size() - model->optimizer().variables().size(); ++i)
+    CHECK(model->get_weights()[i].to_vector() == entries[i].second.to_vector());
+  // Unchecked: a flipped bit in the data loads as another number.
+  std::string flipped = version_1_weights(entries);
+  flipped[flipped.size() - 1] ^= 0x40;
+  write_file(path, flipped);
+  CHECK_NOTHROW(models::load_weights(*model, path, &model->optimizer()));
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("weights or optimizer state that do not fit the model name the file") {
+  auto saved = small_model();
+  saved->build({2, 6, 2});
+  saved->optimizer().build(saved->trainable_weights());
+  const std::string path = temporary("minidl_weights_misfit.bin");
+  models::save_weights(*saved, path, &saved->optimizer());
+
+  // The same weight names with other shapes: the weights, or first the optimizer's state, do not fit.
+  models::Sequential wider({.dtype = "float64"});
+  wider.add<layers::Conv1D>({.filters = 4, .kernel_size = 2, .name = "conv", .dtype = "float64"});
+  wider.add<layers::GlobalAveragePooling1D>({.dtype = "float64"});
+  wider.add<layers::Dense>({.units = 1, .name = "head", .dtype = "float64"});
+  wider.build({2, 6, 2});
+  CHECK_THROWS_WITH_AS(models::load_weights(wider, path),
+                       doctest::Contains(("load_weights: " + path + " does not fit the model: ").c_str()), ShapeError);
+  optim::Adam adam;
+  adam.build(wider.trainable_weights());
+  CHECK_THROWS_WITH_AS(models::load_weights(wider, path, &adam),
+                       doctest::Contains(("load_weights: " + path + " does not fit the model: Adam").c_str()), ShapeError);
+  // Another optimizer's state: SGD with momentum keeps one slot per weight, Adam two.
+  optim::SGD sgd({.momentum = 0.9});
+  sgd.build(saved->trainable_weights());
+  CHECK_THROWS_WITH_AS(models::load_weights(*saved, path, &sgd),
+                       doctest::Contains(("load_weights: " + path + " is not a valid minidl weights file: SGD").c_str()),
+                       InvalidArgument);
+  // A step count no optimizer takes, in a version-1 file (a version-2 one would fail its checksum first).
+  auto entries = shifted_entries(*saved, 0.0);
+  for (auto& entry : entries)
+    if (entry.first == "optimizer/iteration") entry.second = Tensor::scalar(-1.0, entry.second.dtype());
+  write_file(path, version_1_weights(entries));
+  CHECK_THROWS_WITH_AS(models::load_weights(*saved, path, &saved->optimizer()),
+                       doctest::Contains((path + " is not a valid minidl weights file: Adam").c_str()), InvalidArgument);
+  CHECK(saved->optimizer().iterations() == 0);
+  std::filesystem::remove(path);
 }

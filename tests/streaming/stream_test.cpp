@@ -167,6 +167,44 @@ TEST_CASE("a stream's state restores the future exactly, in memory and through a
   CHECK_THROWS_WITH_AS(loaded.load_state(garbage), truncated.c_str(), InvalidArgument);
 }
 
+TEST_CASE("every single-bit flip of a stream state file is refused naming the file, or changes nothing") {
+  const auto model = causal_sequential();
+  streaming::Stream stream(*model);
+  stream.push(Tensor::normal({1, 9, 3}, 0.0, 1.0, DType::float64));
+  const streaming::StreamState saved = stream.state();
+  const std::string path = testing::temporary("minidl_stream_state_flip.stream");
+  stream.save_state(path);
+  const std::string original = testing::read_file(path);
+  REQUIRE(!original.empty());
+  std::size_t refused = 0, unchanged = 0;
+  for (std::size_t bit = 0; bit < original.size() * 8; ++bit) {
+    std::string flipped = original;
+    flipped[bit / 8] = char(flipped[bit / 8] ^ (1 << (bit % 8)));
+    testing::write_file(path, flipped);
+    streaming::Stream target(*model);
+    try {
+      target.load_state(path);
+    } catch (const InvalidArgument& error) {
+      const std::string message = error.what();
+      CAPTURE(bit);
+      CAPTURE(message);
+      CHECK(message.find(path) != std::string::npos);
+      CHECK(target.steps() == 0);
+      ++refused;
+      continue;
+    }
+    const streaming::StreamState loaded = target.state();
+    CAPTURE(bit);
+    CHECK(loaded.steps == saved.steps);
+    for (std::size_t i = 0; i < saved.histories.size(); ++i)
+      CHECK(loaded.histories[i].to_vector<double>() == saved.histories[i].to_vector<double>());
+    ++unchanged;
+  }
+  MESSAGE(refused << " of " << original.size() * 8 << " flips refused, " << unchanged << " changed nothing");
+  CHECK(refused + unchanged == original.size() * 8);
+  CHECK(refused > original.size() * 8 * 9 / 10);
+}
+
 TEST_CASE("a stream names the argument of a bad push") {
   const auto model = causal_sequential();
   streaming::Stream stream(*model);
