@@ -94,6 +94,23 @@ void config_seeds(const fs::path& corpus, const fs::path& keras_data) {
     built["build_config"] = {{"input_shape", layers::shape_to_json(layer.at("class_name") == "Dense" ? Shape{2, 4} : Shape{2, 6, 4})}};
     write(corpus / "config" / fmt::format("keras_{:02}_{}_built", written++, layer.at("class_name").get<std::string>()), built.dump());
   }
+  // Each layer again with every integer it holds, its build shape's included, at one extreme: the
+  // sizes near 2^31, 2^53 and 2^63 and the negative ones that once overflowed shape arithmetic.
+  const std::vector<std::int64_t> extremes = {std::int64_t{1} << 31, (std::int64_t{1} << 53) + 1, INT64_MAX, -1, INT64_MIN};
+  const auto set_integers = [](auto& self, nlohmann::json& value, std::int64_t extreme) -> void {
+    if (value.is_number_integer()) value = extreme;
+    else if (value.is_structured())
+      for (auto& item : value) self(self, item, extreme);
+  };
+  int extreme_written = 0;
+  for (const auto& layer : recorded.at("layer_configs"))
+    for (const std::int64_t extreme : extremes) {
+      nlohmann::json changed = layer;
+      changed["build_config"] = {{"input_shape", layers::shape_to_json(layer.at("class_name") == "Dense" ? Shape{2, 4} : Shape{2, 6, 4})}};
+      set_integers(set_integers, changed.at("config"), extreme);
+      set_integers(set_integers, changed.at("build_config"), extreme);
+      write(corpus / "config" / fmt::format("extreme_{:03}_{}", extreme_written++, layer.at("class_name").get<std::string>()), changed.dump());
+    }
   const nlohmann::json sequential = {{"class_name", "Sequential"}, {"config", recorded.at("sequential_config")}};
   write(corpus / "config" / "keras_sequential", sequential.dump());
   const auto functional = nlohmann::json::parse(read(keras_data / "functional.json"));
