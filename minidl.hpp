@@ -6,6 +6,7 @@
 #include <minidl/core/errors.hpp>
 #include <minidl/core/naming.hpp>
 #include <minidl/core/format.hpp>
+#include <minidl/core/kernel_isa.hpp>
 #include <minidl/core/random.hpp>
 #include <minidl/core/shape.hpp>
 #include <minidl/core/tensor.hpp>

@@ -1,9 +1,11 @@
 // minidl's half of the side-by-side benchmark against libtorch (bench/torch/ is the other half;
 // bench/run.sh runs both and prints the table with this program's --report).
-//   conv1d_bench --threads N [--case all|B1..B6|D1..D3|T1..T3|S1|tcn] [--min-repetitions R] [--min-seconds S]
-//   conv1d_bench --threads N --fma-peak
+//   conv1d_bench --threads N [--isa avx512|avx2|blas] [--case all|B1..B6|D1..D3|T1..T3|S1|tcn] [--min-repetitions R]
+//                [--min-seconds S]
+//   conv1d_bench --threads N [--isa avx512|avx2|blas] --fma-peak
 //   conv1d_bench --report results.jsonl
-// Each measurement is one JSON line: framework, threads, case, pass, median/p10/p90 in ms.
+// Each measurement is one JSON line: framework, kernel ISA (set_kernel_isa; the CPU's best unless
+// --isa or MINIDL_KERNEL_ISA), threads, case, pass, median/p10/p90 in ms.
 #include <minidl/minidl.hpp>
 
 #include <algorithm>
@@ -94,7 +96,7 @@ Timing measure(const std::function<void()>& work, std::size_t repetitions, doubl
 
 void print(int threads, const std::string& name, const char* pass, const Timing& timing,
            const nlohmann::json& extra = nlohmann::json::object()) {
-  nlohmann::json line = {{"framework", "minidl"}, {"threads", threads}, {"case", name}, {"pass", pass},
+  nlohmann::json line = {{"framework", "minidl"}, {"isa", kernel_isa()}, {"threads", threads}, {"case", name}, {"pass", pass},
                          {"median_ms", timing.median}, {"p10_ms", timing.p10}, {"p90_ms", timing.p90},
                          {"repetitions", timing.repetitions}};
   line.update(extra);
@@ -147,7 +149,8 @@ void run_tcn(int threads, std::size_t repetitions, double seconds) {
 }
 
 // Independent FMA chains, enough to hide the latency, each thread on its own: the machine's
-// single-precision peak in GFLOP/s, with the widest vectors it has (AVX-512, else AVX2).
+// single-precision peak in GFLOP/s with the kernel ISA's vectors (for blas, the widest the CPU has:
+// AVX-512, else AVX2).
 constexpr int fma_chains = 12;
 
 double gflops(std::int64_t iterations, int lanes, std::chrono::steady_clock::time_point start, float sink) {
@@ -180,23 +183,26 @@ __attribute__((target("avx2,fma"))) double fma_gflops_avx2(std::int64_t iteratio
   return gflops(iterations, 8, start, sink);
 }
 
-double fma_gflops_one_thread(std::int64_t iterations) {
-  return __builtin_cpu_supports("avx512f") ? fma_gflops_avx512(iterations) : fma_gflops_avx2(iterations);
+double fma_gflops_one_thread(const std::string& isa, std::int64_t iterations) {
+  const bool avx512 = isa == "avx512" || (isa == "blas" && __builtin_cpu_supports("avx512f"));
+  return avx512 ? fma_gflops_avx512(iterations) : fma_gflops_avx2(iterations);
 }
 
 void run_fma_peak(int threads) {
+  const std::string isa = kernel_isa();
   std::vector<double> per_thread(std::size_t(threads), 0.0);
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t)
     workers.emplace_back([&, t] {
       double best = 0;
-      for (int trial = 0; trial < 5; ++trial) best = std::max(best, fma_gflops_one_thread(50'000'000));
+      for (int trial = 0; trial < 5; ++trial) best = std::max(best, fma_gflops_one_thread(isa, 50'000'000));
       per_thread[std::size_t(t)] = best;
     });
   for (auto& worker : workers) worker.join();
   double total = 0;
   for (double gflops : per_thread) total += gflops;
-  fmt::print("{}\n", nlohmann::json({{"framework", "machine"}, {"threads", threads}, {"case", "fma_peak"}, {"gflops", total}}).dump());
+  fmt::print("{}\n", nlohmann::json({{"framework", "machine"}, {"isa", isa}, {"threads", threads}, {"case", "fma_peak"}, {"gflops", total}})
+                       .dump());
 }
 
 // 2·N·L_out·F·K·C/G, with L_out as the layer computes it; transposed, every input step meets
@@ -211,27 +217,24 @@ double forward_flops(const Shape1d& s) {
   return 2.0 * double(s.batch * output * s.filters * s.kernel * (s.channels / s.groups));
 }
 
-int report(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) {
-    fmt::print(stderr, "cannot open {}\n", path);
-    return 2;
-  }
-  std::vector<nlohmann::json> lines;
-  for (std::string text; std::getline(file, text);)
-    if (!text.empty() && text.front() == '{') lines.push_back(nlohmann::json::parse(text));
+// The table of one kernel ISA's lines (those without an ISA: results from before the switch).
+void report_isa(const std::vector<nlohmann::json>& all_lines, const std::string& isa) {
+  std::vector<const nlohmann::json*> lines;
+  for (const auto& line : all_lines)
+    if (line.value("isa", std::string()) == isa) lines.push_back(&line);
   std::map<int, double> peak;
-  for (const auto& line : lines)
-    if (line.at("case") == "fma_peak") peak[line.at("threads").get<int>()] = line.at("gflops");
+  for (const auto* line : lines)
+    if (line->at("case") == "fma_peak") peak[line->at("threads").get<int>()] = line->at("gflops");
   const auto find = [&](const std::string& framework, int threads, const std::string& name, const std::string& pass) {
     const nlohmann::json* best = nullptr;
-    for (const auto& line : lines)
-      if (line.at("framework") == framework && line.at("threads") == threads && line.at("case") == name && line.at("pass") == pass &&
-          (!best || line.at("median_ms").get<double>() < best->at("median_ms").get<double>()))
-        best = &line;
+    for (const auto* line : lines)
+      if (line->at("framework") == framework && line->at("threads") == threads && line->at("case") == name &&
+          line->at("pass") == pass && (!best || line->at("median_ms").get<double>() < best->at("median_ms").get<double>()))
+        best = line;
     return best;
   };
-  for (const auto& [threads, gflops] : peak) fmt::print("FMA peak at {} thread(s): {:.1f} GFLOP/s\n", threads, gflops);
+  for (const auto& [threads, gflops] : peak)
+    fmt::print("FMA peak at {} thread(s){}: {:.1f} GFLOP/s\n", threads, isa.empty() ? "" : fmt::format(" ({})", isa), gflops);
   fmt::print("\n| case | pass | threads | minidl ms | libtorch ms (best of oneDNN on/off) | minidl / libtorch | minidl GFLOP/s (% of peak) | libtorch GFLOP/s |\n");
   fmt::print("|---|---|---|---|---|---|---|---|\n");
   for (int threads : {1, 2})
@@ -257,6 +260,25 @@ int report(const std::string& path) {
                ours->at("median_ms").get<double>() / theirs->at("median_ms").get<double>(), ours->at("peak_rss_mb").get<double>(),
                theirs->at("peak_rss_mb").get<double>());
   }
+}
+
+int report(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) {
+    fmt::print(stderr, "cannot open {}\n", path);
+    return 2;
+  }
+  std::vector<nlohmann::json> lines;
+  for (std::string text; std::getline(file, text);)
+    if (!text.empty() && text.front() == '{') lines.push_back(nlohmann::json::parse(text));
+  // One table per kernel ISA, in the order run: libtorch's lines carry the ISA run.sh held it to.
+  std::vector<std::string> isas;
+  for (const auto& line : lines)
+    if (const auto isa = line.value("isa", std::string()); std::find(isas.begin(), isas.end(), isa) == isas.end()) isas.push_back(isa);
+  for (std::size_t i = 0; i < isas.size(); ++i) {
+    if (isas.size() > 1) fmt::print("{}Kernel ISA {}:\n\n", i > 0 ? "\n" : "", isas[i]);
+    report_isa(lines, isas[i]);
+  }
   return 0;
 }
 
@@ -264,7 +286,7 @@ int report(const std::string& path) {
 
 int main(int argc, char** argv) {
   int threads = 1;
-  std::string which = "all", report_path;
+  std::string which = "all", report_path, isa;
   std::size_t repetitions = 20;
   double seconds = 1.0;
   bool fma_peak = false;
@@ -276,18 +298,20 @@ int main(int argc, char** argv) {
     };
     if (argument == "--threads") threads = std::stoi(value());
     else if (argument == "--case") which = value();
+    else if (argument == "--isa") isa = value();
     else if (argument == "--min-repetitions") repetitions = std::stoul(value());
     else if (argument == "--min-seconds") seconds = std::stod(value());
     else if (argument == "--fma-peak") fma_peak = true;
     else if (argument == "--report") report_path = value();
     else {
-      fmt::print(stderr, "usage: conv1d_bench [--threads N] [--case all|B1..B6|D1..D3|T1..T3|S1|tcn] [--min-repetitions R] [--min-seconds S] "
-                         "| --fma-peak | --report results.jsonl\n");
+      fmt::print(stderr, "usage: conv1d_bench [--threads N] [--isa avx512|avx2|blas] [--case all|B1..B6|D1..D3|T1..T3|S1|tcn] "
+                         "[--min-repetitions R] [--min-seconds S] | --fma-peak | --report results.jsonl\n");
       return 2;
     }
   }
   if (!report_path.empty()) return report(report_path);
   set_num_threads(threads);
+  if (!isa.empty()) set_kernel_isa(isa);
   if (fma_peak) {
     run_fma_peak(threads);
     return 0;

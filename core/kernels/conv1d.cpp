@@ -1,4 +1,4 @@
-// Channels-last 1-D convolution. float32 on CPUs with AVX-512 goes through register tiles
+// Channels-last 1-D convolution. float32 on CPUs with AVX-512 or AVX2 goes through register tiles
 // (conv1d_tiles.hpp) where the filter count allows; one input channel per group (depthwise) in
 // either dtype through depthwise_conv1d.hpp; everything else, float64 and so nearly every
 // gradcheck included, through BLAS gemms as below.
@@ -170,9 +170,9 @@ Tensor conv1d_forward(const Tensor& x_in, const Tensor& kernel_in, const Tensor&
   const std::int64_t depth = g.kernel_size * group_channels, width = g.kernel_size * g.channels;
   Tensor y = Tensor::empty({g.batch, out_length, g.filters}, x.dtype());
   const Tensor packed_bias = bias.defined() ? bias.contiguous() : Tensor();
-  if (conv1d_tiles_apply(g, x.dtype())) {
+  if (const KernelIsa isa = conv1d_tiles_isa(g, x.dtype()); isa != KernelIsa::blas) {
     conv1d_forward_tiles(x.data<float>(), kernel.data<float>(), packed_bias.defined() ? packed_bias.data<float>() : nullptr, g,
-                         worthwhile_parts(g.batch, pass_flops(g)), y.data<float>());
+                         worthwhile_parts(g.batch, pass_flops(g)), y.data<float>(), isa);
     return y;
   }
   // The depthwise kernel's float64 sums are not those of the ordered gemm (see forward_gemm).
@@ -222,7 +222,7 @@ Tensor conv1d_backward_input(const Tensor& grad_in, const Tensor& kernel_in, con
   constexpr std::int64_t fewest_tiled_steps = 256;
   if (g.batch * out_length >= fewest_tiled_steps && grad.dtype() == DType::float32 &&
       conv1d_backward_input_tiles(grad.data<float>(), kernel.data<float>(), g, worthwhile_parts(g.batch, pass_flops(g)),
-                                  grad_x.data<float>()))
+                                  grad_x.data<float>(), selected_kernel_isa()))
     return grad_x;
   if (is_depthwise(g)) return depthwise_conv1d_backward_input(grad, kernel, g);
   dispatch(grad.dtype(), [&]<class T>() {
@@ -268,11 +268,12 @@ Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const C
   const int parts = worthwhile_parts(g.batch, pass_flops(g));
   // A tile loads and stores its sums once per batch element: worth it over a few dozen steps.
   constexpr std::int64_t fewest_tiled_steps = 32;
-  const bool tiled = out_length >= fewest_tiled_steps && conv1d_tiles_apply(g, grad.dtype());
+  const KernelIsa tile_isa = out_length >= fewest_tiled_steps ? conv1d_tiles_isa(g, grad.dtype()) : KernelIsa::blas;
+  const bool tiled = tile_isa != KernelIsa::blas;
   if (!tiled && is_depthwise(g)) return depthwise_conv1d_backward_kernel(grad, x, g);
   Tensor kernel_grad = Tensor::empty(kernel_shape, grad.dtype());
   if (tiled) {
-    conv1d_backward_kernel_tiles(grad.data<float>(), x.data<float>(), g, parts, kernel_grad.data<float>());
+    conv1d_backward_kernel_tiles(grad.data<float>(), x.data<float>(), g, parts, kernel_grad.data<float>(), tile_isa);
     return kernel_grad;
   }
   dispatch(grad.dtype(), [&]<class T>() {

@@ -1,12 +1,12 @@
 #include <minidl/core/kernels/conv1d_tiles.hpp>
 
+#include <minidl/core/errors.hpp>
 #include <minidl/core/kernels/parallel.hpp>
 #include <minidl/core/scratch.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <immintrin.h>
 #include <utility>
 #include <vector>
 
@@ -14,25 +14,10 @@ namespace minidl::kernels {
 
 namespace {
 
-// 16 floats: one AVX-512 register. aligned(4): rows of y and of the kernel are float-aligned only.
-using Vector16 = float __attribute__((vector_size(64), aligned(4)));
-constexpr std::int64_t vector_floats = 16;
-// A tile's sums: 8 rows × up to 3 vectors, or 6 rows × 4 vectors (64 filters). At most 24
-// registers of sums, with the factors and a broadcast within the 32; on 64 filters 6 × 4 measured
-// 7–10% faster than 8 × 2, and more rows no faster.
-constexpr int widest_tile = 4;
-constexpr int tile_rows = 8;
-
-std::int64_t rows_per_tile(std::int64_t widest_vectors) { return widest_vectors == widest_tile ? 6 : tile_rows; }
-
-// All 16 lanes `value`: one vbroadcastss (GCC builds a vector initializer lane by lane, and
-// 0 + value costs an add, for −0's sake).
-__attribute__((target("avx512f"))) inline Vector16 broadcast16(float value) { return Vector16(_mm512_set1_ps(value)); }
-
-// One tile: `Rows` × 16·`Vectors` sums, each over taps × depth products of a broadcast scalar
-// and a vector:
+// One tile: `Rows` × `Vectors` vectors of sums, each over taps × depth products of a broadcast
+// scalar and a vector:
 //   out[i] (+)= bias + Σ_tap Σ_k scalars[i·row_stride + tap·tap_stride + k·depth_stride]
-//                                · vectors[(tap·depth + k)·vector_stride …+16·Vectors]
+//                                · vectors[(tap·depth + k)·vector_stride …+Vectors vectors]
 // The forward pass: rows are output steps, scalars the input windows, vectors the kernel's rows.
 // The kernel gradient: rows are kernel rows (tap, channel), k the output steps, scalars the
 // input, vectors the output gradient's rows.
@@ -51,30 +36,35 @@ struct RegisterTile {
   std::int64_t out_stride;
 };
 
-template <int Rows, int Vectors>
-__attribute__((target("avx512f,fma"))) void compute_tile(const RegisterTile& tile) {
-  Vector16 sums[Rows][Vectors];
+// The one tile code of every ISA, in GCC's vector extensions: inlined into each ISA's
+// target-compiled entry (Isa::tile), which gives it the ISA's instructions. Vectors are read and
+// written through `Vector` pointers (may_alias), not memcpy: GCC does not turn a 32-byte memcpy
+// into a register move, and the sums would then live on the stack.
+template <class Isa, int Rows, int Vectors>
+[[gnu::always_inline]] inline void compute_tile(const RegisterTile& tile) {
+  using Vector = typename Isa::Vector;
+  constexpr std::int64_t floats = Isa::floats;
+  Vector sums[Rows][Vectors];
 #pragma GCC unroll 4
   for (int v = 0; v < Vectors; ++v) {
-    Vector16 start{};
-    if (tile.bias) std::memcpy(&start, tile.bias + v * vector_floats, sizeof(Vector16));
+    const Vector start = tile.bias ? *reinterpret_cast<const Vector*>(tile.bias + v * floats) : Vector{};
 #pragma GCC unroll 16
-    for (int row = 0; row < Rows; ++row) {
-      if (tile.accumulate) std::memcpy(&sums[row][v], tile.out + row * tile.out_stride + v * vector_floats, sizeof(Vector16));
-      else sums[row][v] = start;
-    }
+    for (int row = 0; row < Rows; ++row)
+      sums[row][v] =
+          tile.accumulate ? *reinterpret_cast<const Vector*>(tile.out + row * tile.out_stride + v * floats) : start;
   }
   for (std::int64_t tap = 0; tap < tile.taps; ++tap) {
     const float* scalars = tile.scalars + tap * tile.tap_stride;
     const float* vectors = tile.vectors + tap * tile.depth * tile.vector_stride;
     for (std::int64_t k = 0; k < tile.depth; ++k) {
-      Vector16 factors[Vectors];
+      Vector factors[Vectors];
 #pragma GCC unroll 4
-      for (int v = 0; v < Vectors; ++v)
-        std::memcpy(&factors[v], vectors + k * tile.vector_stride + v * vector_floats, sizeof(Vector16));
+      for (int v = 0; v < Vectors; ++v) factors[v] = *reinterpret_cast<const Vector*>(vectors + k * tile.vector_stride + v * floats);
 #pragma GCC unroll 16
       for (int row = 0; row < Rows; ++row) {
-        const Vector16 scalar = broadcast16(scalars[k * tile.depth_stride + row * tile.row_stride]);
+        // All lanes the scalar: one vbroadcastss (a vector initializer is built lane by lane;
+        // x − 0 is x, −0 included, and folds away where 0 + x would cost an add).
+        const Vector scalar = scalars[k * tile.depth_stride + row * tile.row_stride] - Vector{};
 #pragma GCC unroll 4
         for (int v = 0; v < Vectors; ++v) sums[row][v] += scalar * factors[v];
       }
@@ -83,25 +73,60 @@ __attribute__((target("avx512f,fma"))) void compute_tile(const RegisterTile& til
 #pragma GCC unroll 16
   for (int row = 0; row < Rows; ++row)
 #pragma GCC unroll 4
-    for (int v = 0; v < Vectors; ++v)
-      std::memcpy(tile.out + row * tile.out_stride + v * vector_floats, &sums[row][v], sizeof(Vector16));
+    for (int v = 0; v < Vectors; ++v) *reinterpret_cast<Vector*>(tile.out + row * tile.out_stride + v * floats) = sums[row][v];
 }
+
+// An ISA's vector, its tile shapes and its compiled tiles. A tile of R rows × V vectors holds
+// R·V sums, V factors and a broadcast in registers; per depth step it loads V factors and R
+// broadcasts for R·V fused multiply-adds.
+//
+// AVX-512, 32 registers of 16 floats: 8 rows × up to 3 vectors, or 6 rows × 4 vectors (64
+// filters), at most 24 sums. On 64 filters 6 × 4 measured 7–10% faster than 8 × 2, and more rows
+// no faster. aligned(4): rows of y and of the kernel are float-aligned only.
+struct Avx512 {
+  using Vector = float __attribute__((vector_size(64), aligned(4), may_alias));
+  static constexpr std::int64_t floats = 16;
+  static constexpr int widest_tile = 4, tallest_tile = 8;
+  static constexpr std::int64_t rows_per_tile(std::int64_t widest_vectors) { return widest_vectors == widest_tile ? 6 : 8; }
+  template <int Rows, int Vectors>
+  __attribute__((target("avx512f,fma"))) static void tile(const RegisterTile& tile) {
+    compute_tile<Avx512, Rows, Vectors>(tile);
+  }
+};
+
+// AVX2, 16 registers of 8 floats: 6 rows × 2 vectors (16 filters) is 12 sums + 2 factors + a
+// broadcast, 8 loads per 12 multiply-adds (BLIS's Haswell sgemm shape); 8 rows × 1 vector keeps
+// the 8 sums in flight that two 4-cycle FMA units need. 4 × 3 (all 16 registers, 7 loads) measured
+// no faster: on B1 forward within 3% and the kernel gradient 5% slower, on B4 and B5 10% slower or more.
+struct Avx2 {
+  using Vector = float __attribute__((vector_size(32), aligned(4), may_alias));
+  static constexpr std::int64_t floats = 8;
+  static constexpr int widest_tile = 2, tallest_tile = 8;
+  static constexpr std::int64_t rows_per_tile(std::int64_t widest_vectors) { return widest_vectors == widest_tile ? 6 : 8; }
+  template <int Rows, int Vectors>
+  __attribute__((target("avx2,fma"))) static void tile(const RegisterTile& tile) {
+    compute_tile<Avx2, Rows, Vectors>(tile);
+  }
+};
 
 using TileFunction = void (*)(const RegisterTile&);
 
-template <int Vectors, std::size_t... RowsLessOne>
-constexpr std::array<TileFunction, tile_rows> tiles_of_width(std::index_sequence<RowsLessOne...>) {
-  return {&compute_tile<int(RowsLessOne) + 1, Vectors>...};
+template <class Isa>
+using TileTable = std::array<std::array<TileFunction, Isa::tallest_tile>, Isa::widest_tile>;
+
+template <class Isa, int Vectors, std::size_t... RowsLessOne>
+constexpr std::array<TileFunction, Isa::tallest_tile> tiles_of_width(std::index_sequence<RowsLessOne...>) {
+  return {&Isa::template tile<int(RowsLessOne) + 1, Vectors>...};
 }
 
-template <std::size_t... VectorsLessOne>
-constexpr std::array<std::array<TileFunction, tile_rows>, widest_tile> all_tiles(std::index_sequence<VectorsLessOne...>) {
-  return {tiles_of_width<int(VectorsLessOne) + 1>(std::make_index_sequence<tile_rows>{})...};
+template <class Isa, std::size_t... VectorsLessOne>
+constexpr TileTable<Isa> all_tiles(std::index_sequence<VectorsLessOne...>) {
+  return {tiles_of_width<Isa, int(VectorsLessOne) + 1>(std::make_index_sequence<Isa::tallest_tile>{})...};
 }
 
-// tile_functions[vectors − 1][rows − 1]
-const std::array<std::array<TileFunction, tile_rows>, widest_tile> tile_functions =
-    all_tiles(std::make_index_sequence<widest_tile>{});
+// tile_functions<Isa>[vectors − 1][rows − 1]
+template <class Isa>
+const TileTable<Isa> tile_functions = all_tiles<Isa>(std::make_index_sequence<Isa::widest_tile>{});
 
 // The output steps whose whole window lies inside the input: [first, last).
 struct Interior {
@@ -161,29 +186,49 @@ class PaddedWindows {
   Scratch<float> ends_;
 };
 
-// A tile's filters: up to 64 of one group.
+// A tile's filters: up to a widest tile's of one group.
 struct FilterBlock {
   std::int64_t group, column, vectors;
 };
 
+template <class Isa>
 std::vector<FilterBlock> filter_blocks(const Conv1dGeometry& g) {
-  const std::int64_t group_filters = g.filters / g.groups, widest = widest_tile * vector_floats;
+  const std::int64_t group_filters = g.filters / g.groups, widest = Isa::widest_tile * Isa::floats;
   std::vector<FilterBlock> blocks;
   for (std::int64_t group = 0; group < g.groups; ++group)
     for (std::int64_t filter = 0; filter < group_filters; filter += widest)
-      blocks.push_back({group, group * group_filters + filter, std::min(widest, group_filters - filter) / vector_floats});
+      blocks.push_back({group, group * group_filters + filter, std::min(widest, group_filters - filter) / Isa::floats});
   return blocks;
 }
 
 // The rows of every tile of a pass: one count for all its blocks.
+template <class Isa>
 std::int64_t tile_rows_for(const std::vector<FilterBlock>& blocks) {
   std::int64_t widest = 1;
   for (const FilterBlock& block : blocks) widest = std::max(widest, block.vectors);
-  return rows_per_tile(widest);
+  return Isa::rows_per_tile(widest);
 }
 
+template <class Isa>
 void run_tile(const RegisterTile& tile, std::int64_t rows, std::int64_t vectors) {
-  tile_functions[std::size_t(vectors - 1)][std::size_t(rows - 1)](tile);
+  tile_functions<Isa>[std::size_t(vectors - 1)][std::size_t(rows - 1)](tile);
+}
+
+// Calls visit(Isa{}) with the traits of `isa`.
+template <class Visit>
+auto with_isa(KernelIsa isa, Visit visit) {
+  if (isa == KernelIsa::blas) throw StateError("Conv1D's register tiles: called without an ISA to run on");
+  return isa == KernelIsa::avx512 ? visit(Avx512{}) : visit(Avx2{});
+}
+
+// Whether `isa`'s tiles compute a float32 convolution of this geometry.
+bool tiles_fit(const Conv1dGeometry& g, KernelIsa isa) {
+  // The padded copies of the ends stay within about twice the input when the receptive field and
+  // the padding (Keras's never exceeds the receptive field) do.
+  const std::int64_t span = (g.kernel_size - 1) * g.dilation;
+  const std::int64_t vector_floats = isa == KernelIsa::avx512 ? Avx512::floats : Avx2::floats;
+  return isa != KernelIsa::blas && (g.filters / g.groups) % vector_floats == 0 && span <= g.length && g.pad_left >= 0 &&
+         g.pad_right >= 0 && g.pad_left <= span && g.pad_right <= span;
 }
 
 // Where x's batch elements and y's rows lie: dense for a forward pass; for a phase of a strided
@@ -192,19 +237,20 @@ struct TileLayout {
   std::int64_t x_batch_stride, y_row_stride, y_batch_stride;
 };
 
+template <class Isa>
 void forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& g, int parts, float* y,
                    const TileLayout& layout) {
   const std::int64_t group_channels = g.channels / g.groups;
   const std::int64_t kernel_rows = g.kernel_size * group_channels;
-  const auto blocks = filter_blocks(g);
-  const std::int64_t rows = tile_rows_for(blocks);
+  const auto blocks = filter_blocks<Isa>(g);
+  const std::int64_t rows = tile_rows_for<Isa>(blocks);
   // With more than one block, a block's columns of the kernel lie 4·filters bytes apart, on few
   // cache sets: each block is then copied out whole, so that a tile reads its kernel in order.
   const bool pack = blocks.size() > 1;
   const Scratch<float> packed_kernel(pack ? kernel_rows * g.filters : 0, "Conv1D's packed kernel");
   std::vector<const float*> block_kernels;
   for (std::int64_t offset = 0; const FilterBlock& block : blocks) {
-    const std::int64_t width = block.vectors * vector_floats;
+    const std::int64_t width = block.vectors * Isa::floats;
     if (pack)
       for (std::int64_t row = 0; row < kernel_rows; ++row)
         std::memcpy(packed_kernel.data() + offset + row * width, kernel + row * g.filters + block.column,
@@ -236,11 +282,54 @@ void forward_tiles(const float* x, const float* kernel, const float* bias, const
           for (std::size_t i = 0; i < blocks.size(); ++i) {
             tile.scalars = window + (step - from) * tile.row_stride + blocks[i].group * group_channels;
             tile.vectors = block_kernels[i];
-            if (pack) tile.vector_stride = blocks[i].vectors * vector_floats;
+            if (pack) tile.vector_stride = blocks[i].vectors * Isa::floats;
             tile.bias = bias ? bias + blocks[i].column : nullptr;
             tile.out = yb + step * layout.y_row_stride + blocks[i].column;
-            run_tile(tile, std::min(rows, to - step), blocks[i].vectors);
+            run_tile<Isa>(tile, std::min(rows, to - step), blocks[i].vectors);
           }
+      });
+    }
+  });
+}
+
+template <class Isa>
+void backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeometry& g, int parts, float* kernel_grad) {
+  const std::int64_t steps = g.output_length();
+  const std::int64_t group_channels = g.channels / g.groups;
+  const std::int64_t kernel_rows = g.kernel_size * group_channels;
+  const auto blocks = filter_blocks<Isa>(g);
+  const std::int64_t rows = tile_rows_for<Isa>(blocks);
+  // The kernel's rows, as runs of consecutive channels in a window: all of them at once with
+  // dilation 1 and one group, else a tap's channels of one group.
+  const bool one_tap = g.dilation == 1 && g.groups == 1;
+  const std::int64_t run_rows = one_tap ? kernel_rows : group_channels;
+  parallel_sum(kernel_grad, kernel_rows * g.filters, g.batch, parts, [&](std::int64_t first, std::int64_t last, float* sums) {
+    PaddedWindows windows(g);
+    RegisterTile tile{.scalars = nullptr,
+                      .row_stride = 1,
+                      .taps = 1,
+                      .tap_stride = 0,
+                      .depth = 0,
+                      .depth_stride = g.stride * g.channels,
+                      .vectors = nullptr,
+                      .vector_stride = g.filters,
+                      .bias = nullptr,
+                      .accumulate = true,
+                      .out = nullptr,
+                      .out_stride = g.filters};
+    for (std::int64_t b = first; b < last; ++b) {
+      const float* gb = grad + b * steps * g.filters;
+      windows.for_each_range(x + b * g.length * g.channels, [&](const float* window, std::int64_t from, std::int64_t to) {
+        tile.depth = to - from;
+        for (const FilterBlock& block : blocks) {
+          tile.vectors = gb + from * g.filters + block.column;
+          for (std::int64_t tap = 0; tap < (one_tap ? 1 : g.kernel_size); ++tap)
+            for (std::int64_t row = 0; row < run_rows; row += rows) {
+              tile.scalars = window + tap * g.dilation * g.channels + block.group * group_channels + row;
+              tile.out = sums + (tap * group_channels + row) * g.filters + block.column;
+              run_tile<Isa>(tile, std::min(rows, run_rows - row), block.vectors);
+            }
+        }
       });
     }
   });
@@ -251,29 +340,34 @@ std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return -floor_div(-a, b)
 
 }  // namespace
 
-bool conv1d_tiles_apply(const Conv1dGeometry& g, DType dtype) {
-  static const bool cpu_has_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-  // The padded copies of the ends stay within about twice the input when the receptive field and
-  // the padding (Keras's never exceeds the receptive field) do.
-  const std::int64_t span = (g.kernel_size - 1) * g.dilation;
-  return cpu_has_avx512 && dtype == DType::float32 && (g.filters / g.groups) % vector_floats == 0 && span <= g.length &&
-         g.pad_left >= 0 && g.pad_right >= 0 && g.pad_left <= span && g.pad_right <= span;
+KernelIsa conv1d_tiles_isa(const Conv1dGeometry& g, DType dtype) {
+  const KernelIsa isa = selected_kernel_isa();
+  return dtype == DType::float32 && tiles_fit(g, isa) ? isa : KernelIsa::blas;
 }
 
-void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& g, int parts,
-                          float* y) {
-  forward_tiles(x, kernel, bias, g, parts, y, {g.length * g.channels, g.filters, g.output_length() * g.filters});
+bool conv1d_tiles_apply(const Conv1dGeometry& g, DType dtype) { return conv1d_tiles_isa(g, dtype) != KernelIsa::blas; }
+
+void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& g, int parts, float* y,
+                          KernelIsa isa) {
+  with_isa(isa, [&]<class Isa>(Isa) {
+    forward_tiles<Isa>(x, kernel, bias, g, parts, y, {g.length * g.channels, g.filters, g.output_length() * g.filters});
+  });
 }
 
-bool conv1d_backward_input_tiles(const float* grad, const float* kernel, const Conv1dGeometry& g, int parts,
-                                 float* grad_x) {
+void conv1d_backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeometry& g, int parts, float* kernel_grad,
+                                  KernelIsa isa) {
+  with_isa(isa, [&]<class Isa>(Isa) { backward_kernel_tiles<Isa>(grad, x, g, parts, kernel_grad); });
+}
+
+bool conv1d_backward_input_tiles(const float* grad, const float* kernel, const Conv1dGeometry& g, int parts, float* grad_x,
+                                 KernelIsa isa) {
   // Input step p receives from output step t through tap j when p + pad_left = t·s + j·d. Split
   // the input steps by phase r = (p + pad_left) mod s: phase r hears only taps j = r, r + s, …,
   // and, written m = (p + pad_left − r) / s, step m of the phase is a stride-1 convolution of
   // grad over those n taps (dilation d), flipped, and transposed within each group. With stride
   // 1 that is one phase. Keras never combines strides with dilation, and the phases need one of
   // them to be 1.
-  if (g.stride != 1 && g.dilation != 1) return false;
+  if (isa == KernelIsa::blas || (g.stride != 1 && g.dilation != 1)) return false;
   const std::int64_t steps = g.output_length();
   const std::int64_t group_channels = g.channels / g.groups, group_filters = g.filters / g.groups;
   struct Phase {
@@ -308,8 +402,7 @@ bool conv1d_backward_input_tiles(const float* grad, const float* kernel, const C
     const Conv1dGeometry geometry{.batch = g.batch, .length = length, .channels = g.filters, .filters = g.channels,
                                   .kernel_size = taps, .stride = 1, .dilation = g.dilation, .pad_left = pad_left,
                                   .pad_right = pad_right, .groups = g.groups};
-    if (length < 1 || geometry.output_length() != last - first + 1 || !conv1d_tiles_apply(geometry, DType::float32))
-      return false;
+    if (length < 1 || geometry.output_length() != last - first + 1 || !tiles_fit(geometry, isa)) return false;
     phases.push_back({phase, first_grad_step, first * g.stride + phase - g.pad_left, geometry});
   }
   if (unreached_steps) std::fill(grad_x, grad_x + g.batch * g.length * g.channels, 0.0f);
@@ -325,54 +418,13 @@ bool conv1d_backward_input_tiles(const float* grad, const float* kernel, const C
           for (std::int64_t c = 0; c < group_channels; ++c) row[c] = source[c * g.filters];
         }
     }
-    forward_tiles(grad + phase.first_grad_step * g.filters, flipped_kernel.data(), nullptr, phase.geometry, parts,
-                  grad_x + phase.first_input_step * g.channels,
-                  {steps * g.filters, g.stride * g.channels, g.length * g.channels});
+    with_isa(isa, [&]<class Isa>(Isa) {
+      forward_tiles<Isa>(grad + phase.first_grad_step * g.filters, flipped_kernel.data(), nullptr, phase.geometry, parts,
+                         grad_x + phase.first_input_step * g.channels,
+                         {steps * g.filters, g.stride * g.channels, g.length * g.channels});
+    });
   }
   return true;
-}
-
-void conv1d_backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeometry& g, int parts,
-                                  float* kernel_grad) {
-  const std::int64_t steps = g.output_length();
-  const std::int64_t group_channels = g.channels / g.groups;
-  const std::int64_t kernel_rows = g.kernel_size * group_channels;
-  const auto blocks = filter_blocks(g);
-  const std::int64_t rows = tile_rows_for(blocks);
-  // The kernel's rows, as runs of consecutive channels in a window: all of them at once with
-  // dilation 1 and one group, else a tap's channels of one group.
-  const bool one_tap = g.dilation == 1 && g.groups == 1;
-  const std::int64_t run_rows = one_tap ? kernel_rows : group_channels;
-  parallel_sum(kernel_grad, kernel_rows * g.filters, g.batch, parts, [&](std::int64_t first, std::int64_t last, float* sums) {
-    PaddedWindows windows(g);
-    RegisterTile tile{.scalars = nullptr,
-                      .row_stride = 1,
-                      .taps = 1,
-                      .tap_stride = 0,
-                      .depth = 0,
-                      .depth_stride = g.stride * g.channels,
-                      .vectors = nullptr,
-                      .vector_stride = g.filters,
-                      .bias = nullptr,
-                      .accumulate = true,
-                      .out = nullptr,
-                      .out_stride = g.filters};
-    for (std::int64_t b = first; b < last; ++b) {
-      const float* gb = grad + b * steps * g.filters;
-      windows.for_each_range(x + b * g.length * g.channels, [&](const float* window, std::int64_t from, std::int64_t to) {
-        tile.depth = to - from;
-        for (const FilterBlock& block : blocks) {
-          tile.vectors = gb + from * g.filters + block.column;
-          for (std::int64_t tap = 0; tap < (one_tap ? 1 : g.kernel_size); ++tap)
-            for (std::int64_t row = 0; row < run_rows; row += rows) {
-              tile.scalars = window + tap * g.dilation * g.channels + block.group * group_channels + row;
-              tile.out = sums + (tap * group_channels + row) * g.filters + block.column;
-              run_tile(tile, std::min(rows, run_rows - row), block.vectors);
-            }
-        }
-      });
-    }
-  });
 }
 
 }  // namespace minidl::kernels

@@ -1,33 +1,46 @@
 #pragma once
 // The float32 convolution's forward pass and its gradients for the input and the kernel as
-// register tiles, on CPUs with AVX-512. Internal to the kernels.
+// register tiles, on CPUs with AVX-512 or with AVX2 and FMA (the ISA set_kernel_isa selects).
+// Internal to the kernels.
 //
 // BLAS needs each operand as a matrix whose rows do not overlap, so a convolution through it
 // either copies windows into an im2col matrix or splits into one gemm per tap, accumulated in
 // memory; either way BLAS also packs its operands on every call. A tile of output steps × up to
-// 64 filters instead stays in registers across all taps and channels, reading the windows where
-// they lie in x and the kernel's rows where they lie in the kernel: nothing is copied, y is
-// written once. Steps whose window reaches into the padding read from a small zero-padded copy
-// of the input's ends.
+// 64 filters (32 with AVX2) instead stays in registers across all taps and channels, reading the
+// windows where they lie in x and the kernel's rows where they lie in the kernel: nothing is
+// copied, y is written once. Steps whose window reaches into the padding read from a small
+// zero-padded copy of the input's ends.
+#include <minidl/core/kernel_isa.hpp>
 #include <minidl/core/kernels/conv1d.hpp>
 
 namespace minidl::kernels {
 
-// Whether the tiles compute this convolution: float32, filters per group a multiple of 16, and a
-// CPU with AVX-512 (elsewhere the BLAS path does).
+using detail::KernelIsa;
+using detail::selected_kernel_isa;
+
+// The ISA whose tiles compute this convolution, or KernelIsa::blas where none does: float32, the
+// selected ISA not blas, and filters per group a multiple of its vector (16 floats with AVX-512,
+// 8 with AVX2).
+KernelIsa conv1d_tiles_isa(const Conv1dGeometry& geometry, DType dtype);
+// conv1d_tiles_isa(geometry, dtype) != KernelIsa::blas.
 bool conv1d_tiles_apply(const Conv1dGeometry& geometry, DType dtype);
 
+// `isa`: read once per call, so that a set_kernel_isa meanwhile cannot change the vector width
+// under it. The forward pass and the kernel gradient take it as conv1d_tiles_isa returned it for
+// this geometry (not blas).
+//
 // y = conv1d(x, kernel) + bias (bias null: none), split over the batch into `parts` (see
 // parallel_for); see conv1d_forward.
 void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& geometry, int parts,
-                          float* y);
+                          float* y, KernelIsa isa = selected_kernel_isa());
 // The input gradient (batch, length, channels) from grad (batch, output_length, filters); see
-// conv1d_backward_input. Returns false, having written nothing, where the tiles cannot compute it.
+// conv1d_backward_input. Returns false, having written nothing, where the tiles cannot compute it
+// (`isa` blas included).
 bool conv1d_backward_input_tiles(const float* grad, const float* kernel, const Conv1dGeometry& geometry, int parts,
-                                 float* grad_x);
+                                 float* grad_x, KernelIsa isa = selected_kernel_isa());
 // The kernel gradient (kernel_size, channels / groups, filters), from grad (batch, output_length,
 // filters) and x; see conv1d_backward_kernel.
 void conv1d_backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeometry& geometry, int parts,
-                                  float* kernel_grad);
+                                  float* kernel_grad, KernelIsa isa = selected_kernel_isa());
 
 }  // namespace minidl::kernels
