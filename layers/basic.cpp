@@ -34,6 +34,7 @@ void check_rate(double rate, const std::string& where) {
 Tensor dropout_mask(const Shape& noise_shape, double rate, Generator& source, DType dtype) {
   const double keep = 1.0 - rate;
   std::vector<double> mask(static_cast<std::size_t>(element_count(noise_shape)));
+  const auto held = source.lock();
   for (auto& value : mask) value = source.uniform() < keep ? 1.0 / keep : 0.0;
   return cast(Tensor(mask, noise_shape), dtype);
 }

@@ -14,26 +14,43 @@ namespace minidl::layers {
 namespace {
 
 thread_local int call_depth = 0;
+std::atomic<std::uint64_t> outermost_calls_begun = 0;
+thread_local std::uint64_t outermost_call = 0;
 
-// A call's input mask is the call's only: dropped when it ends, even by an exception.
-struct MaskOfCall {
-  Tensor& mask;
-  MaskOfCall(Tensor& held, const Tensor& given) : mask(held) { mask = given; }
-  ~MaskOfCall() { mask = Tensor(); }
-  MaskOfCall(const MaskOfCall&) = delete;
-  MaskOfCall& operator=(const MaskOfCall&) = delete;
+// The layer calls in progress on this thread, innermost first: the training flag and the input
+// mask are a call's, not the layer's, so that calls of one layer on several threads (inference on
+// one, training on another) never see each other's. A layer reads its own call's, even after
+// calling sublayers; a frame ends with its call, even by an exception.
+struct LayerCallFrame;
+thread_local const LayerCallFrame* innermost_layer_call = nullptr;
+struct LayerCallFrame {
+  const Layer* layer;
+  bool training;
+  Tensor mask;
+  const LayerCallFrame* outer = innermost_layer_call;
+  LayerCallFrame(const Layer& called, bool training_call, Tensor input_mask)
+      : layer(&called), training(training_call), mask(std::move(input_mask)) {
+    innermost_layer_call = this;
+  }
+  ~LayerCallFrame() { innermost_layer_call = outer; }
+  LayerCallFrame(const LayerCallFrame&) = delete;
+  LayerCallFrame& operator=(const LayerCallFrame&) = delete;
+  static const LayerCallFrame* of(const Layer& layer) {
+    const LayerCallFrame* frame = innermost_layer_call;
+    while (frame && frame->layer != &layer) frame = frame->outer;
+    return frame;
+  }
 };
-thread_local std::uint64_t outermost_calls = 0;
 
 }  // namespace
 
 CallScope::CallScope() {
-  if (call_depth++ == 0) ++outermost_calls;
+  if (call_depth++ == 0) outermost_call = ++outermost_calls_begun;
 }
 
 CallScope::~CallScope() { --call_depth; }
 
-std::uint64_t CallScope::outermost() { return outermost_calls; }
+std::uint64_t CallScope::outermost() { return outermost_call; }
 
 Layer::Layer(std::string class_name, std::string name, bool trainable, DType dtype,
              regularizers::Regularizer activity_regularizer)
@@ -66,12 +83,40 @@ void Layer::require_rank_3(const Shape& input_shape) const {
 std::string Layer::where() const { return fmt::format("{} '{}'", class_name_, name_); }
 
 void Layer::build(const Shape& input_shape) {
-  if (built_) return;
+  if (built()) return;
+  const std::lock_guard lock(build_mutex_);
+  if (built()) return;
   check_extents(input_shape, where());
   check_input(input_shape);
   build_weights(input_shape);
   build_input_shape_ = input_shape;
-  built_ = true;
+  built_.store(true, std::memory_order_release);
+}
+
+void Layer::record_build_shapes(const std::vector<Shape>& shapes) {
+  const std::lock_guard lock(build_mutex_);
+  if (build_input_shapes_.empty()) build_input_shapes_ = shapes;
+}
+
+bool Layer::training() const {
+  const LayerCallFrame* frame = LayerCallFrame::of(*this);
+  return frame && frame->training;
+}
+
+const Tensor& Layer::input_mask() const {
+  static const Tensor none;
+  const LayerCallFrame* frame = LayerCallFrame::of(*this);
+  return frame ? frame->mask : none;
+}
+
+std::optional<Shape> Layer::last_output_shape() const {
+  const std::lock_guard lock(calls_mutex_);
+  return last_output_shape_;
+}
+
+void Layer::set_last_output_shape(const Shape& shape) {
+  const std::lock_guard lock(calls_mutex_);
+  if (last_output_shape_ != shape) last_output_shape_ = shape;
 }
 
 Tensor Layer::operator()(const Tensor& inputs, bool training) {
@@ -82,23 +127,26 @@ Tensor Layer::operator()(const Tensor& inputs, bool training) {
   const CallScope scope;
   check_input(inputs.shape());
   build(inputs.shape());
-  training_ = training;
-  const MaskOfCall held_mask(input_mask_, inputs.keras_mask());
-  if (input_mask_.defined() && input_mask_.dtype() != inputs.dtype())
-    throw InvalidArgument(fmt::format("{}: the input's mask has dtype {}, expected the input's ({})", where(), dtype_name(input_mask_.dtype()),
+  const LayerCallFrame frame(*this, training, inputs.keras_mask());
+  if (frame.mask.defined() && frame.mask.dtype() != inputs.dtype())
+    throw InvalidArgument(fmt::format("{}: the input's mask has dtype {}, expected the input's ({})", where(), dtype_name(frame.mask.dtype()),
                                       dtype_name(inputs.dtype())));
   Tensor outputs = call(inputs);
   if (supports_masking() && !outputs.keras_mask().defined())
-    if (const Tensor mask = compute_mask(inputs, input_mask_); mask.defined()) outputs.set_keras_mask(mask);
-  last_output_shape_ = outputs.shape();
-  if (activity_losses_call_ != CallScope::outermost()) {
-    activity_losses_.clear();
-    activity_losses_call_ = CallScope::outermost();
-  }
+    if (const Tensor mask = compute_mask(inputs, frame.mask); mask.defined()) outputs.set_keras_mask(mask);
+  set_last_output_shape(outputs.shape());
   if (activity_regularizer_) {
     Tensor loss = activity_regularizer_(outputs);
     if (outputs.ndim() > 0 && outputs.shape()[0] > 0) loss = loss / static_cast<double>(outputs.shape()[0]);
-    activity_losses_.push_back(loss);
+    const std::lock_guard lock(calls_mutex_);
+    const auto thread = std::this_thread::get_id();
+    auto entry = std::find_if(activity_losses_.begin(), activity_losses_.end(), [&](const auto& losses) { return losses.thread == thread; });
+    if (entry == activity_losses_.end()) entry = activity_losses_.insert(entry, ActivityLosses{thread, 0, {}});
+    if (entry->call != CallScope::outermost()) {
+      entry->losses.clear();
+      entry->call = CallScope::outermost();
+    }
+    entry->losses.push_back(loss);
   }
   return outputs;
 }
@@ -109,8 +157,7 @@ void Layer::set_path_prefix(const std::string& prefix) {
 }
 
 Tensor Layer::call_of(Layer& layer, const Tensor& inputs, bool training, const Tensor& mask) {
-  layer.training_ = training;
-  const MaskOfCall held_mask(layer.input_mask_, mask);
+  const LayerCallFrame frame(layer, training, mask);
   return layer.call(inputs);
 }
 
@@ -206,7 +253,11 @@ std::vector<Tensor> Layer::losses() const {
   if (trainable_)
     for (const auto& weight : weights_)
       if (weight->trainable() && weight->regularizer()) result.push_back(weight->regularizer()(weight->value()));
-  result.insert(result.end(), activity_losses_.begin(), activity_losses_.end());
+  {
+    const std::lock_guard lock(calls_mutex_);
+    for (const auto& entry : activity_losses_)
+      if (entry.thread == std::this_thread::get_id()) result.insert(result.end(), entry.losses.begin(), entry.losses.end());
+  }
   for (const auto* layer : sublayers_)
     for (auto& loss : layer->losses()) result.push_back(std::move(loss));
   return result;

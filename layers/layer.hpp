@@ -8,24 +8,27 @@
 #include <minidl/layers/symbolic_tensor.hpp>
 #include <minidl/layers/variable.hpp>
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace minidl::layers {
 
 // Marks a call of a layer or a model. The activity regularization losses of a layer gather over
 // all its calls within the outermost call (a shared layer's calls add up) and start afresh with
-// the next outermost call, as in Keras.
+// the next outermost call, as in Keras; each thread's calls apart.
 class CallScope {
  public:
   CallScope();
   ~CallScope();
   CallScope(const CallScope&) = delete;
   CallScope& operator=(const CallScope&) = delete;
-  // Numbers the outermost calls of this thread.
+  // The number of this thread's outermost call in progress, or latest: unique in the process.
   static std::uint64_t outermost();
 };
 
@@ -62,7 +65,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // Builds on the first call (from the input's shape), runs call(), then records the activity
   // regularization loss of the output (divided by the batch size, as Keras >= 3.14). `training`
   // switches Dropout and BatchNormalization to their training behaviour (off by default, as a
-  // direct Keras call).
+  // direct Keras call). The flag and the input's mask belong to the call, not to the layer: calls
+  // of one built layer on several threads at once do not see each other's (docs/training.md#threads).
   Tensor operator()(const Tensor& inputs, bool training = false);
   // Keras's stateless_call: runs the layer with `trainable_values` (one per trainable weight, in
   // trainable_weights() order, shapes checked) in place of its trainable weights, so that
@@ -106,14 +110,14 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // Keras's class name ("Conv1D").
   const std::string& class_name() const { return class_name_; }
   DType dtype() const { return dtype_; }
-  bool built() const { return built_; }
+  bool built() const { return built_.load(std::memory_order_acquire); }
   // The input shape the layer was built for (Keras's build_config), once built.
   const std::optional<Shape>& build_input_shape() const { return build_input_shape_; }
   // The input shapes of the first call of a layer called on a list (a merge layer), for its
   // build_config; empty otherwise.
   const std::vector<Shape>& build_input_shapes() const { return build_input_shapes_; }
   // The output shape of the latest call, for summary(); unset before the first call.
-  const std::optional<Shape>& last_output_shape() const { return last_output_shape_; }
+  std::optional<Shape> last_output_shape() const;
   bool trainable() const { return trainable_; }
   void set_trainable(bool trainable);
 
@@ -131,7 +135,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
   void set_weights(const std::vector<Tensor>& values);
 
   // The regularization losses, differentiable: each trainable weight's regularizer applied to its
-  // current value (recomputed on every access, as Keras), then the activity losses of the latest call.
+  // current value (recomputed on every access, as Keras), then the activity losses of this
+  // thread's latest call.
   std::vector<Tensor> losses() const;
   // Their sum (a scalar 0 for none): what a custom training loop adds to its loss, as Keras's
   // `loss + sum(model.losses)`.
@@ -194,17 +199,15 @@ class Layer : public std::enable_shared_from_this<Layer> {
   const regularizers::Regularizer& activity_regularizer() const { return activity_regularizer_; }
   // Throws ShapeError naming this layer unless the input has rank 3 (the 1D layers' inputs).
   void require_rank_3(const Shape& input_shape) const;
-  // Whether the call in progress is a training call.
-  bool training() const { return training_; }
-  // The mask the input of the call in progress carries; undefined when none.
-  const Tensor& input_mask() const { return input_mask_; }
-  void set_last_output_shape(Shape shape) { last_output_shape_ = std::move(shape); }
+  // Whether this layer's call in progress on this thread is a training call.
+  bool training() const;
+  // The mask the input of this layer's call in progress on this thread carries; undefined when none.
+  const Tensor& input_mask() const;
+  void set_last_output_shape(const Shape& shape);
   // For a layer built by other means than build(): a functional model, built by its graph.
-  void mark_built() { built_ = true; }
+  void mark_built() { built_.store(true, std::memory_order_release); }
   // Keeps the shapes of a layer's first call on a list.
-  void record_build_shapes(const std::vector<Shape>& shapes) {
-    if (build_input_shapes_.empty()) build_input_shapes_ = shapes;
-  }
+  void record_build_shapes(const std::vector<Shape>& shapes);
   // A recurrent layer whose first symbolic call had Keras's initial_state keyword: the states'
   // shapes and form, for its build_config.
   const std::vector<Shape>& first_call_state_shapes() const { return first_call_state_shapes_; }
@@ -215,23 +218,29 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::string name_;
   bool trainable_;
   DType dtype_;
-  bool built_ = false;
-  bool training_ = false;
-  Tensor input_mask_;
+  // Set once built; first calls on several threads at once build under build_mutex_, once.
+  std::atomic<bool> built_ = false;
+  std::recursive_mutex build_mutex_;
   std::string path_prefix_, weight_scope_;
   std::optional<Shape> build_input_shape_;
   std::vector<Shape> build_input_shapes_;
   std::vector<Shape> first_call_state_shapes_;
   bool first_call_states_listed_ = true;
-  std::optional<Shape> last_output_shape_;
   regularizers::Regularizer activity_regularizer_;
   std::vector<std::shared_ptr<Variable>> weights_;
   std::vector<Layer*> sublayers_;
   std::vector<Generator*> generators_;
-  std::vector<Tensor> activity_losses_;
   std::size_t inbound_node_count_ = 0;
-  // The outermost call activity_losses_ belong to.
-  std::uint64_t activity_losses_call_ = 0;
+  // What calls leave behind, kept per thread where threads could mix them: the latest output
+  // shape, and each calling thread's activity losses with the outermost call they belong to.
+  struct ActivityLosses {
+    std::thread::id thread;
+    std::uint64_t call = 0;
+    std::vector<Tensor> losses;
+  };
+  mutable std::mutex calls_mutex_;
+  std::optional<Shape> last_output_shape_;
+  std::vector<ActivityLosses> activity_losses_;
 };
 
 }  // namespace minidl::layers

@@ -148,6 +148,8 @@ std::map<std::string, double> Model::evaluate(const datasets::Dataset& dataset, 
   require_compiled("evaluate");
   require_steps(steps, where(), "steps");
   require_end(dataset, steps, where(), "evaluate", "steps");
+  const RunGuard run(*this, "evaluate", false);
+  const std::lock_guard metrics(evaluating_);
   NoGradGuard no_grad;
   auto logs = run_epoch("evaluate", dataset_batches(dataset, steps, "evaluate")(), false, nullptr, {});
   // Keras refuses an empty dataset too.
@@ -166,6 +168,7 @@ Tensor Model::predict(const datasets::Dataset& dataset, std::optional<std::int64
 std::vector<Tensor> Model::predict_outputs(const datasets::Dataset& dataset, std::optional<std::int64_t> steps) {
   require_steps(steps, where(), "steps");
   require_end(dataset, steps, where(), "predict", "steps");
+  const RunGuard run(*this, "predict", false);
   NoGradGuard no_grad;
   const auto next_batch = dataset_batches(dataset, steps, "predict", false)();
   std::vector<std::vector<Tensor>> parts;

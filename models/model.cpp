@@ -101,11 +101,47 @@ void Model::require_compiled(const char* call) const {
     throw StateError(fmt::format("{}: {}() needs compile(optimizer, loss) first", where(), call));
 }
 
+Model::RunGuard::RunGuard(Model& model, const char* call, bool trains) : model_(model), trains_(trains) {
+  Runs& runs = model.runs_;
+  const auto self = std::this_thread::get_id();
+  const std::lock_guard lock(runs.mutex);
+  // Training changes the weights under any other thread's call, and its optimizer and metrics
+  // are one model's; inference alone changes nothing.
+  const char* running = nullptr;
+  if (runs.training_depth > 0 && runs.trainer != self) running = runs.training;
+  else if (trains) {
+    const auto other = std::find_if(runs.inferences.begin(), runs.inferences.end(), [&](const auto& inference) { return inference.first != self; });
+    if (other != runs.inferences.end()) running = other->second;
+  }
+  if (running)
+    throw StateError(fmt::format("{}: {} is already running on another thread; {} cannot run until it ends (a model trains on one "
+                                 "thread at a time, and no other thread uses it meanwhile: docs/training.md#threads)",
+                                 model.where(), running, call));
+  if (!trains) runs.inferences.emplace_back(self, call);
+  else if (runs.training_depth++ == 0) {
+    runs.trainer = self;
+    runs.training = call;
+  }
+}
+
+Model::RunGuard::~RunGuard() {
+  Runs& runs = model_.runs_;
+  const std::lock_guard lock(runs.mutex);
+  if (trains_) {
+    --runs.training_depth;
+    return;
+  }
+  const auto self = std::this_thread::get_id();
+  const auto mine = std::find_if(runs.inferences.rbegin(), runs.inferences.rend(), [&](const auto& inference) { return inference.first == self; });
+  runs.inferences.erase(std::next(mine).base());
+}
+
 Model::BatchSource Model::array_batches(const Batch& arrays, std::int64_t batch_size, bool shuffle) const {
   const std::int64_t samples = arrays.x[0].shape()[0];
   auto order = std::make_shared<std::vector<std::int64_t>>(identity_order(samples));
   if (shuffle) {
     Generator& generator = global_generator();
+    const auto held = generator.lock();
     for (std::int64_t i = samples - 1; i > 0; --i)
       std::swap((*order)[i], (*order)[static_cast<std::int64_t>(generator.next() % std::uint64_t(i + 1))]);
   }
@@ -309,6 +345,7 @@ History Model::fit(const Arrays& x, const Arrays& y, const FitOptions& options) 
 }
 
 History Model::run_fit(const EpochSources& sources, const FitOptions& options) {
+  const RunGuard run(*this, "fit", true);
   for (const auto* callback : options.callbacks)
     if (!callback) throw_invalid_argument(where(), "callbacks", "expected callbacks", "a null pointer");
   if (options.epochs < 0) throw_invalid_argument(where(), "epochs", "expected a non-negative integer", fmt::format("epochs={}", options.epochs));
@@ -405,6 +442,8 @@ std::vector<std::string> Model::fit_signature(const FitOptions& options) const {
 std::map<std::string, double> Model::evaluate(const Arrays& x, const Arrays& y, const EvaluateOptions& options) {
   require_compiled("evaluate");
   const Batch arrays = arrays_for("evaluate", x, y, options.sample_weight);
+  const RunGuard run(*this, "evaluate", false);
+  const std::lock_guard metrics(evaluating_);
   NoGradGuard no_grad;
   if (options.batch_size <= 0)
     throw_invalid_argument(where(), "batch_size", "expected a positive integer", fmt::format("batch_size={}", options.batch_size));
@@ -430,6 +469,7 @@ std::vector<Tensor> Model::predict_outputs(const Arrays& x, std::int64_t batch_s
   for (const auto& array : xs)
     if (array.ndim() == 0 || array.shape()[0] != xs[0].shape()[0])
       throw ShapeError(fmt::format("{}: predict needs inputs with the same number of samples", where()));
+  const RunGuard run(*this, "predict", false);
   NoGradGuard no_grad;
   const std::int64_t samples = xs[0].shape()[0];
   const auto order = identity_order(samples);

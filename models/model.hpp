@@ -15,9 +15,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -87,6 +89,11 @@ struct History {
   int epochs() const;
 };
 
+// Threads (docs/training.md#threads): predict and evaluate may run on one model from several
+// threads at once. fit and train_on_batch train from one thread at a time; while they run, the
+// model refuses (StateError) to be trained or used for inference by another thread, as it refuses
+// to start training while another thread runs inference on it. The training thread itself, a
+// callback calling predict or evaluate, is never refused.
 class Model : public layers::Layer {
  public:
   // Takes ownership of the optimizer; metrics by Keras name.
@@ -183,6 +190,30 @@ class Model : public layers::Layer {
     bool needs_targets() const { return loss || !metrics.empty(); }
   };
   void require_compiled(const char* call) const;
+  // Held by each fit, train_on_batch, evaluate and predict for its duration: throws StateError
+  // when `call` may not run now on this thread (see the class's comment).
+  class RunGuard {
+   public:
+    RunGuard(Model& model, const char* call, bool trains);
+    ~RunGuard();
+    RunGuard(const RunGuard&) = delete;
+    RunGuard& operator=(const RunGuard&) = delete;
+
+   private:
+    Model& model_;
+    bool trains_;
+  };
+  // Who runs what on this model, under `mutex`.
+  struct Runs {
+    std::mutex mutex;
+    std::thread::id trainer;
+    const char* training = nullptr;  // the trainer's call ("fit"), while training_depth > 0
+    int training_depth = 0;
+    std::vector<std::pair<std::thread::id, const char*>> inferences;
+  };
+  Runs runs_;
+  // evaluate and test_on_batch on several threads take turns: they share the compiled metrics.
+  std::mutex evaluating_;
   // A batch: x in input order, y and the sample weights in output order (undefined where none).
   struct Batch {
     std::vector<Tensor> x, y, sample_weight;

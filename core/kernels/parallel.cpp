@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cblas.h>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -116,14 +115,10 @@ void parallel_for(std::int64_t count, int parts, const std::function<void(std::i
     body(0, count, 0);
     return;
   }
-  // OpenBLAS's thread count is process-wide: one parallel region at a time sets and restores it.
+  // The pool serves one parallel region at a time.
   static std::mutex region;
   const std::lock_guard lock(region);
-  struct BlasThreads {
-    int saved = openblas_get_num_threads();
-    BlasThreads() { openblas_set_num_threads(1); }
-    ~BlasThreads() { openblas_set_num_threads(saved); }
-  } single_threaded_blas;
+  const detail::SingleThreadedBlas single_threaded_blas;
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
   WorkerPool::instance().run(parts, [&](int part) {
     inside_region = true;
