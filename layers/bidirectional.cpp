@@ -105,6 +105,7 @@ std::vector<Shape> Bidirectional::node_output_shapes(const std::vector<Shape>& i
 Tensor Bidirectional::compute_mask(const Tensor&, const Tensor& mask) const { return return_sequences() ? mask : Tensor(); }
 
 Tensor Bidirectional::call(const Tensor& inputs) {
+  const std::lock_guard lock(call_state_mutex_);
   if (!merge_mode_ && !keep_all_outputs_)
     throw InvalidArgument(fmt::format("{}: merge_mode is none, so the layer gives two outputs; call call_with_state() or use it in a "
                                       "functional model",
@@ -147,6 +148,7 @@ std::vector<Tensor> Bidirectional::call_with_state(const Tensor& inputs, const s
                            fmt::format("expected {} tensors (batch, {}): the forward layer's states, then the backward one's",
                                        2 * forward_->state_count(), forward_->units()),
                            fmt::format("{} tensors", initial_state.size()));
+  const std::lock_guard lock(call_state_mutex_);
   struct Held {
     Bidirectional& layer;
     ~Held() {

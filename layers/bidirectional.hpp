@@ -65,6 +65,8 @@ class Bidirectional : public Layer {
   std::vector<Tensor> initial_state_;
   bool keep_all_outputs_ = false;
   std::vector<Tensor> more_outputs_;
+  // Calls on several threads take turns over the members above.
+  std::recursive_mutex call_state_mutex_;
 };
 
 }  // namespace minidl::layers

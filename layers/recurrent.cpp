@@ -164,6 +164,7 @@ Tensor Recurrent::output_factors(const Tensor& mask) const {
 }
 
 Tensor Recurrent::call(const Tensor& inputs) {
+  const std::lock_guard lock(call_state_mutex_);
   std::vector<Tensor> states = initial_state_;
   if (states.empty() && !stored_states_.empty()) {
     if (stored_states_[0].dim(0) != inputs.dim(0))
@@ -209,6 +210,7 @@ std::vector<Tensor> Recurrent::call_with_state(const Tensor& inputs, const std::
         throw ShapeError(message);
       }
   }
+  const std::lock_guard lock(call_state_mutex_);
   // Held for the duration of the call, and dropped even if it throws.
   struct Held {
     Recurrent& layer;

@@ -14,6 +14,7 @@
 #include <minidl/layers/layer.hpp>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 
 namespace minidl::layers {
@@ -203,6 +204,9 @@ class Recurrent : public Layer {
   std::vector<Tensor> final_states_;
   // A stateful layer's final states of its latest call, outside any graph.
   std::vector<Tensor> stored_states_;
+  // The members above are a call's: calls on several threads take turns (recursive, as
+  // call_with_state calls the layer).
+  std::recursive_mutex call_state_mutex_;
   double dropout_ = 0.0, recurrent_dropout_ = 0.0;
   std::optional<Generator> generator_;  // seeded: a reproducible stream of dropout masks
   // This call's dropout masks (none outside training).

@@ -88,6 +88,21 @@ TEST_CASE("predict and evaluate on one model from four threads give exactly the 
   for (const auto& thread_logs : logs) CHECK(thread_logs == expected_logs);
 }
 
+TEST_CASE("predict on one Bidirectional LSTM from four threads gives exactly the serial results") {
+  seed_global_generator(9);
+  models::Sequential model;
+  model.add(std::make_unique<layers::Bidirectional>(layers::LSTM({.units = 3, .return_sequences = true})));
+  model.add(std::make_unique<layers::Bidirectional>(layers::GRU({.units = 2}), layers::BidirectionalOptions{.merge_mode = "sum"}));
+  const Tensor x = Tensor::normal({5, 7, 2});
+  model.build(x.shape());
+  const std::vector<float> expected = model.predict(x).to_vector<float>();
+  std::vector<int> matching(4, 0);
+  on_threads(4, [&](int thread) {
+    for (int call = 0; call < 20; ++call) matching[std::size_t(thread)] += model.predict(x).to_vector<float>() == expected;
+  });
+  CHECK(matching == std::vector<int>(4, 20));
+}
+
 TEST_CASE("a training call of a layer on one thread does not switch on Dropout in another thread's inference") {
   models::Sequential model;
   model.add<layers::Dense>({.units = 16});
