@@ -18,7 +18,7 @@ class Scratch {
   Scratch() = default;
   Scratch(std::int64_t count, std::string_view what)
       : size_(std::size_t(std::max<std::int64_t>(count, 0))),
-        storage_(size_ > 0 ? allocate_storage(size_ * sizeof(T), what) : nullptr) {
+        storage_(size_ > 0 ? allocate_storage(bytes_of(size_), what) : nullptr) {
     std::fill(begin(), end(), T(0));
   }
 
@@ -29,6 +29,10 @@ class Scratch {
   T& operator[](std::size_t i) const { return data()[i]; }
 
  private:
+  // A count whose bytes do not fit a size_t asks for more than any limit: the limit's error, not a
+  // wrapped small request.
+  static std::size_t bytes_of(std::size_t count) { return count > SIZE_MAX / sizeof(T) ? SIZE_MAX : count * sizeof(T); }
+
   std::size_t size_ = 0;
   std::shared_ptr<void> storage_;
 };

@@ -25,9 +25,10 @@ struct CsvReader::Parser {
   bool finished = false;
   std::int64_t row_number = 0;
 
-  static void on_cell(void* text, std::size_t, void* self) {
+  static void on_cell(void* text, std::size_t length, void* self) {
     auto& parser = *static_cast<Parser*>(self);
-    std::string_view cell(static_cast<const char*>(text));
+    // By its length: a NUL byte inside a cell is part of it ("1.5\0kg" is not a number).
+    std::string_view cell(static_cast<const char*>(text), length);
     // The byte order mark Excel puts before "CSV UTF-8" files is not part of the first cell.
     if (parser.row_number == 0 && parser.rows.empty() && parser.cells.empty() && cell.starts_with("\xEF\xBB\xBF")) cell.remove_prefix(3);
     parser.cells.emplace_back(cell);
@@ -86,14 +87,17 @@ double CsvReader::number(std::string_view cell, std::size_t column, std::string_
   const char* end = begin + cell.size();
   while (begin < end && (*begin == ' ' || *begin == '\t')) ++begin;
   while (end > begin && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r')) --end;
-  if (end - begin > 1 && *begin == '+') ++begin;
+  if (end - begin > 1 && *begin == '+' && begin[1] != '-' && begin[1] != '+') ++begin;
   double value = 0;
   const auto [stop, error] = std::from_chars(begin, end, value);
   const bool valid = begin != end && stop == end && (error == std::errc() || error == std::errc::result_out_of_range);
   if (valid && error == std::errc()) return value;
+  // A NUL byte would end the message where what() is read as a C string: it is shown as \0.
+  std::string shown;
+  for (const char c : cell) shown += c == '\0' ? std::string("\\0") : std::string(1, c);
   const std::string label =
       column_name.empty() ? fmt::format("column {}", column + 1) : fmt::format("column '{}' ({})", column_name, column + 1);
-  throw InvalidArgument(fmt::format("{}: {}, row {}, {}: '{}' {}", parser_->caller, parser_->path, parser_->row_number, label, cell,
+  throw InvalidArgument(fmt::format("{}: {}, row {}, {}: '{}' {}", parser_->caller, parser_->path, parser_->row_number, label, shown,
                                     valid ? "is out of the range of a double" : "is not a number"));
 }
 

@@ -213,6 +213,8 @@ void check_integers_kept(const Json& given, const Json& kept, const std::string&
 void check_config_read_whole(const Json& given, const Json& kept, const std::string& class_name) {
   const std::string where = class_name + ".from_config";
   for (const auto& [key, value] : given.items()) {
+    // Keras 2's spelling, which InputLayer still reads (and writes as batch_shape).
+    if (class_name == "InputLayer" && key == "batch_input_shape") continue;
     if (!kept.contains(key))
       throw InvalidArgument(fmt::format("{}: unrecognized argument `{}` (received {}={}); Keras's {} does not take it", where, key,
                                         key, value.dump(), class_name));

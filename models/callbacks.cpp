@@ -135,6 +135,7 @@ void CSVLogger::on_epoch_end(Model& model, int epoch, const Logs& logs) {
   errno = 0;
   std::ofstream file(filename_, std::ios::app);
   file << lines << std::flush;
+  file.close();  // on NFS or past a quota, a write may fail only here
   if (!file) {
     const int error = errno;
     throw InvalidArgument(fmt::format("CSVLogger: cannot write epoch {} to {}: {}", epoch, filename_,

@@ -56,7 +56,7 @@ std::vector<Tensor> Model::sample_weights_for(const char* call, const Arrays& sa
   if (sample_weight.empty()) return std::vector<Tensor>(names.size());
   if (sample_weight.single() && names.size() > 1) {
     // Keras gives one array of a weight per sample to every output.
-    const Tensor& weight = sample_weight.in_order({"sample_weight"}, where(), "sample_weight")[0];
+    const Tensor weight = sample_weight.in_order({"sample_weight"}, where(), "sample_weight")[0];
     if (!(weight.ndim() == 1 || (weight.ndim() == 2 && weight.dim(1) == 1)))
       throw_invalid_argument(where(), "sample_weight",
                              "one weight per sample ((samples,)) for a model of several outputs, or one array per output",

@@ -57,7 +57,7 @@ std::vector<Tensor> conv1d_and_gradients(const std::vector<Tensor>& float64_inpu
   return results;
 }
 
-double largest_magnitude(const Tensor& reference) { return max(abs(reference)).item(); }
+double largest_abs_value(const Tensor& reference) { return max(abs(reference)).item(); }
 
 }  // namespace
 
@@ -104,7 +104,7 @@ TEST_CASE("every kernel ISA this CPU runs gives Conv1D's float64 results to floa
                   INFO(names[i]);
                   // The kernel gradient sums up to 3 × 260 products, the others a few hundred: float32
                   // drifts by about 1e-7·√n of the largest value; one misplaced term is off by far more.
-                  const double tolerance = 1e-5 * largest_magnitude(expected[i]);
+                  const double tolerance = 1e-5 * largest_abs_value(expected[i]);
                   for (std::size_t k = 0; k < isas.size(); ++k) {
                     INFO("isa ", isas[k]);
                     CHECK_CLOSE(cast(by_isa[k][i], DType::float64), expected[i], 0.0, tolerance);

@@ -46,6 +46,8 @@ TEST_CASE("load_csv refuses ragged rows, other delimiters, units, comments and e
   // A cell outside the kept columns is checked too.
   CHECK(load_error(path, "1,2\n3,x\n", {.columns = {0}}) == file + ", row 2, column 2: 'x' is not a number");
   CHECK(load_error(path, "1,1e999\n") == file + ", row 1, column 2: '1e999' is out of the range of a double");
+  CHECK(load_error(path, "1,+-1\n") == file + ", row 1, column 2: '+-1' is not a number");
+  CHECK(load_error(path, std::string("1,1.5\0kg\n", 10)) == file + ", row 1, column 2: '1.5\\0kg' is not a number");
   CHECK(load_error(path, "") == file + " has no rows after the 0 skipped");
   CHECK(load_error(path, "a,b\n", {.skip_rows = 1}) == file + " has no rows after the 1 skipped");
   CHECK(load_error(path, "1,\"2\n").find(file + " is not valid CSV after row 0") == 0);

@@ -64,6 +64,8 @@ TEST_CASE("layer configs: the refusal names the layer, the argument and the valu
         "layers::deserialize: Conv1D: Conv1D.from_config: invalid argument `filters`: expected an integer, received filters=2.7");
   CHECK(refusal(R"({"class_name": "Dense", "config": {"units": 2, "kernel_regularizer": {"class_name": "L2", "config": {"l2": 1}}}})") ==
         "accepted");
+  // Keras 2's spelling of an InputLayer's shape, which InputLayer still reads.
+  CHECK(refusal(R"({"class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "dtype": "float32"}})") == "accepted");
   // A layer inside a wrapper is held to its own config.
   CHECK(refusal(R"({"class_name": "TimeDistributed", "config": {"layer": {"class_name": "Dense", "config": {"units": 2, "unit": 3}}}})")
             .find("unrecognized argument `unit`") != std::string::npos);
