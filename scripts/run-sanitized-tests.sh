@@ -14,4 +14,6 @@ cmake --build "$root/build-sanitize" --parallel "$(nproc)"
 cd "$root/build-sanitize"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest --output-on-failure --parallel "$(nproc)" --timeout 600
+# The sweep that flips every bit of three saved files (86,000 loads, over three minutes under ASan)
+# runs in the Release suite; the model-file fuzzer reaches the same readers here.
+ctest --output-on-failure --parallel "$(nproc)" --timeout 600 -E "every single-bit flip of a weights file"
