@@ -1,11 +1,11 @@
 // minidl's half of the side-by-side benchmark against libtorch (bench/torch/ is the other half;
 // bench/run.sh runs both and prints the table with this program's --report).
-//   conv1d_bench --threads N [--isa avx512|avx2|blas] [--case all|B1..B6|D1..D3|T1..T3|S1|tcn] [--min-repetitions R]
-//                [--min-seconds S]
+//   conv1d_bench --threads N [--isa avx512|avx2|blas] [--case all|B1..B6|D1..D3|T1..T3|S1|tcn] [--dtype float32|float64]
+//                [--min-repetitions R] [--min-seconds S]
 //   conv1d_bench --threads N [--isa avx512|avx2|blas] --fma-peak
 //   conv1d_bench --report results.jsonl
 // Each measurement is one JSON line: framework, kernel ISA (set_kernel_isa; the CPU's best unless
-// --isa or MINIDL_KERNEL_ISA), threads, case, pass, median/p10/p90 in ms.
+// --isa or MINIDL_KERNEL_ISA), threads, case, pass, median/p10/p90 in ms; float64 lines carry their dtype.
 #include <minidl/minidl.hpp>
 
 #include <algorithm>
@@ -23,6 +23,7 @@
 #include <string>
 #include <sys/resource.h>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using namespace minidl;
@@ -56,20 +57,23 @@ constexpr std::array<Shape1d, 13> shapes = {{
     {"S1", 32, 1024, 64, 64, 5, 1, 1, 64, "same", Kind::separable},
 }};
 
-std::unique_ptr<layers::Layer> layer_of(const Shape1d& s) {
+// The layer of a case, its weights in `dtype` ("float32", or "float64" as in a gradient check).
+std::unique_ptr<layers::Layer> layer_of(const Shape1d& s, const std::string& dtype = "float32") {
   if (s.kind == Kind::separable)
     return std::make_unique<layers::SeparableConv1D>(layers::SeparableConv1DOptions{
-        .filters = s.filters, .kernel_size = s.kernel, .strides = s.strides, .padding = s.padding, .dilation_rate = s.dilation});
+        .filters = s.filters, .kernel_size = s.kernel, .strides = s.strides, .padding = s.padding, .dilation_rate = s.dilation,
+        .dtype = dtype});
   if (s.kind == Kind::transposed)
     return std::make_unique<layers::Conv1DTranspose>(layers::Conv1DTransposeOptions{
-        .filters = s.filters, .kernel_size = s.kernel, .strides = s.strides, .padding = s.padding, .dilation_rate = s.dilation});
+        .filters = s.filters, .kernel_size = s.kernel, .strides = s.strides, .padding = s.padding, .dilation_rate = s.dilation,
+        .dtype = dtype});
   if (s.groups == s.channels && s.filters % s.channels == 0)
     return std::make_unique<layers::DepthwiseConv1D>(layers::DepthwiseConv1DOptions{
         .kernel_size = s.kernel, .strides = s.strides, .padding = s.padding, .depth_multiplier = s.filters / s.channels,
-        .dilation_rate = s.dilation});
+        .dilation_rate = s.dilation, .dtype = dtype});
   return std::make_unique<layers::Conv1D>(layers::Conv1DOptions{.filters = s.filters, .kernel_size = s.kernel, .strides = s.strides,
                                                                 .padding = s.padding, .dilation_rate = s.dilation,
-                                                                .groups = s.groups});
+                                                                .groups = s.groups, .dtype = dtype});
 }
 
 struct Timing {
@@ -104,24 +108,27 @@ void print(int threads, const std::string& name, const char* pass, const Timing&
   std::fflush(stdout);
 }
 
-void run_shape(const Shape1d& shape, int threads, std::size_t repetitions, double seconds) {
-  const auto layer = layer_of(shape);
+void run_shape(const Shape1d& shape, int threads, const std::string& dtype, std::size_t repetitions, double seconds) {
+  const auto layer = layer_of(shape, dtype);
   layers::Layer& conv = *layer;
   Generator generator(0);
-  const Tensor x = Tensor::normal({shape.batch, shape.steps, shape.channels}, 0.0, 1.0, DType::float32, &generator);
+  const DType type = dtype == "float64" ? DType::float64 : DType::float32;
+  const Tensor x = Tensor::normal({shape.batch, shape.steps, shape.channels}, 0.0, 1.0, type, &generator);
   conv.build(x.shape());
-  const Tensor upstream = Tensor::normal(conv.compute_output_shape(x.shape()), 0.0, 1.0, DType::float32, &generator);
+  const Tensor upstream = Tensor::normal(conv.compute_output_shape(x.shape()), 0.0, 1.0, type, &generator);
+  // float64 lines say so; float32 lines, as before this option, do not.
+  const nlohmann::json extra = dtype == "float32" ? nlohmann::json::object() : nlohmann::json{{"dtype", dtype}};
   print(threads, shape.name, "forward", measure([&] {
           NoGradGuard no_grad;
           conv(x);
-        }, repetitions, seconds));
+        }, repetitions, seconds), extra);
   const Tensor x_leaf = x.clone().set_requires_grad();
   const auto weights = conv.trainable_weights();
   print(threads, shape.name, "forward_backward", measure([&] {
           x_leaf.zero_grad();
           for (const auto& weight : weights) weight->value().zero_grad();
           conv(x_leaf).backward(upstream);
-        }, repetitions, seconds));
+        }, repetitions, seconds), extra);
 }
 
 // The TCN step of the issue: (32, 1024, 1) → four causal Conv1D (32 filters, kernel 3, dilations
@@ -217,21 +224,36 @@ double forward_flops(const Shape1d& s) {
   return 2.0 * double(s.batch * output * s.filters * s.kernel * (s.channels / s.groups));
 }
 
-// The table of one kernel ISA's lines (those without an ISA: results from before the switch).
-void report_isa(const std::vector<nlohmann::json>& all_lines, const std::string& isa) {
+// One kernel ISA's lines (those without an ISA: results from before the switch), measured with or
+// without the busy neighbour of bench/run.sh --busy.
+struct Lines {
   std::vector<const nlohmann::json*> lines;
-  for (const auto& line : all_lines)
-    if (line.value("isa", std::string()) == isa) lines.push_back(&line);
-  std::map<int, double> peak;
-  for (const auto* line : lines)
-    if (line->at("case") == "fma_peak") peak[line->at("threads").get<int>()] = line->at("gflops");
-  const auto find = [&](const std::string& framework, int threads, const std::string& name, const std::string& pass) {
+
+  Lines(const std::vector<nlohmann::json>& all_lines, const std::string& isa, bool neighbour, const std::string& dtype = "float32") {
+    for (const auto& line : all_lines)
+      if (line.value("isa", std::string()) == isa && line.value("neighbour", false) == neighbour &&
+          line.value("dtype", std::string("float32")) == dtype)
+        lines.push_back(&line);
+  }
+
+  // The fastest line of a framework's case and pass (libtorch's: the better of oneDNN on and off).
+  const nlohmann::json* find(const std::string& framework, int threads, const std::string& name, const std::string& pass) const {
     const nlohmann::json* best = nullptr;
     for (const auto* line : lines)
       if (line->at("framework") == framework && line->at("threads") == threads && line->at("case") == name &&
           line->at("pass") == pass && (!best || line->at("median_ms").get<double>() < best->at("median_ms").get<double>()))
         best = line;
     return best;
+  }
+};
+
+void report_isa(const std::vector<nlohmann::json>& all_lines, const std::string& isa) {
+  const Lines lines(all_lines, isa, false);
+  std::map<int, double> peak;
+  for (const auto* line : lines.lines)
+    if (line->at("case") == "fma_peak") peak[line->at("threads").get<int>()] = line->at("gflops");
+  const auto find = [&](const std::string& framework, int threads, const std::string& name, const std::string& pass) {
+    return lines.find(framework, threads, name, pass);
   };
   for (const auto& [threads, gflops] : peak)
     fmt::print("FMA peak at {} thread(s){}: {:.1f} GFLOP/s\n", threads, isa.empty() ? "" : fmt::format(" ({})", isa), gflops);
@@ -262,6 +284,79 @@ void report_isa(const std::vector<nlohmann::json>& all_lines, const std::string&
   }
 }
 
+// Under a busy neighbour: whether minidl's second thread still pays, and how it stands against
+// libtorch's two threads.
+void report_busy(const std::vector<nlohmann::json>& all_lines, const std::string& isa) {
+  const Lines lines(all_lines, isa, true);
+  if (lines.lines.empty()) return;
+  fmt::print("\nWith a busy neighbour (another process spinning a third of one core){}:\n\n", isa.empty() ? "" : fmt::format(", {}", isa));
+  fmt::print("| case | pass | minidl 1 thread ms | minidl 2 threads ms | 2 threads / 1 | libtorch 2 threads ms | minidl / libtorch at 2 threads |\n");
+  fmt::print("|---|---|---|---|---|---|---|\n");
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& shape : shapes)
+    for (const char* pass : {"forward", "forward_backward"}) rows.emplace_back(shape.name, pass);
+  rows.emplace_back("tcn", "train_step");
+  for (const auto& [name, pass] : rows) {
+    const auto *one = lines.find("minidl", 1, name, pass), *two = lines.find("minidl", 2, name, pass);
+    const auto* theirs = lines.find("libtorch", 2, name, pass);
+    if (!one || !two || !theirs) continue;
+    const double mine_one = one->at("median_ms"), mine_two = two->at("median_ms"), other = theirs->at("median_ms");
+    fmt::print("| {} | {} | {:.3f} | {:.3f} | {:.2f} | {:.3f} | {:.2f} |\n", name == "tcn" ? "TCN step" : name, pass, mine_one, mine_two,
+               mine_two / mine_one, other, mine_two / other);
+  }
+}
+
+// float64, the dtype of gradient checks: minidl's BLAS and ordered-gemm path against libtorch's.
+void report_float64(const std::vector<nlohmann::json>& all_lines, const std::string& isa) {
+  const Lines lines(all_lines, isa, false, "float64");
+  if (lines.lines.empty()) return;
+  fmt::print("\nfloat64 (the dtype of gradient checks){}:\n\n", isa.empty() ? "" : fmt::format(", {}", isa));
+  fmt::print("| case | pass | threads | minidl ms | libtorch ms | minidl / libtorch |\n|---|---|---|---|---|---|\n");
+  for (int threads : {1, 2})
+    for (const auto& shape : shapes)
+      for (const char* pass : {"forward", "forward_backward"}) {
+        const auto *ours = lines.find("minidl", threads, shape.name, pass), *theirs = lines.find("libtorch", threads, shape.name, pass);
+        if (!ours || !theirs) continue;
+        const double mine = ours->at("median_ms"), other = theirs->at("median_ms");
+        fmt::print("| {} | {} | {} | {:.3f} | {:.3f} | {:.2f} |\n", shape.name, pass, threads, mine, other, mine / other);
+      }
+}
+
+// Every cell in one table, for the README: minidl / libtorch at each ISA and thread count, and the
+// 2-thread speed-up of each.
+void report_summary(const std::vector<nlohmann::json>& all_lines, const std::vector<std::string>& isas) {
+  std::vector<Lines> tables;
+  for (const auto& isa : isas) tables.emplace_back(all_lines, isa, false);
+  fmt::print("| case | pass |");
+  for (const auto& isa : isas) fmt::print(" {0} 1 thread | {0} 2 threads | {0} 2 threads / 1 |", isa.empty() ? "minidl" : isa);
+  fmt::print("\n|---|---|");
+  for (std::size_t i = 0; i < isas.size(); ++i) fmt::print("---|---|---|");
+  fmt::print("\n");
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& shape : shapes)
+    for (const char* pass : {"forward", "forward_backward"}) rows.emplace_back(shape.name, pass);
+  rows.emplace_back("tcn", "train_step");
+  for (const auto& [name, pass] : rows) {
+    fmt::print("| {} | {} |", name == "tcn" ? "TCN step" : name, pass == "forward_backward" ? "forward + backward" : pass);
+    for (const auto& lines : tables) {
+      double ours[3] = {0, 0, 0};
+      for (int threads : {1, 2}) {
+        const auto *mine = lines.find("minidl", threads, name, pass), *theirs = lines.find("libtorch", threads, name, pass);
+        if (mine && theirs) {
+          ours[threads] = mine->at("median_ms");
+          fmt::print(" {:.2f} |", ours[threads] / theirs->at("median_ms").get<double>());
+        } else {
+          fmt::print(" |");
+        }
+      }
+      if (ours[1] > 0 && ours[2] > 0) fmt::print(" {:.2f}× |", ours[1] / ours[2]);
+      else fmt::print(" |");
+    }
+    fmt::print("\n");
+  }
+  fmt::print("\n");
+}
+
 int report(const std::string& path) {
   std::ifstream file(path);
   if (!file) {
@@ -275,9 +370,13 @@ int report(const std::string& path) {
   std::vector<std::string> isas;
   for (const auto& line : lines)
     if (const auto isa = line.value("isa", std::string()); std::find(isas.begin(), isas.end(), isa) == isas.end()) isas.push_back(isa);
+  fmt::print("minidl / libtorch (below 1: minidl is faster) and minidl's 2-thread speed-up:\n\n");
+  report_summary(lines, isas);
   for (std::size_t i = 0; i < isas.size(); ++i) {
     if (isas.size() > 1) fmt::print("{}Kernel ISA {}:\n\n", i > 0 ? "\n" : "", isas[i]);
     report_isa(lines, isas[i]);
+    report_busy(lines, isas[i]);
+    report_float64(lines, isas[i]);
   }
   return 0;
 }
@@ -286,7 +385,7 @@ int report(const std::string& path) {
 
 int main(int argc, char** argv) {
   int threads = 1;
-  std::string which = "all", report_path, isa;
+  std::string which = "all", report_path, isa, dtype = "float32";
   std::size_t repetitions = 20;
   double seconds = 1.0;
   bool fma_peak = false;
@@ -299,15 +398,20 @@ int main(int argc, char** argv) {
     if (argument == "--threads") threads = std::stoi(value());
     else if (argument == "--case") which = value();
     else if (argument == "--isa") isa = value();
+    else if (argument == "--dtype") dtype = value();
     else if (argument == "--min-repetitions") repetitions = std::stoul(value());
     else if (argument == "--min-seconds") seconds = std::stod(value());
     else if (argument == "--fma-peak") fma_peak = true;
     else if (argument == "--report") report_path = value();
     else {
       fmt::print(stderr, "usage: conv1d_bench [--threads N] [--isa avx512|avx2|blas] [--case all|B1..B6|D1..D3|T1..T3|S1|tcn] "
-                         "[--min-repetitions R] [--min-seconds S] | --fma-peak | --report results.jsonl\n");
+                         "[--dtype float32|float64] [--min-repetitions R] [--min-seconds S] | --fma-peak | --report results.jsonl\n");
       return 2;
     }
+  }
+  if (dtype != "float32" && dtype != "float64") {
+    fmt::print(stderr, "conv1d_bench: --dtype is float32 or float64, not {}\n", dtype);
+    return 2;
   }
   if (!report_path.empty()) return report(report_path);
   set_num_threads(threads);
@@ -321,6 +425,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   for (const auto& shape : shapes)
-    if (which == "all" || which == shape.name) run_shape(shape, threads, repetitions, seconds);
+    if (which == "all" || which == shape.name) run_shape(shape, threads, dtype, repetitions, seconds);
   return 0;
 }

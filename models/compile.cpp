@@ -191,13 +191,13 @@ void Model::compile(std::unique_ptr<optim::Optimizer> optimizer, CompileOptions 
     any_loss = any_loss || losses[i].has_value();
     outputs[i].loss_weight = weights[i];
     for (const auto& spec : plain[i]) {
-      auto& metric = outputs[i].metrics.emplace_back(CompiledMetric{.metric = spec.make()});
+      auto& metric = outputs[i].metrics.emplace_back(CompiledMetric{.metric = spec.make(), .weighted = false, .log = {}});
       metric.log = unique(prefixed(i, metric.metric->name()));
     }
   }
   for (std::size_t i = 0; i < names.size(); ++i)
     for (const auto& spec : weighted[i]) {
-      auto& metric = outputs[i].metrics.emplace_back(CompiledMetric{.metric = spec.make(), .weighted = true});
+      auto& metric = outputs[i].metrics.emplace_back(CompiledMetric{.metric = spec.make(), .weighted = true, .log = {}});
       const std::string log = prefixed(i, metric.metric->name());
       metric.log = used.count(log) ? unique(prefixed(i, "weighted_" + metric.metric->name())) : unique(log);
     }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds minidl with clang and ThreadSanitizer into build-tsan/, only the library and the threading
-# tests (tests/reliability/threads_test.cpp), and runs them through CTest: a data race, a lock
-# taken in two orders or any other report fails its test. The one test program, unity batches of
-# sixteen, -O0 (the tests are small; -O1 compiles half again as long) and line tables only, for
-# the reports' stacks, keep it near two minutes on two cores.
+# tests (tests/reliability/threads_test.cpp, tests/core/parallel_test.cpp), and runs them through
+# CTest: a data race, a lock taken in two orders or any other report fails its test. The one test
+# program, unity batches of sixteen, -O0 (the tests are small; -O1 compiles half again as long)
+# and line tables only, for the reports' stacks, keep it near two minutes on two cores.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$root/scripts/setup.sh" reliability

@@ -66,6 +66,7 @@ struct Options {
   std::string case_name = "all";
   long min_repetitions = 20;
   double min_seconds = 1.0;
+  bool float64 = false;  // every tensor in float64, as in a gradient check
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -73,7 +74,7 @@ struct Options {
                "conv1d_bench_torch: %s\n"
                "usage: conv1d_bench_torch [--threads N] [--onednn on|off]\n"
                "         [--case all|B1..B6|D1..D3|T1..T3|S1|tcn]\n"
-               "         [--min-repetitions R] [--min-seconds S]\n",
+               "         [--min-repetitions R] [--min-seconds S] [--dtype float32|float64]\n",
                message.c_str());
   std::exit(2);
 }
@@ -107,7 +108,7 @@ Options parse_options(int argc, char** argv) {
   for (int i = 1; i < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag != "--threads" && flag != "--onednn" && flag != "--case" &&
-        flag != "--min-repetitions" && flag != "--min-seconds")
+        flag != "--min-repetitions" && flag != "--min-seconds" && flag != "--dtype")
       usage_error("unknown argument '" + flag + "'");
     if (i + 1 >= argc) usage_error(flag + " needs a value");
     const char* value = argv[i + 1];
@@ -122,6 +123,10 @@ Options parse_options(int argc, char** argv) {
     } else if (flag == "--case") {
       if (!is_known_case(value)) usage_error(std::string("unknown case '") + value + "'");
       options.case_name = value;
+    } else if (flag == "--dtype") {
+      const std::string v = value;
+      if (v != "float32" && v != "float64") usage_error("--dtype wants float32 or float64, not '" + v + "'");
+      options.float64 = v == "float64";
     } else if (flag == "--min-repetitions") {
       options.min_repetitions = parse_positive_long(flag, value);
     } else {
@@ -142,6 +147,7 @@ void print_line(const Options& options, const char* case_name, const char* pass,
       options.onednn ? "true" : "false", options.threads, case_name, pass,
       stats.median_ms, stats.p10_ms, stats.p90_ms, stats.repetitions);
   if (peak_rss_mb) std::printf(",\"peak_rss_mb\":%.6g", *peak_rss_mb);
+  if (options.float64) std::printf(",\"dtype\":\"float64\"");
   std::printf("}\n");
   // Lines appear as each case finishes, even when stdout is a pipe.
   std::fflush(stdout);
@@ -332,6 +338,8 @@ int main(int argc, char** argv) {
   const Options options = parse_options(argc, argv);
   try {
     bench_torch::set_up_libtorch(options.threads, options.onednn);
+    // randn and the modules then make every tensor float64.
+    if (options.float64) torch::set_default_dtype(caffe2::TypeMeta::Make<double>());
 
     if (options.case_name == "tcn") {
       run_tcn(options);

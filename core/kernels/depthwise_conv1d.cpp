@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <vector>
 
 namespace minidl::kernels {
 
@@ -134,33 +135,66 @@ template <class T>
   }
 }
 
+// The sums of each channel's `multiplier` consecutive lanes of a row: the input gradient of a row
+// whose channels fed several filters each.
+template <class T, std::int64_t Multiplier>
+[[gnu::always_inline]] inline void sum_lanes(const T* __restrict row, std::int64_t channels, std::int64_t m, T* __restrict out) {
+  const std::int64_t times = Multiplier > 0 ? Multiplier : m;
+  for (std::int64_t c = 0; c < channels; ++c) {
+    T sum = 0;
+    for (std::int64_t k = 0; k < times; ++k) sum += row[c * times + k];
+    out[c] = sum;
+  }
+}
+
+template <class T>
+[[gnu::always_inline]] inline void sum_multiplier_lanes(const T* row, const Conv1dGeometry& g, T* out) {
+  // The common multipliers with the count known to the compiler, which then vectorizes.
+  switch (const std::int64_t m = multiplier(g); m) {
+    case 2: sum_lanes<T, 2>(row, g.channels, m, out); break;
+    case 3: sum_lanes<T, 3>(row, g.channels, m, out); break;
+    case 4: sum_lanes<T, 4>(row, g.channels, m, out); break;
+    default: sum_lanes<T, 0>(row, g.channels, m, out);
+  }
+}
+
 // Input step p hears output step t through tap j where t·s + j·d − pad_left = p: gathered per p,
-// so that each input gradient row is written once.
+// so that each input gradient row is written once. Only taps j with j·d ≡ p + pad_left (mod s)
+// land on an output step: the first such tap of p's residue, then every s / gcd(d, s)-th, each
+// d / gcd(d, s) output steps before the last. Worked out once per residue, not per step: an
+// integer division per tap and block cost more than the multiply-adds.
 template <class T>
 [[gnu::always_inline]] inline void backward_input_part(const Work& work) {
   const Conv1dGeometry& g = work.g;
   const std::int64_t filters = g.filters, out_length = g.output_length(), m = multiplier(g);
   const T* kernel = static_cast<const T*>(work.b);
   T* row = static_cast<T*>(work.scratch);
-  const std::int64_t tap_step = g.stride / std::gcd(g.dilation, g.stride);
+  const std::int64_t divisor = std::gcd(g.dilation, g.stride);
+  const std::int64_t tap_step = g.stride / divisor, steps_between_taps = g.dilation / divisor;
+  // The first tap heard by the input steps of each residue of p + pad_left modulo s (kernel_size:
+  // none).
+  std::vector<std::int64_t> first_tap_of_residue(std::size_t(g.stride), g.kernel_size);
+  for (std::int64_t residue = 0; residue < g.stride; ++residue)
+    for (std::int64_t j = 0; j < std::min(tap_step, g.kernel_size); ++j)
+      if ((residue - j * g.dilation % g.stride + g.stride) % g.stride == 0) {
+        first_tap_of_residue[std::size_t(residue)] = j;
+        break;
+      }
   for (std::int64_t batch = work.first; batch < work.last; ++batch) {
     const T* grad = static_cast<const T*>(work.a) + batch * out_length * filters;
     T* grad_x = static_cast<T*>(work.out) + batch * g.length * g.channels;
     for (std::int64_t p = 0; p < g.length; ++p) {
+      const std::int64_t reach = p + g.pad_left;  // t·s + j·d for the taps p hears
+      std::int64_t first_tap = first_tap_of_residue[std::size_t(reach % g.stride)];
+      if (reach - first_tap * g.dilation < 0) first_tap = g.kernel_size;  // its window starts past p
+      const std::int64_t first_step = first_tap < g.kernel_size ? (reach - first_tap * g.dilation) / g.stride : 0;
       T* target = m == 1 ? grad_x + p * g.channels : row;
       for_each_block<T>(filters, [&](std::int64_t f, bool whole) {
         Block<T> block;
         T rest[Block<T>::width] = {};
-        // Only taps j with j·d ≡ p + pad_left (mod s) land on an output step: the first such
-        // tap, then every s / gcd(d, s)-th.
-        std::int64_t j = 0;
-        while (j < tap_step && (p + g.pad_left - j * g.dilation) % g.stride != 0) ++j;
-        if (j == tap_step) j = g.kernel_size;  // no residue matches: no tap at all
-        for (; j < g.kernel_size; j += tap_step) {
-          const std::int64_t q = p + g.pad_left - j * g.dilation;
-          if (q < 0) break;
-          if (q / g.stride >= out_length) continue;
-          const T* source = grad + q / g.stride * filters + f;
+        for (std::int64_t j = first_tap, t = first_step; j < g.kernel_size && t >= 0; j += tap_step, t -= steps_between_taps) {
+          if (t >= out_length) continue;
+          const T* source = grad + t * filters + f;
           if (whole) block.multiply_add(source, kernel + j * filters + f);
           else
             for (std::int64_t lane = 0; lane < filters - f; ++lane) rest[lane] += source[lane] * kernel[j * filters + f + lane];
@@ -168,12 +202,7 @@ template <class T>
         if (whole) block.store(target + f);
         else std::copy_n(rest, filters - f, target + f);
       });
-      if (m > 1)
-        for (std::int64_t c = 0; c < g.channels; ++c) {
-          T sum = 0;
-          for (std::int64_t k = 0; k < m; ++k) sum += row[c * m + k];
-          grad_x[p * g.channels + c] = sum;
-        }
+      if (m > 1) sum_multiplier_lanes(row, g, grad_x + p * g.channels);
     }
   }
 }

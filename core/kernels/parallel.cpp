@@ -34,7 +34,10 @@ class WorkerPool {
     return *pool;
   }
 
-  // Runs task(part) for every part in [0, parts): part 0 in the caller, the others on workers.
+  // Runs task(thread) on the caller (thread 0) and on up to parts - 1 workers. Once the caller's
+  // task returns, a worker that has not started its own is not waited for: the tasks take their
+  // work from a common counter, and a worker descheduled by another process on its core would
+  // only find the counter spent. Those that started are waited for.
   void run(int parts, const std::function<void(int)>& task) {
     {
       const std::lock_guard lock(mutex_);
@@ -44,14 +47,18 @@ class WorkerPool {
       }
       task_ = &task;
       parts_ = parts;
-      unfinished_.store(parts - 1, std::memory_order_relaxed);
+      open_ = true;
       generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
     task(0);
-    spin_until([&] { return unfinished_.load(std::memory_order_acquire) == 0; });
+    {
+      const std::lock_guard lock(mutex_);
+      open_ = false;
+    }
+    spin_until([&] { return running_.load(std::memory_order_acquire) == 0; });
     std::unique_lock lock(mutex_);
-    finished_.wait(lock, [&] { return unfinished_.load(std::memory_order_acquire) == 0; });
+    finished_.wait(lock, [&] { return running_.load(std::memory_order_acquire) == 0; });
   }
 
  private:
@@ -83,11 +90,14 @@ class WorkerPool {
         std::unique_lock lock(mutex_);
         wake_.wait(lock, [&] { return generation_.load(std::memory_order_relaxed) != seen; });
         seen = generation_.load(std::memory_order_relaxed);
-        if (index < parts_) task = task_;
+        if (index < parts_ && open_) {
+          task = task_;
+          running_.fetch_add(1, std::memory_order_relaxed);
+        }
       }
       if (!task) continue;
       (*task)(index);
-      if (unfinished_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         const std::lock_guard lock(mutex_);  // the caller may be between its check and its wait
         finished_.notify_one();
       }
@@ -98,8 +108,9 @@ class WorkerPool {
   std::condition_variable wake_, finished_;
   const std::function<void(int)>* task_ = nullptr;
   int parts_ = 0;
+  bool open_ = false;  // whether workers may still start the current task
   std::atomic<std::uint64_t> generation_{0};
-  std::atomic<int> unfinished_{0};
+  std::atomic<int> running_{0};  // workers inside the current task
   std::vector<std::jthread> workers_;
   [[maybe_unused]] const WorkerPool* parents_;  // in a forked child, the parent's pool: kept, never touched
 };
@@ -109,9 +120,17 @@ thread_local bool inside_region = false;
 
 }  // namespace
 
+int parallel_chunks(std::int64_t count, int parts) {
+  // Four chunks a thread: a thread that loses its core for a while leaves most of its share to the
+  // others, while each chunk stays large enough that taking it costs nothing measurable.
+  constexpr int chunks_per_thread = 4;
+  if (parts <= 1 || count <= 1 || inside_region) return 1;
+  return int(std::min<std::int64_t>(count, std::int64_t{parts} * chunks_per_thread));
+}
+
 void parallel_for(std::int64_t count, int parts, const std::function<void(std::int64_t, std::int64_t, int)>& body) {
-  parts = int(std::min<std::int64_t>(parts, count));
-  if (parts <= 1 || inside_region) {
+  const int chunks = parallel_chunks(count, parts);
+  if (chunks <= 1) {
     body(0, count, 0);
     return;
   }
@@ -119,13 +138,16 @@ void parallel_for(std::int64_t count, int parts, const std::function<void(std::i
   static std::mutex region;
   const std::lock_guard lock(region);
   const detail::SingleThreadedBlas single_threaded_blas;
-  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
-  WorkerPool::instance().run(parts, [&](int part) {
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(chunks));
+  std::atomic<int> next_chunk{0};
+  WorkerPool::instance().run(int(std::min<std::int64_t>(parts, count)), [&](int) {
     inside_region = true;
-    try {
-      body(count * part / parts, count * (part + 1) / parts, part);
-    } catch (...) {
-      errors[std::size_t(part)] = std::current_exception();
+    for (int chunk; (chunk = next_chunk.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
+      try {
+        body(count * chunk / chunks, count * (chunk + 1) / chunks, chunk);
+      } catch (...) {
+        errors[std::size_t(chunk)] = std::current_exception();
+      }
     }
     inside_region = false;
   });
