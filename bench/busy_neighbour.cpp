@@ -2,10 +2,13 @@
 // sleeps the rest, so that it takes about that share of one core, until it is stopped.
 //   busy_neighbour [--share 0.33] [--period-ms 3]
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <sys/prctl.h>
 #include <thread>
+#include <unistd.h>
 
 int main(int argc, char** argv) {
   double share = 1.0 / 3.0, period_ms = 3.0;
@@ -18,6 +21,9 @@ int main(int argc, char** argv) {
     std::fputs("usage: busy_neighbour [--share S in (0, 1]] [--period-ms P > 0]\n", stderr);
     return 2;
   }
+  // Ends with the script that started it, however the script ends.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() == 1) return 0;
   using clock = std::chrono::steady_clock;
   const auto period = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double, std::milli>(period_ms));
   const auto busy = std::chrono::duration_cast<clock::duration>(period * share);

@@ -290,7 +290,7 @@ void report_busy(const std::vector<nlohmann::json>& all_lines, const std::string
   const Lines lines(all_lines, isa, true);
   if (lines.lines.empty()) return;
   fmt::print("\nWith a busy neighbour (another process spinning a third of one core){}:\n\n", isa.empty() ? "" : fmt::format(", {}", isa));
-  fmt::print("| case | pass | minidl 1 thread ms | minidl 2 threads ms | 2 threads / 1 | libtorch 2 threads ms | minidl / libtorch at 2 threads |\n");
+  fmt::print("| case | pass | minidl 1 thread ms | minidl 2 threads ms | 2-thread time / 1-thread | libtorch 2 threads ms | minidl / libtorch at 2 threads |\n");
   fmt::print("|---|---|---|---|---|---|---|\n");
   std::vector<std::pair<std::string, std::string>> rows;
   for (const auto& shape : shapes)
@@ -328,7 +328,7 @@ void report_summary(const std::vector<nlohmann::json>& all_lines, const std::vec
   std::vector<Lines> tables;
   for (const auto& isa : isas) tables.emplace_back(all_lines, isa, false);
   fmt::print("| case | pass |");
-  for (const auto& isa : isas) fmt::print(" {0} 1 thread | {0} 2 threads | {0} 2 threads / 1 |", isa.empty() ? "minidl" : isa);
+  for (const auto& isa : isas) fmt::print(" {0} 1 thread | {0} 2 threads | {0} speed-up at 2 threads |", isa.empty() ? "minidl" : isa);
   fmt::print("\n|---|---|");
   for (std::size_t i = 0; i < isas.size(); ++i) fmt::print("---|---|---|");
   fmt::print("\n");

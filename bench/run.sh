@@ -60,6 +60,9 @@ stop_neighbour() {
   neighbour=""
 }
 trap 'stop_neighbour; rm -f "$results"' EXIT
+# A signal ends the script through the EXIT trap too, so that the neighbour never outlives it.
+trap 'exit 143' TERM HUP
+trap 'exit 130' INT
 export GLIBC_TUNABLES_FOR_TORCH=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296
 # One thread count's measurements of every case and the TCN step: minidl's if $2, libtorch's (oneDNN
 # on and off) if $3; $4 is a field to add to every line. Uses isa and isa_env.
@@ -108,8 +111,11 @@ for isa in ${isas//,/ }; do
   fi
   if $busy; then
     echo "bench: kernel ISA $isa, with a busy neighbour" >&2
+    [[ -x $build_dir/bench/busy_neighbour ]] || { echo "bench: no $build_dir/bench/busy_neighbour to run" >&2; exit 1; }
     "$build_dir/bench/busy_neighbour" --share 0.33 &
     neighbour=$!
+    sleep 0.2
+    kill -0 "$neighbour" 2>/dev/null || { echo "bench: the busy neighbour did not start" >&2; exit 1; }
     for threads in 1 2; do
       measure "$threads" true $([[ $threads == 2 ]] && echo true || echo false) '"neighbour":true,' >>"$results"
     done

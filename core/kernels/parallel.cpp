@@ -129,8 +129,12 @@ int parallel_chunks(std::int64_t count, int parts) {
 }
 
 void parallel_for(std::int64_t count, int parts, const std::function<void(std::int64_t, std::int64_t, int)>& body) {
-  const int chunks = parallel_chunks(count, parts);
-  if (chunks <= 1) {
+  parallel_for_chunks(count, parts, parallel_chunks(count, parts), body);
+}
+
+void parallel_for_chunks(std::int64_t count, int parts, int chunks,
+                         const std::function<void(std::int64_t, std::int64_t, int)>& body) {
+  if (chunks <= 1 || parts <= 1 || inside_region) {
     body(0, count, 0);
     return;
   }
