@@ -69,6 +69,7 @@ Tensor Tensor::uniform(Shape shape, double minval, double maxval, DType dtype, G
   if (!(minval <= maxval))
     throw_invalid_argument("uniform", "maxval", fmt::format("expected maxval >= minval={}", minval), fmt::format("maxval={}", maxval));
   auto& source = chosen(generator);
+  const auto held = source.lock();  // one block of the stream per tensor, locked once
   return fill_with(std::move(shape), dtype, [&] { return minval + (maxval - minval) * source.uniform(); });
 }
 
@@ -76,6 +77,7 @@ Tensor Tensor::normal(Shape shape, double mean, double stddev, DType dtype, Gene
   if (!(stddev >= 0))
     throw_invalid_argument("normal", "stddev", "expected a non-negative standard deviation", fmt::format("stddev={}", stddev));
   auto& source = chosen(generator);
+  const auto held = source.lock();
   return fill_with(std::move(shape), dtype, [&] { return mean + stddev * source.normal(); });
 }
 
@@ -83,6 +85,7 @@ Tensor Tensor::truncated_normal(Shape shape, double mean, double stddev, DType d
   if (!(stddev >= 0))
     throw_invalid_argument("truncated_normal", "stddev", "expected a non-negative standard deviation", fmt::format("stddev={}", stddev));
   auto& source = chosen(generator);
+  const auto held = source.lock();
   return fill_with(std::move(shape), dtype, [&] {
     double z = source.normal();
     while (std::abs(z) > 2.0) z = source.normal();

@@ -175,6 +175,19 @@ TEST_CASE("the global generator hands every thread whole draws, and a seeded thr
   CHECK(drawn_after.to_vector() == Tensor::normal({5}, 0.0, 1.0, DType::float64, &seeded).to_vector());
 }
 
+TEST_CASE("unseeded random tensors drawn on two threads at once are each a whole block of the global stream") {
+  constexpr std::int64_t n = 100000;
+  seed_global_generator(21);
+  const auto serial = Tensor::uniform({2 * n}, 0.0, 1.0, DType::float64).to_vector<double>();
+  seed_global_generator(21);
+  std::vector<std::vector<double>> drawn(2);
+  on_threads(2, [&](int thread) { drawn[std::size_t(thread)] = Tensor::uniform({n}, 0.0, 1.0, DType::float64).to_vector<double>(); });
+  const std::vector<double> first(serial.begin(), serial.begin() + n), second(serial.begin() + n, serial.end());
+  // Whichever thread drew first took the first block whole, and the other the second.
+  const bool in_order = drawn[0] == first && drawn[1] == second, reversed = drawn[1] == first && drawn[0] == second;
+  CHECK((in_order || reversed));
+}
+
 TEST_CASE("training one model from two threads: the second is refused, the first completes") {
   const auto model = trained_model();
   const Tensor x = Tensor::normal({16, 8, 2}), y = Tensor::normal({16, 1});
