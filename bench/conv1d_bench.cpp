@@ -247,14 +247,20 @@ struct Lines {
   }
 };
 
+// (case, pass) of every row of the summary and busy tables: each shape's two passes, then the TCN step.
+std::vector<std::pair<std::string, std::string>> every_case_and_pass() {
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& shape : shapes)
+    for (const char* pass : {"forward", "forward_backward"}) rows.emplace_back(shape.name, pass);
+  rows.emplace_back("tcn", "train_step");
+  return rows;
+}
+
 void report_isa(const std::vector<nlohmann::json>& all_lines, const std::string& isa) {
   const Lines lines(all_lines, isa, false);
   std::map<int, double> peak;
   for (const auto* line : lines.lines)
     if (line->at("case") == "fma_peak") peak[line->at("threads").get<int>()] = line->at("gflops");
-  const auto find = [&](const std::string& framework, int threads, const std::string& name, const std::string& pass) {
-    return lines.find(framework, threads, name, pass);
-  };
   for (const auto& [threads, gflops] : peak)
     fmt::print("FMA peak at {} thread(s){}: {:.1f} GFLOP/s\n", threads, isa.empty() ? "" : fmt::format(" ({})", isa), gflops);
   fmt::print("\n| case | pass | threads | minidl ms | libtorch ms (best of oneDNN on/off) | minidl / libtorch | minidl GFLOP/s (% of peak) | libtorch GFLOP/s |\n");
@@ -262,8 +268,8 @@ void report_isa(const std::vector<nlohmann::json>& all_lines, const std::string&
   for (int threads : {1, 2})
     for (const auto& shape : shapes)
       for (const char* pass : {"forward", "forward_backward"}) {
-        const auto* ours = find("minidl", threads, shape.name, pass);
-        const auto* theirs = find("libtorch", threads, shape.name, pass);
+        const auto* ours = lines.find("minidl", threads, shape.name, pass);
+        const auto* theirs = lines.find("libtorch", threads, shape.name, pass);
         if (!ours || !theirs) continue;
         const double flops = forward_flops(shape) * (std::string(pass) == "forward" ? 1 : 3);
         const double mine = ours->at("median_ms"), other = theirs->at("median_ms");
@@ -274,8 +280,8 @@ void report_isa(const std::vector<nlohmann::json>& all_lines, const std::string&
       }
   fmt::print("\n| TCN training step | threads | minidl ms | libtorch ms | ratio | minidl peak RSS MB | libtorch peak RSS MB |\n|---|---|---|---|---|---|---|\n");
   for (int threads : {1, 2}) {
-    const auto* ours = find("minidl", threads, "tcn", "train_step");
-    const auto* theirs = find("libtorch", threads, "tcn", "train_step");
+    const auto* ours = lines.find("minidl", threads, "tcn", "train_step");
+    const auto* theirs = lines.find("libtorch", threads, "tcn", "train_step");
     if (!ours || !theirs) continue;
     fmt::print("| (32, 1024, 1), 4 causal Conv1D + 1×1, Adam | {} | {:.2f} | {:.2f} | {:.2f} | {:.0f} | {:.0f} |\n", threads,
                ours->at("median_ms").get<double>(), theirs->at("median_ms").get<double>(),
@@ -292,11 +298,7 @@ void report_busy(const std::vector<nlohmann::json>& all_lines, const std::string
   fmt::print("\nWith a busy neighbour (another process spinning a third of one core){}:\n\n", isa.empty() ? "" : fmt::format(", {}", isa));
   fmt::print("| case | pass | minidl 1 thread ms | minidl 2 threads ms | 2-thread time / 1-thread | libtorch 2 threads ms | minidl / libtorch at 2 threads |\n");
   fmt::print("|---|---|---|---|---|---|---|\n");
-  std::vector<std::pair<std::string, std::string>> rows;
-  for (const auto& shape : shapes)
-    for (const char* pass : {"forward", "forward_backward"}) rows.emplace_back(shape.name, pass);
-  rows.emplace_back("tcn", "train_step");
-  for (const auto& [name, pass] : rows) {
+  for (const auto& [name, pass] : every_case_and_pass()) {
     const auto *one = lines.find("minidl", 1, name, pass), *two = lines.find("minidl", 2, name, pass);
     const auto* theirs = lines.find("libtorch", 2, name, pass);
     if (!one || !two || !theirs) continue;
@@ -332,11 +334,7 @@ void report_summary(const std::vector<nlohmann::json>& all_lines, const std::vec
   fmt::print("\n|---|---|");
   for (std::size_t i = 0; i < isas.size(); ++i) fmt::print("---|---|---|");
   fmt::print("\n");
-  std::vector<std::pair<std::string, std::string>> rows;
-  for (const auto& shape : shapes)
-    for (const char* pass : {"forward", "forward_backward"}) rows.emplace_back(shape.name, pass);
-  rows.emplace_back("tcn", "train_step");
-  for (const auto& [name, pass] : rows) {
+  for (const auto& [name, pass] : every_case_and_pass()) {
     fmt::print("| {} | {} |", name == "tcn" ? "TCN step" : name, pass == "forward_backward" ? "forward + backward" : pass);
     for (const auto& lines : tables) {
       double ours[3] = {0, 0, 0};
