@@ -1,8 +1,8 @@
 // minidl's half of the side-by-side benchmark against libtorch (bench/torch/ is the other half;
 // bench/run.sh runs both and prints the table with this program's --report).
-//   conv1d_bench --threads N [--isa avx512|avx2|blas] [--case all|B1..B6|D1..D3|T1..T3|S1|tcn] [--dtype float32|float64]
+//   conv1d_bench --threads N [--isa avx512|avx2|portable|blas] [--case all|B1..B6|D1..D3|T1..T3|S1|tcn] [--dtype float32|float64]
 //                [--min-repetitions R] [--min-seconds S]
-//   conv1d_bench --threads N [--isa avx512|avx2|blas] --fma-peak
+//   conv1d_bench --threads N [--isa avx512|avx2|portable|blas] --fma-peak
 //   conv1d_bench --report results.jsonl
 // Each measurement is one JSON line: framework, kernel ISA (set_kernel_isa; the CPU's best unless
 // --isa or MINIDL_KERNEL_ISA), threads, case, pass, median/p10/p90 in ms; float64 lines carry their dtype.
@@ -156,8 +156,9 @@ void run_tcn(int threads, std::size_t repetitions, double seconds) {
 }
 
 // Independent FMA chains, enough to hide the latency, each thread on its own: the machine's
-// single-precision peak in GFLOP/s with the kernel ISA's vectors (for blas, the widest the CPU has:
-// AVX-512, else AVX2).
+// single-precision peak in GFLOP/s with the kernel ISA's vectors (for portable, 4-float vectors
+// for the build's target, where a multiply and an add stand in for a missing FMA; for blas, the
+// widest the CPU has).
 constexpr int fma_chains = 12;
 
 double gflops(std::int64_t iterations, int lanes, std::chrono::steady_clock::time_point start, float sink) {
@@ -190,9 +191,25 @@ __attribute__((target("avx2,fma"))) double fma_gflops_avx2(std::int64_t iteratio
   return gflops(iterations, 8, start, sink);
 }
 
+double fma_gflops_portable(std::int64_t iterations) {
+  using Vector = float __attribute__((vector_size(16)));
+  Vector accumulators[fma_chains];
+  for (auto& a : accumulators) a = 1.0f - Vector{};
+  const Vector scale = 0.999999f - Vector{}, shift = 1e-7f - Vector{};
+  const auto start = std::chrono::steady_clock::now();
+  for (std::int64_t i = 0; i < iterations; ++i)
+    for (auto& a : accumulators) a = a * scale + shift;
+  float sink = 0;
+  for (auto& a : accumulators) sink += a[0];
+  return gflops(iterations, 4, start, sink);
+}
+
 double fma_gflops_one_thread(const std::string& isa, std::int64_t iterations) {
-  const bool avx512 = isa == "avx512" || (isa == "blas" && __builtin_cpu_supports("avx512f"));
-  return avx512 ? fma_gflops_avx512(iterations) : fma_gflops_avx2(iterations);
+  const bool blas = isa == "blas";
+  if (isa == "avx512" || (blas && __builtin_cpu_supports("avx512f"))) return fma_gflops_avx512(iterations);
+  if (isa == "avx2" || (blas && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
+    return fma_gflops_avx2(iterations);
+  return fma_gflops_portable(iterations);
 }
 
 void run_fma_peak(int threads) {
@@ -402,7 +419,7 @@ int main(int argc, char** argv) {
     else if (argument == "--fma-peak") fma_peak = true;
     else if (argument == "--report") report_path = value();
     else {
-      fmt::print(stderr, "usage: conv1d_bench [--threads N] [--isa avx512|avx2|blas] [--case all|B1..B6|D1..D3|T1..T3|S1|tcn] "
+      fmt::print(stderr, "usage: conv1d_bench [--threads N] [--isa avx512|avx2|portable|blas] [--case all|B1..B6|D1..D3|T1..T3|S1|tcn] "
                          "[--dtype float32|float64] [--min-repetitions R] [--min-seconds S] | --fma-peak | --report results.jsonl\n");
       return 2;
     }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The benchmark: minidl's Conv1D and a TCN training step against libtorch's, side by side in one run,
 # at 1 and 2 threads, with the machine's FMA peak; prints the table (ratios: this machine is shared).
-#   bash bench/run.sh [--quick] [--isa avx512|avx2|blas[,...]] [--busy] [--build-dir DIR]
+#   bash bench/run.sh [--quick] [--isa avx512|avx2|portable|blas[,...]] [--busy] [--build-dir DIR]
 # --isa runs minidl's kernels on each ISA listed (set_kernel_isa), one table each, with libtorch
-# held to the same: on avx2, ONEDNN_MAX_CPU_ISA=AVX2 and OPENBLAS_CORETYPE=Haswell for both
-# frameworks, and the FMA peak of 256-bit vectors. The default is the CPU's best ISA.
+# held to the same for both frameworks: on avx2, ONEDNN_MAX_CPU_ISA=AVX2, OPENBLAS_CORETYPE=Haswell
+# and ATEN_CPU_CAPABILITY=avx2, and the FMA peak of 256-bit vectors; on portable, as a CPU without
+# AVX (SSE41, Nehalem, default), and the multiply-add peak of 4-float vectors. The default is the
+# CPU's best ISA.
 # --busy measures again, on each ISA, with a competing process spinning a third of one core
 # (build/bench/busy_neighbour, started and stopped here): minidl at 1 and 2 threads, libtorch at 2.
 # float64 (the dtype of gradient checks) is measured once, on B1–B6 at the first ISA.
@@ -21,10 +23,10 @@ build_dir=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) seconds=0.3 ;;
-    --isa) isas=${2:?--isa needs avx512, avx2 or blas, or a comma-separated list}; shift ;;
+    --isa) isas=${2:?--isa needs avx512, avx2, portable or blas, or a comma-separated list}; shift ;;
     --busy) busy=true ;;
     --build-dir) build_dir=${2:?--build-dir needs a directory}; shift ;;
-    *) echo "usage: bash bench/run.sh [--quick] [--isa avx512|avx2|blas[,...]] [--busy] [--build-dir DIR]" >&2; exit 2 ;;
+    *) echo "usage: bash bench/run.sh [--quick] [--isa avx512|avx2|portable|blas[,...]] [--busy] [--build-dir DIR]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -39,7 +41,7 @@ has() { grep -qw "$1" /proc/cpuinfo; }
 if [[ -z $isas ]]; then
   if has avx512f && has fma; then isas=avx512
   elif has avx2 && has fma; then isas=avx2
-  else isas=blas; fi
+  else isas=portable; fi
 fi
 
 # Where the CPU has AVX-512, both frameworks get OpenBLAS's AVX-512 kernels (libtorch uses OpenBLAS
@@ -85,9 +87,11 @@ measure() {
 }
 settings=""
 for isa in ${isas//,/ }; do
-  # Both frameworks under the same environment: held to AVX2, or at the CPU's best.
+  # Both frameworks under the same environment: held to AVX2, to SSE, or at the CPU's best.
   if [[ $isa == avx2 ]]; then
-    isa_env=(OPENBLAS_CORETYPE=Haswell ONEDNN_MAX_CPU_ISA=AVX2)
+    isa_env=(OPENBLAS_CORETYPE=Haswell ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2)
+  elif [[ $isa == portable ]]; then
+    isa_env=(OPENBLAS_CORETYPE=Nehalem ONEDNN_MAX_CPU_ISA=SSE41 ATEN_CPU_CAPABILITY=default)
   else
     isa_env=(${best_coretype:+OPENBLAS_CORETYPE=$best_coretype})
   fi

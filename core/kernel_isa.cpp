@@ -14,8 +14,8 @@ namespace detail {
 namespace {
 
 // Best first, as supported_kernel_isas lists them.
-constexpr std::array<std::pair<KernelIsa, std::string_view>, 3> kernel_isa_names = {
-    {{KernelIsa::avx512, "avx512"}, {KernelIsa::avx2, "avx2"}, {KernelIsa::blas, "blas"}}};
+constexpr std::array<std::pair<KernelIsa, std::string_view>, 4> kernel_isa_names = {
+    {{KernelIsa::avx512, "avx512"}, {KernelIsa::avx2, "avx2"}, {KernelIsa::portable, "portable"}, {KernelIsa::blas, "blas"}}};
 
 std::string_view isa_name_of(KernelIsa isa) {
   for (const auto& [candidate, name] : kernel_isa_names)
@@ -24,7 +24,8 @@ std::string_view isa_name_of(KernelIsa isa) {
 }
 
 bool cpu_runs(KernelIsa isa, const CpuFeatures& cpu) {
-  return isa == KernelIsa::blas || (isa == KernelIsa::avx2 && cpu.avx2_fma) || (isa == KernelIsa::avx512 && cpu.avx512_fma);
+  return isa == KernelIsa::blas || isa == KernelIsa::portable || (isa == KernelIsa::avx2 && cpu.avx2_fma) ||
+         (isa == KernelIsa::avx512 && cpu.avx512_fma);
 }
 
 std::vector<std::string> isas_run_by(const CpuFeatures& cpu) {
@@ -45,17 +46,21 @@ constexpr int undecided_isa = -1;
 std::atomic<int> selected_isa{undecided_isa};
 
 KernelIsa best_isa(const CpuFeatures& cpu) {
-  return cpu.avx512_fma ? KernelIsa::avx512 : cpu.avx2_fma ? KernelIsa::avx2 : KernelIsa::blas;
+  return cpu.avx512_fma ? KernelIsa::avx512 : cpu.avx2_fma ? KernelIsa::avx2 : KernelIsa::portable;
 }
 
 }  // namespace
 
 CpuFeatures cpu_features() {
+#if defined(__x86_64__) || defined(__i386__)
   // __builtin_cpu_supports also asks whether the OS saves the wider registers.
   static const CpuFeatures features{
       .avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"),
       .avx512_fma = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")};
   return features;
+#else
+  return {};
+#endif
 }
 
 KernelIsa kernel_isa_named(std::string_view where, std::string_view name, const CpuFeatures& cpu) {

@@ -181,12 +181,12 @@ class TerminateOnNaN : public Callback {
 // Keras's LambdaCallback: a callback made of functions, each optional, called with the hooks'
 // arguments (minidl's hooks pass the model first).
 struct LambdaCallbackOptions {
-  std::function<void(Model&, int epoch)> on_epoch_begin;
-  std::function<void(Model&, int epoch, const Logs&)> on_epoch_end;
-  std::function<void(Model&)> on_train_begin;
-  std::function<void(Model&)> on_train_end;
-  std::function<void(Model&, int batch)> on_train_batch_begin;
-  std::function<void(Model&, int batch, const Logs&)> on_train_batch_end;
+  std::function<void(Model&, int epoch)> on_epoch_begin{};
+  std::function<void(Model&, int epoch, const Logs&)> on_epoch_end{};
+  std::function<void(Model&)> on_train_begin{};
+  std::function<void(Model&)> on_train_end{};
+  std::function<void(Model&, int batch)> on_train_batch_begin{};
+  std::function<void(Model&, int batch, const Logs&)> on_train_batch_end{};
 };
 
 class LambdaCallback : public Callback {

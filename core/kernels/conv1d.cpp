@@ -1,5 +1,5 @@
-// Channels-last 1-D convolution. float32 on CPUs with AVX-512 or AVX2 goes through register tiles
-// (conv1d_tiles.hpp) where the filter count allows; one input channel per group (depthwise) in
+// Channels-last 1-D convolution. float32 goes through register tiles (conv1d_tiles.hpp, for the
+// kernel ISA selected) where the filter count allows; one input channel per group (depthwise) in
 // either dtype through depthwise_conv1d.hpp; everything else, float64 and so nearly every
 // gradcheck included, through BLAS gemms as below.
 //

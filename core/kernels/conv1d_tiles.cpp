@@ -36,10 +36,10 @@ struct RegisterTile {
   std::int64_t out_stride;
 };
 
-// The one tile code of every ISA, in GCC's vector extensions: inlined into each ISA's
-// target-compiled entry (Isa::tile), which gives it the ISA's instructions. Vectors are read and
-// written through `Vector` pointers (may_alias), not memcpy: GCC does not turn a 32-byte memcpy
-// into a register move, and the sums would then live on the stack.
+// The one tile code of every ISA, in GCC's vector extensions: inlined into each ISA's entry
+// (Isa::tile), compiled for the ISA's target or, for the portable tiles, the build's. Vectors are
+// read and written through `Vector` pointers (may_alias), not memcpy: GCC does not turn a 32-byte
+// memcpy into a register move, and the sums would then live on the stack.
 template <class Isa, int Rows, int Vectors>
 [[gnu::always_inline]] inline void compute_tile(const RegisterTile& tile) {
   using Vector = typename Isa::Vector;
@@ -78,8 +78,19 @@ template <class Isa, int Rows, int Vectors>
 
 // An ISA's vector, its tile shapes and its compiled tiles. A tile of R rows × V vectors holds
 // R·V sums, V factors and a broadcast in registers; per depth step it loads V factors and R
-// broadcasts for R·V fused multiply-adds.
-//
+// broadcasts for R·V multiply-adds.
+
+// Shapes for 16 vector registers: 6 rows × 2 vectors is 12 sums + 2 factors + a broadcast, 8
+// loads per 12 multiply-adds (BLIS's Haswell sgemm shape); 8 rows × 1 vector keeps the 8 sums in
+// flight that two 4-cycle FMA units need. On AVX2, 4 × 3 (all 16 registers, 7 loads) measured no
+// faster: on B1 forward within 3% and the kernel gradient 5% slower, on B4 and B5 10% slower or
+// more. Without FMA (SSE2) each product takes the 16th register on its way to its sum.
+struct SixteenRegisterShapes {
+  static constexpr int widest_tile = 2, tallest_tile = 8;
+  static constexpr std::int64_t rows_per_tile(std::int64_t widest_vectors) { return widest_vectors == widest_tile ? 6 : 8; }
+};
+
+#if defined(__x86_64__) || defined(__i386__)
 // AVX-512, 32 registers of 16 floats: 8 rows × up to 3 vectors, or 6 rows × 4 vectors (64
 // filters), at most 24 sums. On 64 filters 6 × 4 measured 7–10% faster than 8 × 2, and more rows
 // no faster. aligned(4): rows of y and of the kernel are float-aligned only.
@@ -94,18 +105,27 @@ struct Avx512 {
   }
 };
 
-// AVX2, 16 registers of 8 floats: 6 rows × 2 vectors (16 filters) is 12 sums + 2 factors + a
-// broadcast, 8 loads per 12 multiply-adds (BLIS's Haswell sgemm shape); 8 rows × 1 vector keeps
-// the 8 sums in flight that two 4-cycle FMA units need. 4 × 3 (all 16 registers, 7 loads) measured
-// no faster: on B1 forward within 3% and the kernel gradient 5% slower, on B4 and B5 10% slower or more.
-struct Avx2 {
+// AVX2, 16 registers of 8 floats.
+struct Avx2 : SixteenRegisterShapes {
   using Vector = float __attribute__((vector_size(32), aligned(4), may_alias));
   static constexpr std::int64_t floats = 8;
-  static constexpr int widest_tile = 2, tallest_tile = 8;
-  static constexpr std::int64_t rows_per_tile(std::int64_t widest_vectors) { return widest_vectors == widest_tile ? 6 : 8; }
   template <int Rows, int Vectors>
   __attribute__((target("avx2,fma"))) static void tile(const RegisterTile& tile) {
     compute_tile<Avx2, Rows, Vectors>(tile);
+  }
+};
+#endif
+
+// 4-float vectors for the instructions the build targets, on any CPU it runs on: SSE2 on x86-64
+// (16 registers, a multiply and an add where FMA is missing), NEON on AArch64 (fused). GCC lowers
+// its vector extensions to every target, so these tiles are the AVX tiles' own code
+// (docs/performance.md says why not xsimd's batches).
+struct Portable : SixteenRegisterShapes {
+  using Vector = float __attribute__((vector_size(16), aligned(4), may_alias));
+  static constexpr std::int64_t floats = 4;
+  template <int Rows, int Vectors>
+  static void tile(const RegisterTile& tile) {
+    compute_tile<Portable, Rows, Vectors>(tile);
   }
 };
 
@@ -217,8 +237,14 @@ void run_tile(const RegisterTile& tile, std::int64_t rows, std::int64_t vectors)
 // Calls visit(Isa{}) with the traits of `isa`.
 template <class Visit>
 auto with_isa(KernelIsa isa, Visit visit) {
-  if (isa == KernelIsa::blas) throw StateError("Conv1D's register tiles: called without an ISA to run on");
-  return isa == KernelIsa::avx512 ? visit(Avx512{}) : visit(Avx2{});
+  switch (isa) {
+#if defined(__x86_64__) || defined(__i386__)
+    case KernelIsa::avx512: return visit(Avx512{});
+    case KernelIsa::avx2: return visit(Avx2{});
+#endif
+    case KernelIsa::portable: return visit(Portable{});
+    default: throw StateError("Conv1D's register tiles: called without an ISA to run on");
+  }
 }
 
 // Whether `isa`'s tiles compute a float32 convolution of this geometry.
@@ -226,8 +252,9 @@ bool tiles_fit(const Conv1dGeometry& g, KernelIsa isa) {
   // The padded copies of the ends stay within about twice the input when the receptive field and
   // the padding (Keras's never exceeds the receptive field) do.
   const std::int64_t span = (g.kernel_size - 1) * g.dilation;
-  const std::int64_t vector_floats = isa == KernelIsa::avx512 ? Avx512::floats : Avx2::floats;
-  return isa != KernelIsa::blas && (g.filters / g.groups) % vector_floats == 0 && span <= g.length && g.pad_left >= 0 &&
+  if (isa == KernelIsa::blas) return false;
+  const std::int64_t vector_floats = with_isa(isa, []<class Isa>(Isa) { return Isa::floats; });
+  return (g.filters / g.groups) % vector_floats == 0 && span <= g.length && g.pad_left >= 0 &&
          g.pad_right >= 0 && g.pad_left <= span && g.pad_right <= span;
 }
 

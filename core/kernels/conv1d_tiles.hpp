@@ -1,15 +1,15 @@
 #pragma once
 // The float32 convolution's forward pass and its gradients for the input and the kernel as
-// register tiles, on CPUs with AVX-512 or with AVX2 and FMA (the ISA set_kernel_isa selects).
-// Internal to the kernels.
+// register tiles: AVX-512, AVX2 and FMA, or the portable 4-float vectors of any CPU (the ISA
+// set_kernel_isa selects). Internal to the kernels.
 //
 // BLAS needs each operand as a matrix whose rows do not overlap, so a convolution through it
 // either copies windows into an im2col matrix or splits into one gemm per tap, accumulated in
 // memory; either way BLAS also packs its operands on every call. A tile of output steps × up to
-// 64 filters (32 with AVX2) instead stays in registers across all taps and channels, reading the
-// windows where they lie in x and the kernel's rows where they lie in the kernel: nothing is
-// copied, y is written once. Steps whose window reaches into the padding read from a small
-// zero-padded copy of the input's ends.
+// 64 filters (16 with AVX2, 8 portable) instead stays in registers across all taps and channels,
+// reading the windows where they lie in x and the kernel's rows where they lie in the kernel:
+// nothing is copied, y is written once. Steps whose window reaches into the padding read from a
+// small zero-padded copy of the input's ends.
 #include <minidl/core/kernel_isa.hpp>
 #include <minidl/core/kernels/conv1d.hpp>
 
@@ -20,7 +20,7 @@ using detail::selected_kernel_isa;
 
 // The ISA whose tiles compute this convolution, or KernelIsa::blas where none does: float32, the
 // selected ISA not blas, and filters per group a multiple of its vector (16 floats with AVX-512,
-// 8 with AVX2).
+// 8 with AVX2, 4 portable).
 KernelIsa conv1d_tiles_isa(const Conv1dGeometry& geometry, DType dtype);
 // conv1d_tiles_isa(geometry, dtype) != KernelIsa::blas.
 bool conv1d_tiles_apply(const Conv1dGeometry& geometry, DType dtype);

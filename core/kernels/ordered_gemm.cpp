@@ -5,12 +5,20 @@
 #include <minidl/core/kernels/ordered_gemm.hpp>
 
 #include <cmath>
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 
 namespace minidl::kernels {
 
 namespace {
 
+struct Operands {
+  std::int64_t k;
+  std::int64_t lda, ldb, ldc;
+};
+
+#if defined(__x86_64__) || defined(__i386__)
 #define MINIDL_FMA_TARGET __attribute__((target("avx2,fma"), always_inline)) inline
 
 template <class T>
@@ -34,11 +42,6 @@ struct Fma<double> {
   MINIDL_FMA_TARGET static void store(double* p, Vector v) { _mm256_storeu_pd(p, v); }
   MINIDL_FMA_TARGET static Vector broadcast(double v) { return _mm256_set1_pd(v); }
   MINIDL_FMA_TARGET static Vector multiply_add(Vector a, Vector b, Vector c) { return _mm256_fmadd_pd(a, b, c); }
-};
-
-struct Operands {
-  std::int64_t k;
-  std::int64_t lda, ldb, ldc;
 };
 
 // Rows × Vectors·lanes elements of c at (a, b, c), all k products each.
@@ -90,8 +93,17 @@ __attribute__((target("avx2,fma"))) void ordered_gemm_fma(std::int64_t m, std::i
   for (; i < m; ++i) fma_rows<T, 1>(o, n, 0, a + i * o.lda, b, c + i * o.ldc);
 }
 
-// Without FMA: a multiply, then an add, in the same order (this function is compiled for the
-// baseline instruction set, which has no fused multiply-add to contract them into).
+bool cpu_has_fma() {
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+}
+
+#undef MINIDL_FMA_TARGET
+#endif
+
+// Without AVX2's FMA: a multiply, then an add, in the same order (on x86-64 this function is
+// compiled for the baseline instruction set, which has no fused multiply-add to contract them
+// into; where the baseline has one, as AArch64's does, the compiler fuses every element alike).
 template <class T>
 void ordered_gemm_plain(std::int64_t m, std::int64_t n, const Operands& o, const T* a, const T* b, T* c) {
   for (std::int64_t i = 0; i < m; ++i)
@@ -102,21 +114,16 @@ void ordered_gemm_plain(std::int64_t m, std::int64_t n, const Operands& o, const
     }
 }
 
-bool cpu_has_fma() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
-}
-
 template <class T>
 void ordered_gemm_of(std::int64_t m, std::int64_t n, std::int64_t k, const T* a, std::int64_t lda, const T* b,
                      std::int64_t ldb, T* c, std::int64_t ldc) {
   if (m <= 0 || n <= 0 || k <= 0) return;
   const Operands operands{k, lda, ldb, ldc};
-  if (cpu_has_fma()) ordered_gemm_fma(m, n, operands, a, b, c);
-  else ordered_gemm_plain(m, n, operands, a, b, c);
+#if defined(__x86_64__) || defined(__i386__)
+  if (cpu_has_fma()) return ordered_gemm_fma(m, n, operands, a, b, c);
+#endif
+  ordered_gemm_plain(m, n, operands, a, b, c);
 }
-
-#undef MINIDL_FMA_TARGET
 
 }  // namespace
 
