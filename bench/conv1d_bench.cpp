@@ -16,7 +16,9 @@
 #include <fmt/core.h>
 #include <fstream>
 #include <functional>
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -167,6 +169,7 @@ double gflops(std::int64_t iterations, int lanes, std::chrono::steady_clock::tim
   return double(iterations) * fma_chains * lanes * 2 / elapsed / 1e9;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx512f"))) double fma_gflops_avx512(std::int64_t iterations) {
   __m512 accumulators[fma_chains];
   for (auto& a : accumulators) a = _mm512_set1_ps(1.0f);
@@ -190,6 +193,7 @@ __attribute__((target("avx2,fma"))) double fma_gflops_avx2(std::int64_t iteratio
   for (auto& a : accumulators) sink += _mm256_cvtss_f32(a);
   return gflops(iterations, 8, start, sink);
 }
+#endif
 
 double fma_gflops_portable(std::int64_t iterations) {
   using Vector = float __attribute__((vector_size(16)));
@@ -205,10 +209,12 @@ double fma_gflops_portable(std::int64_t iterations) {
 }
 
 double fma_gflops_one_thread(const std::string& isa, std::int64_t iterations) {
+#if defined(__x86_64__) || defined(__i386__)
   const bool blas = isa == "blas";
   if (isa == "avx512" || (blas && __builtin_cpu_supports("avx512f"))) return fma_gflops_avx512(iterations);
   if (isa == "avx2" || (blas && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
     return fma_gflops_avx2(iterations);
+#endif
   return fma_gflops_portable(iterations);
 }
 
@@ -279,7 +285,8 @@ void report_isa(const std::vector<nlohmann::json>& all_lines, const std::string&
   for (const auto* line : lines.lines)
     if (line->at("case") == "fma_peak") peak[line->at("threads").get<int>()] = line->at("gflops");
   for (const auto& [threads, gflops] : peak)
-    fmt::print("FMA peak at {} thread(s){}: {:.1f} GFLOP/s\n", threads, isa.empty() ? "" : fmt::format(" ({})", isa), gflops);
+    fmt::print("{} peak at {} thread(s){}: {:.1f} GFLOP/s\n", isa == "portable" ? "Multiply-add" : "FMA", threads,
+               isa.empty() ? "" : fmt::format(" ({})", isa), gflops);
   fmt::print("\n| case | pass | threads | minidl ms | libtorch ms (best of oneDNN on/off) | minidl / libtorch | minidl GFLOP/s (% of peak) | libtorch GFLOP/s |\n");
   fmt::print("|---|---|---|---|---|---|---|---|\n");
   for (int threads : {1, 2})

@@ -241,8 +241,12 @@ template <class T>
 
 // The run-time choice of instruction set: GCC and Clang compile each function below once per
 // target and pick one by CPU feature when the program loads ("arch=" clones would test for one
-// Intel model and miss every AMD CPU).
+// Intel model and miss every AMD CPU). Elsewhere, the build's own target.
+#if defined(__x86_64__) || defined(__i386__)
 #define MINIDL_DEPTHWISE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MINIDL_DEPTHWISE_CLONES
+#endif
 
 MINIDL_DEPTHWISE_CLONES void forward(const Work& work) {
   if (work.dtype == DType::float32) forward_part<float>(work);

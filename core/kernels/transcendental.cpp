@@ -89,7 +89,11 @@ MINIDL_TRANSCENDENTAL_INLINE void map_row(const float* in, float* out, std::int6
 }  // namespace
 
 // Chosen by CPU feature when the program loads, as the depthwise kernels.
+#if defined(__x86_64__) || defined(__i386__)
 #define MINIDL_TRANSCENDENTAL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MINIDL_TRANSCENDENTAL_CLONES
+#endif
 
 MINIDL_TRANSCENDENTAL_CLONES void tanh_row(const float* in, float* out, std::int64_t n) { map_row<tanh16>(in, out, n); }
 

@@ -144,6 +144,10 @@ TEST_CASE("the tiles follow the kernel ISA: 16-float vectors with avx512, 8 with
     CHECK(for_24 == (isa == "avx2" || portable ? selected : kernels::KernelIsa::blas));
     CHECK(kernels::conv1d_tiles_isa(geometry(12), DType::float32) == (portable ? selected : kernels::KernelIsa::blas));
     CHECK(kernels::conv1d_tiles_isa(geometry(6), DType::float32) == kernels::KernelIsa::blas);
+    // Depthwise (one input channel per group, 16 filters each): the AVX tiles take it, the
+    // portable ones leave it to the depthwise kernel.
+    const kernels::Conv1dGeometry depthwise{.batch = 1, .length = 64, .channels = 2, .filters = 32, .kernel_size = 3, .groups = 2};
+    CHECK(kernels::conv1d_tiles_isa(depthwise, DType::float32) == (portable ? kernels::KernelIsa::blas : selected));
     CHECK(kernels::conv1d_tiles_isa(geometry(16), DType::float64) == kernels::KernelIsa::blas);
     CHECK(kernels::conv1d_tiles_apply(geometry(16), DType::float32) == (isa != "blas"));
   }

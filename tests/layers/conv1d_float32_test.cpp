@@ -1,4 +1,4 @@
-// float32 convolutions take their own paths (register tiles on AVX-512 CPUs), while gradcheck and
+// float32 convolutions take their own paths (register tiles for the kernel ISA), while gradcheck and
 // the Keras goldens run in float64 through BLAS. So every float32 result here, forward and the
 // three gradients, must agree with the float64 one over a sweep of configurations: strides,
 // dilations, paddings, groups, channel and filter counts that fill whole vector tiles or not, and
