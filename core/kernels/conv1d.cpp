@@ -12,7 +12,9 @@
 // the input gradient and the kernel gradient are per-tap gemms straight on x, y and their
 // gradients, accumulated; a tap skips the steps that would read padding (they multiply zeros).
 // With few channels per group (one input channel, say), per-tap gemms would be rank-1 updates, so
-// the taps are gathered into an im2col matrix of one batch element instead.
+// the taps are gathered into an im2col matrix of one batch element instead. The input gradient
+// then computes that matrix in float32 with register tiles too (InputGradientColumns), since
+// BLAS multiplies poorly by a kernel as narrow as its taps.
 #include <minidl/core/kernels/conv1d.hpp>
 
 #include <minidl/core/kernels/blas.hpp>
@@ -91,12 +93,14 @@ void im2col(const T* x, const Conv1dGeometry& g, std::int64_t first, std::int64_
   }
 }
 
-// The adjoint of im2col: adds each column entry back into the input step it was read from.
+// The adjoint of im2col: adds each column entry back into the input step it was read from. The
+// columns' rows and groups may be padded: `row_width` and `group_width` floats apart.
 template <class T>
-void col2im_add(const T* columns, const Conv1dGeometry& g, std::int64_t first, std::int64_t last, T* x) {
+void col2im_add(const T* columns, const Conv1dGeometry& g, std::int64_t first, std::int64_t last, T* x,
+                std::int64_t row_width, std::int64_t group_width) {
   const std::int64_t group_channels = g.channels / g.groups, width = g.kernel_size * g.channels;
   for (std::int64_t t = first; t < last; ++t) {
-    const T* row = columns + (t - first) * width;
+    const T* row = columns + (t - first) * row_width;
     if (const auto start = contiguous_window(g, t)) {
       T* target = x + *start * g.channels;
       for (std::int64_t i = 0; i < width; ++i) target[i] += row[i];
@@ -107,7 +111,7 @@ void col2im_add(const T* columns, const Conv1dGeometry& g, std::int64_t first, s
       if (position < 0 || position >= g.length) continue;
       T* target = x + position * g.channels;
       for (std::int64_t group = 0; group < g.groups; ++group) {
-        const T* source = row + group * g.kernel_size * group_channels + j * group_channels;
+        const T* source = row + group * group_width + j * group_channels;
         T* destination = target + group * group_channels;
         for (std::int64_t c = 0; c < group_channels; ++c) destination[c] += source[c];
       }
@@ -225,11 +229,18 @@ Tensor conv1d_backward_input(const Tensor& grad_in, const Tensor& kernel_in, con
                                   grad_x.data<float>(), selected_kernel_isa()))
     return grad_x;
   if (is_depthwise(g)) return depthwise_conv1d_backward_input(grad, kernel, g);
+  // Too few channels for the tiles above, and too few for per-tap gemms: the columns in tiles,
+  // where BLAS would multiply by a kernel only a few vectors wide.
+  std::optional<InputGradientColumns> tiled_columns;
+  if (const KernelIsa isa = selected_kernel_isa(); !direct(g) && grad.dtype() == DType::float32 && isa != KernelIsa::blas)
+    tiled_columns.emplace(kernel.data<float>(), g, isa);
+  const std::int64_t row_width = tiled_columns ? tiled_columns->row_width() : width;
+  const std::int64_t group_width = tiled_columns ? tiled_columns->group_width() : depth;
   dispatch(grad.dtype(), [&]<class T>() {
     const T* w = kernel.data<T>();
     parallel_for(g.batch, worthwhile_parts(g.batch, pass_flops(g)), [&](std::int64_t first, std::int64_t last, int) {
       const std::int64_t chunk = chunk_steps(g, sizeof(T));
-      const Tensor columns = direct(g) ? Tensor() : Tensor::empty({chunk, width}, grad.dtype());
+      const Tensor columns = direct(g) ? Tensor() : Tensor::empty({chunk, row_width}, grad.dtype());
       for (std::int64_t b = first; b < last; ++b) {
         const T* gb = grad.data<T>() + b * out_length * g.filters;
         T* xb = grad_x.data<T>() + b * g.length * g.channels;
@@ -247,10 +258,13 @@ Tensor conv1d_backward_input(const Tensor& grad_in, const Tensor& kernel_in, con
           T* column_data = columns.data<T>();
           for (std::int64_t t0 = 0; t0 < out_length; t0 += chunk) {
             const std::int64_t t1 = std::min(t0 + chunk, out_length);
-            for (std::int64_t group = 0; group < g.groups; ++group)
-              gemm(false, true, t1 - t0, depth, group_filters, T(1), gb + t0 * g.filters + group * group_filters, g.filters,
-                   w + group * group_filters, g.filters, T(0), column_data + group * depth, width);
-            col2im_add(column_data, g, t0, t1, xb);
+            if constexpr (std::is_same_v<T, float>)
+              if (tiled_columns) tiled_columns->compute(gb + t0 * g.filters, t1 - t0, column_data);
+            if (!tiled_columns)
+              for (std::int64_t group = 0; group < g.groups; ++group)
+                gemm(false, true, t1 - t0, depth, group_filters, T(1), gb + t0 * g.filters + group * group_filters, g.filters,
+                     w + group * group_filters, g.filters, T(0), column_data + group * depth, width);
+            col2im_add(column_data, g, t0, t1, xb, row_width, group_width);
           }
         }
       }

@@ -9,6 +9,7 @@
 #include <minidl/core/kernels/conv1d_tiles.hpp>
 #include <minidl/minidl.hpp>
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <string>
 #include <vector>
@@ -109,8 +110,9 @@ TEST_CASE("every kernel ISA this CPU runs gives Conv1D's float64 results to floa
                     INFO("isa ", isas[k]);
                     CHECK_CLOSE(cast(by_isa[k][i], DType::float64), expected[i], 0.0, tolerance);
                     // y and the kernel gradient take the tiles on both AVX ISAs where the filters
-                    // fill AVX-512's 16-float vectors; the input gradient where the channels do (16,
-                    // or on neither: 1 and 3); the bias gradient never. Elsewhere one ISA tiles and
+                    // fill AVX-512's 16-float vectors; the input gradient where the channels do (16)
+                    // and, as im2col columns, where they are too few for per-tap gemms (1, 3 and 16
+                    // unless the tiles took it); the bias gradient never. Elsewhere one ISA tiles and
                     // the other goes through BLAS.
                     const bool same_path = (i == 0 || i == 2) ? group_filters % 16 == 0 : true;
                     const auto fused = [](const std::string& isa) { return isa == "avx512" || isa == "avx2"; };
@@ -150,6 +152,40 @@ TEST_CASE("the tiles follow the kernel ISA: 16-float vectors with avx512, 8 with
     CHECK(kernels::conv1d_tiles_isa(depthwise, DType::float32) == (portable ? kernels::KernelIsa::blas : selected));
     CHECK(kernels::conv1d_tiles_isa(geometry(16), DType::float64) == kernels::KernelIsa::blas);
     CHECK(kernels::conv1d_tiles_apply(geometry(16), DType::float32) == (isa != "blas"));
+  }
+}
+
+TEST_CASE("the input gradient's columns in tiles: grad's rows times the kernel transposed, each group padded to "
+          "whole vectors") {
+  // 2 groups of 1 channel and 5 filters, 3 taps: 3 columns per group, padded to one vector.
+  const kernels::Conv1dGeometry geometry{.batch = 1, .length = 9, .channels = 2, .filters = 10, .kernel_size = 3, .groups = 2};
+  constexpr std::int64_t steps = 7, group_filters = 5;
+  Generator generator(3);
+  const Tensor grad = Tensor::uniform({steps, geometry.filters}, -1, 1, DType::float32, &generator);
+  const Tensor kernel = Tensor::uniform({3, 1, geometry.filters}, -1, 1, DType::float32, &generator);
+  for (const kernels::KernelIsa isa : {kernels::KernelIsa::avx512, kernels::KernelIsa::avx2, kernels::KernelIsa::portable}) {
+    const auto names = supported_kernel_isas();
+    const std::string name = isa == kernels::KernelIsa::avx512 ? "avx512" : isa == kernels::KernelIsa::avx2 ? "avx2" : "portable";
+    if (std::find(names.begin(), names.end(), name) == names.end()) continue;
+    CAPTURE(name);
+    const kernels::InputGradientColumns columns(kernel.data<float>(), geometry, isa);
+    const std::int64_t vector = name == "avx512" ? 16 : name == "avx2" ? 8 : 4;
+    CHECK(columns.group_width() == vector);
+    CHECK(columns.row_width() == 2 * vector);
+    std::vector<float> computed(std::size_t(steps * columns.row_width()), 99.0f);
+    columns.compute(grad.data<float>(), steps, computed.data());
+    for (std::int64_t t = 0; t < steps; ++t)
+      for (std::int64_t group = 0; group < 2; ++group)
+        for (std::int64_t column = 0; column < vector; ++column) {
+          double expected = 0;
+          for (std::int64_t f = 0; column < 3 && f < group_filters; ++f)
+            expected += double(grad.data<float>()[t * geometry.filters + group * group_filters + f]) *
+                        double(kernel.data<float>()[column * geometry.filters + group * group_filters + f]);
+          CAPTURE(t);
+          CAPTURE(group);
+          CAPTURE(column);
+          CHECK(computed[std::size_t(t * columns.row_width() + group * vector + column)] == doctest::Approx(expected).epsilon(1e-6));
+        }
   }
 }
 
