@@ -7,6 +7,7 @@
 #include <minidl/core/kernels/kernels.hpp>
 
 #include <fmt/format.h>
+#include <utility>
 
 namespace minidl {
 
@@ -65,11 +66,12 @@ Tensor conv1d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const C
   record(y, "conv1d", {x, kernel, bias},
          [x = saved(packed), kernel = saved(kernel), geometry, need_x = needs_grad(x), need_kernel = needs_grad(kernel),
           need_bias = bias.defined() && needs_grad(bias)](const Tensor& g) {
-           return std::vector<Tensor>{
-               need_x ? kernels::conv1d_backward_input(g, kernel, geometry) : Tensor(),
-               need_kernel ? kernels::conv1d_backward_kernel(g, x, geometry) : Tensor(),
-               need_bias ? kernels::conv1d_backward_bias(g, geometry) : Tensor(),
-           };
+           Tensor grad_bias;
+           Tensor grad_kernel = need_kernel ? kernels::conv1d_backward_kernel(g, x, geometry, need_bias ? &grad_bias : nullptr)
+                                            : Tensor();
+           if (need_bias && !need_kernel) grad_bias = kernels::conv1d_backward_bias(g, geometry);
+           return std::vector<Tensor>{need_x ? kernels::conv1d_backward_input(g, kernel, geometry) : Tensor(),
+                                      std::move(grad_kernel), std::move(grad_bias)};
          });
   return y;
 }

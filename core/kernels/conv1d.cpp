@@ -273,7 +273,7 @@ Tensor conv1d_backward_input(const Tensor& grad_in, const Tensor& kernel_in, con
   return grad_x;
 }
 
-Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const Conv1dGeometry& g) {
+Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const Conv1dGeometry& g, Tensor* bias_grad) {
   const Tensor grad = grad_in.contiguous(), x = x_in.contiguous();
   const std::int64_t out_length = g.output_length();
   const std::int64_t group_channels = g.channels / g.groups, group_filters = g.filters / g.groups;
@@ -283,13 +283,16 @@ Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const C
   // A tile loads and stores its sums once per batch element: worth it over a few dozen steps.
   constexpr std::int64_t fewest_tiled_steps = 32;
   const KernelIsa tile_isa = out_length >= fewest_tiled_steps ? conv1d_tiles_isa(g, grad.dtype()) : KernelIsa::blas;
-  const bool tiled = tile_isa != KernelIsa::blas;
-  if (!tiled && is_depthwise(g)) return depthwise_conv1d_backward_kernel(grad, x, g);
-  Tensor kernel_grad = Tensor::empty(kernel_shape, grad.dtype());
-  if (tiled) {
-    conv1d_backward_kernel_tiles(grad.data<float>(), x.data<float>(), g, parts, kernel_grad.data<float>(), tile_isa);
+  if (tile_isa != KernelIsa::blas) {
+    Tensor kernel_grad = Tensor::empty(kernel_shape, grad.dtype());
+    if (bias_grad) *bias_grad = Tensor::empty({g.filters}, grad.dtype());
+    conv1d_backward_kernel_tiles(grad.data<float>(), x.data<float>(), g, parts, kernel_grad.data<float>(),
+                                 bias_grad ? bias_grad->data<float>() : nullptr, tile_isa);
     return kernel_grad;
   }
+  if (bias_grad) *bias_grad = conv1d_backward_bias(grad, g);
+  if (is_depthwise(g)) return depthwise_conv1d_backward_kernel(grad, x, g);
+  Tensor kernel_grad = Tensor::empty(kernel_shape, grad.dtype());
   dispatch(grad.dtype(), [&]<class T>() {
     parallel_sum(kernel_grad.data<T>(), kernel_grad.size(), g.batch, parts, [&](std::int64_t first, std::int64_t last, T* dk) {
       const std::int64_t chunk = chunk_steps(g, sizeof(T));

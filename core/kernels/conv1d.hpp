@@ -30,8 +30,11 @@ struct Conv1dGeometry {
 Tensor conv1d_forward(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv1dGeometry& geometry);
 // The gradient with respect to x, from the gradient of y.
 Tensor conv1d_backward_input(const Tensor& grad_output, const Tensor& kernel, const Conv1dGeometry& geometry);
-// The gradient with respect to the kernel.
-Tensor conv1d_backward_kernel(const Tensor& grad_output, const Tensor& x, const Conv1dGeometry& geometry);
+// The gradient with respect to the kernel; and, where bias_grad is given, the bias gradient into it
+// (as conv1d_backward_bias would give it, but summed in the same pass over grad_output where the
+// register tiles compute the kernel gradient).
+Tensor conv1d_backward_kernel(const Tensor& grad_output, const Tensor& x, const Conv1dGeometry& geometry,
+                              Tensor* bias_grad = nullptr);
 // y (batch, steps, filters), contiguous and owned by the caller, += bias (filters) at every step.
 void add_to_rows(Tensor& y, const Tensor& bias);
 // The gradient with respect to the bias: grad_output summed over batch and steps.

@@ -330,8 +330,12 @@ void forward_tiles(const float* x, const float* kernel, const float* bias, const
   });
 }
 
+// The kernel gradient and, where bias_grad is given, the bias gradient: a tile whose one scalar is
+// 1 sums the output gradient's rows while the kernel gradient's tiles have them in cache, where a
+// pass of its own would read them from memory again.
 template <class Isa>
-void backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeometry& g, int parts, float* kernel_grad) {
+void backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeometry& g, int parts, float* kernel_grad,
+                           float* bias_grad) {
   const std::int64_t steps = g.output_length();
   const std::int64_t group_channels = g.channels / g.groups;
   const std::int64_t kernel_rows = g.kernel_size * group_channels;
@@ -341,7 +345,12 @@ void backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeomet
   // dilation 1 and one group, else a tap's channels of one group.
   const bool one_tap = g.dilation == 1 && g.groups == 1;
   const std::int64_t run_rows = one_tap ? kernel_rows : group_channels;
-  parallel_sum(kernel_grad, kernel_rows * g.filters, g.batch, parts, [&](std::int64_t first, std::int64_t last, float* sums) {
+  // With the bias, the sums are the kernel's rows and then the bias, copied out at the end.
+  const std::int64_t kernel_sums = kernel_rows * g.filters;
+  const Scratch<float> both(bias_grad ? kernel_sums + g.filters : 0, "Conv1D's kernel and bias gradients");
+  float* const total = bias_grad ? both.data() : kernel_grad;
+  static constexpr float one = 1.0f;
+  parallel_sum(total, kernel_sums + (bias_grad ? g.filters : 0), g.batch, parts, [&](std::int64_t first, std::int64_t last, float* sums) {
     PaddedWindows windows(g);
     RegisterTile tile{.scalars = nullptr,
                       .row_stride = 1,
@@ -355,6 +364,9 @@ void backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeomet
                       .accumulate = true,
                       .out = nullptr,
                       .out_stride = g.filters};
+    RegisterTile bias_tile = tile;
+    bias_tile.scalars = &one;
+    bias_tile.depth_stride = 0;
     for (std::int64_t b = first; b < last; ++b) {
       const float* gb = grad + b * steps * g.filters;
       windows.for_each_range(x + b * g.length * g.channels, [&](const float* window, std::int64_t from, std::int64_t to) {
@@ -367,10 +379,20 @@ void backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeomet
               tile.out = sums + (tap * group_channels + row) * g.filters + block.column;
               run_tile<Isa>(tile, std::min(rows, run_rows - row), block.vectors);
             }
+          if (bias_grad) {
+            bias_tile.depth = to - from;
+            bias_tile.vectors = tile.vectors;
+            bias_tile.out = sums + kernel_sums + block.column;
+            run_tile<Isa>(bias_tile, 1, block.vectors);
+          }
         }
       });
     }
   });
+  if (bias_grad) {
+    std::memcpy(kernel_grad, total, std::size_t(kernel_sums) * sizeof(float));
+    std::memcpy(bias_grad, total + kernel_sums, std::size_t(g.filters) * sizeof(float));
+  }
 }
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
@@ -393,8 +415,8 @@ void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias
 }
 
 void conv1d_backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeometry& g, int parts, float* kernel_grad,
-                                  KernelIsa isa) {
-  with_isa(isa, [&]<class Isa>(Isa) { backward_kernel_tiles<Isa>(grad, x, g, parts, kernel_grad); });
+                                  float* bias_grad, KernelIsa isa) {
+  with_isa(isa, [&]<class Isa>(Isa) { backward_kernel_tiles<Isa>(grad, x, g, parts, kernel_grad, bias_grad); });
 }
 
 bool conv1d_backward_input_tiles(const float* grad, const float* kernel, const Conv1dGeometry& g, int parts, float* grad_x,

@@ -40,9 +40,10 @@ void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias
 bool conv1d_backward_input_tiles(const float* grad, const float* kernel, const Conv1dGeometry& geometry, int parts,
                                  float* grad_x, KernelIsa isa = selected_kernel_isa());
 // The kernel gradient (kernel_size, channels / groups, filters), from grad (batch, output_length,
-// filters) and x; see conv1d_backward_kernel.
+// filters) and x, and the bias gradient (filters) unless bias_grad is null; see
+// conv1d_backward_kernel.
 void conv1d_backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeometry& geometry, int parts,
-                                  float* kernel_grad, KernelIsa isa = selected_kernel_isa());
+                                  float* kernel_grad, float* bias_grad, KernelIsa isa = selected_kernel_isa());
 
 // The input gradient's im2col columns, grad's rows times the kernel transposed, in register tiles:
 // for the geometries whose input gradient the tiles above cannot compute for want of channels
