@@ -75,11 +75,13 @@ void Conv1D::build_weights(const Shape& input_shape) {
 Tensor Conv1D::call(const Tensor& inputs) {
   const Tensor steps_last = channels_first() ? permute(inputs, {0, 2, 1}) : inputs;
   const auto [left, right] = conv_padding(options_.padding, window_of(options_), steps_last.shape()[1]);
-  Tensor outputs = conv1d(steps_last, kernel_->value(), bias_ ? bias_->value() : Tensor(),
-                          {.strides = options_.strides, .dilation_rate = options_.dilation_rate, .pad_left = left,
-                           .pad_right = right, .groups = options_.groups});
+  const Conv1dOptions conv_options{.strides = options_.strides, .dilation_rate = options_.dilation_rate, .pad_left = left,
+                                   .pad_right = right, .groups = options_.groups};
+  // relu, the common case, in the convolution's own pass over y.
+  const bool fused_relu = options_.activation.name() == "relu";
+  Tensor outputs = (fused_relu ? conv1d_relu : conv1d)(steps_last, kernel_->value(), bias_ ? bias_->value() : Tensor(), conv_options);
   if (channels_first()) outputs = permute(outputs, {0, 2, 1});
-  return options_.activation(outputs);
+  return fused_relu ? outputs : options_.activation(outputs);
 }
 
 const Tensor& Conv1D::kernel() const {

@@ -5,6 +5,7 @@
 #include <minidl/core/kernels/conv1d.hpp>
 #include <minidl/core/kernels/elementwise.hpp>
 #include <minidl/core/kernels/kernels.hpp>
+#include <minidl/core/kernels/relu.hpp>
 
 #include <fmt/format.h>
 #include <utility>
@@ -56,24 +57,47 @@ kernels::Conv1dGeometry checked_geometry(const Tensor& x, const Tensor& kernel, 
   return g;
 }
 
-}  // namespace
+// The gradients of x, the kernel and the bias from g, the gradient of the convolution's output:
+// the kernel gradient first, so that where the tiles compute it they sum the bias gradient in the
+// same pass.
+struct Conv1dBackward {
+  Tensor x, kernel;  // saved
+  kernels::Conv1dGeometry geometry;
+  bool need_x, need_kernel, need_bias;
 
-Tensor conv1d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv1dOptions& options) {
+  std::vector<Tensor> operator()(const Tensor& g) const {
+    Tensor grad_bias;
+    Tensor grad_kernel =
+        need_kernel ? kernels::conv1d_backward_kernel(g, x, geometry, need_bias ? &grad_bias : nullptr) : Tensor();
+    if (need_bias && !need_kernel) grad_bias = kernels::conv1d_backward_bias(g, geometry);
+    return {need_x ? kernels::conv1d_backward_input(g, kernel, geometry) : Tensor(), std::move(grad_kernel),
+            std::move(grad_bias)};
+  }
+};
+
+Tensor conv1d_maybe_relu(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv1dOptions& options, bool relu) {
   const auto geometry = checked_geometry(x, kernel, bias, options);
   // Packed once (a channels_first input arrives as a permuted view): forward and backward share it.
   const Tensor packed = x.contiguous();
-  Tensor y = kernels::conv1d_forward(packed, kernel, bias, geometry);
-  record(y, "conv1d", {x, kernel, bias},
-         [x = saved(packed), kernel = saved(kernel), geometry, need_x = needs_grad(x), need_kernel = needs_grad(kernel),
-          need_bias = bias.defined() && needs_grad(bias)](const Tensor& g) {
-           Tensor grad_bias;
-           Tensor grad_kernel = need_kernel ? kernels::conv1d_backward_kernel(g, x, geometry, need_bias ? &grad_bias : nullptr)
-                                            : Tensor();
-           if (need_bias && !need_kernel) grad_bias = kernels::conv1d_backward_bias(g, geometry);
-           return std::vector<Tensor>{need_x ? kernels::conv1d_backward_input(g, kernel, geometry) : Tensor(),
-                                      std::move(grad_kernel), std::move(grad_bias)};
-         });
+  Tensor y = kernels::conv1d_forward(packed, kernel, bias, geometry, relu);
+  const Conv1dBackward backward{saved(packed), saved(kernel), geometry, needs_grad(x), needs_grad(kernel),
+                                bias.defined() && needs_grad(bias)};
+  if (relu)
+    record(y, "conv1d_relu", {x, kernel, bias},
+           [backward, y = saved(y)](const Tensor& g) { return backward(kernels::relu_backward(g, y)); });
+  else
+    record(y, "conv1d", {x, kernel, bias}, backward);
   return y;
+}
+
+}  // namespace
+
+Tensor conv1d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv1dOptions& options) {
+  return conv1d_maybe_relu(x, kernel, bias, options, false);
+}
+
+Tensor conv1d_relu(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv1dOptions& options) {
+  return conv1d_maybe_relu(x, kernel, bias, options, true);
 }
 
 }  // namespace minidl

@@ -17,4 +17,9 @@ struct Conv1dOptions {
 // an undefined Tensor → (batch, output_steps, filters): Keras's cross-correlation.
 Tensor conv1d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv1dOptions& options = {});
 
+// relu(conv1d(x, kernel, bias, options)) as one op: where register tiles compute the convolution
+// they apply relu as they store y, so that no pass over y and no pre-activation tensor are left.
+// The same values (NaN and −0 come through) and gradients as the two ops.
+Tensor conv1d_relu(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv1dOptions& options = {});
+
 }  // namespace minidl

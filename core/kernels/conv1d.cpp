@@ -23,6 +23,7 @@
 #include <minidl/core/kernels/kernels.hpp>
 #include <minidl/core/kernels/ordered_gemm.hpp>
 #include <minidl/core/kernels/parallel.hpp>
+#include <minidl/core/kernels/relu.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -165,22 +166,15 @@ void forward_gemm(std::int64_t m, std::int64_t n, std::int64_t k, const T* a, st
   else gemm(false, false, m, n, k, T(1), a, lda, b, ldb, T(1), c, ldc);
 }
 
-}  // namespace
-
-Tensor conv1d_forward(const Tensor& x_in, const Tensor& kernel_in, const Tensor& bias, const Conv1dGeometry& g) {
-  const Tensor x = x_in.contiguous(), kernel = kernel_in.contiguous();
+// The forward pass where no tiles compute it: the depthwise kernel, or BLAS (x, kernel and bias
+// contiguous).
+Tensor untiled_forward(const Tensor& x, const Tensor& kernel, const Tensor& packed_bias, const Conv1dGeometry& g) {
   const std::int64_t out_length = g.output_length();
   const std::int64_t group_channels = g.channels / g.groups, group_filters = g.filters / g.groups;
   const std::int64_t depth = g.kernel_size * group_channels, width = g.kernel_size * g.channels;
-  Tensor y = Tensor::empty({g.batch, out_length, g.filters}, x.dtype());
-  const Tensor packed_bias = bias.defined() ? bias.contiguous() : Tensor();
-  if (const KernelIsa isa = conv1d_tiles_isa(g, x.dtype()); isa != KernelIsa::blas) {
-    conv1d_forward_tiles(x.data<float>(), kernel.data<float>(), packed_bias.defined() ? packed_bias.data<float>() : nullptr, g,
-                         worthwhile_parts(g.batch, pass_flops(g)), y.data<float>(), isa);
-    return y;
-  }
   // The depthwise kernel's float64 sums are not those of the ordered gemm (see forward_gemm).
   if (is_depthwise(g) && x.dtype() == DType::float32) return depthwise_conv1d_forward(x, kernel, packed_bias, g);
+  Tensor y = Tensor::empty({g.batch, out_length, g.filters}, x.dtype());
   dispatch(x.dtype(), [&]<class T>() {
     const T* w = kernel.data<T>();
     parallel_for(g.batch, worthwhile_parts(g.batch, pass_flops(g)), [&](std::int64_t first, std::int64_t last, int) {
@@ -213,6 +207,21 @@ Tensor conv1d_forward(const Tensor& x_in, const Tensor& kernel_in, const Tensor&
     });
   });
   return y;
+}
+
+}  // namespace
+
+Tensor conv1d_forward(const Tensor& x_in, const Tensor& kernel_in, const Tensor& bias, const Conv1dGeometry& g, bool relu) {
+  const Tensor x = x_in.contiguous(), kernel = kernel_in.contiguous();
+  const Tensor packed_bias = bias.defined() ? bias.contiguous() : Tensor();
+  if (const KernelIsa isa = conv1d_tiles_isa(g, x.dtype()); isa != KernelIsa::blas) {
+    Tensor y = Tensor::empty({g.batch, g.output_length(), g.filters}, x.dtype());
+    conv1d_forward_tiles(x.data<float>(), kernel.data<float>(), packed_bias.defined() ? packed_bias.data<float>() : nullptr, g,
+                         worthwhile_parts(g.batch, pass_flops(g)), y.data<float>(), relu, isa);
+    return y;
+  }
+  const Tensor y = untiled_forward(x, kernel, packed_bias, g);
+  return relu ? relu_forward(y) : y;
 }
 
 Tensor conv1d_backward_input(const Tensor& grad_in, const Tensor& kernel_in, const Conv1dGeometry& g) {

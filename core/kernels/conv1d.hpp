@@ -26,8 +26,10 @@ struct Conv1dGeometry {
 };
 
 // x (batch, length, channels), kernel (kernel_size, channels / groups, filters), bias (filters) or
-// undefined → (batch, output_length, filters).
-Tensor conv1d_forward(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv1dGeometry& geometry);
+// undefined → (batch, output_length, filters); with `relu`, relu_forward of that, applied as the
+// tiles store y where they compute it.
+Tensor conv1d_forward(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv1dGeometry& geometry,
+                      bool relu = false);
 // The gradient with respect to x, from the gradient of y.
 Tensor conv1d_backward_input(const Tensor& grad_output, const Tensor& kernel, const Conv1dGeometry& geometry);
 // The gradient with respect to the kernel; and, where bias_grad is given, the bias gradient into it

@@ -34,6 +34,7 @@ struct RegisterTile {
   bool accumulate;    // add to out rather than overwrite it
   float* out;
   std::int64_t out_stride;
+  bool relu = false;  // store max(0, sum), as relu_forward computes it
 };
 
 // The one tile code of every ISA, in GCC's vector extensions: inlined into each ISA's entry
@@ -69,6 +70,13 @@ template <class Isa, int Rows, int Vectors>
         for (int v = 0; v < Vectors; ++v) sums[row][v] += scalar * factors[v];
       }
     }
+  }
+  if (tile.relu) {
+    // A NaN and −0 come through, as from relu_forward's max(0, x).
+#pragma GCC unroll 16
+    for (int row = 0; row < Rows; ++row)
+#pragma GCC unroll 4
+      for (int v = 0; v < Vectors; ++v) sums[row][v] = sums[row][v] < Vector{} ? Vector{} : sums[row][v];
   }
 #pragma GCC unroll 16
   for (int row = 0; row < Rows; ++row)
@@ -277,7 +285,7 @@ struct TileLayout {
 
 template <class Isa>
 void forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& g, int parts, float* y,
-                   const TileLayout& layout) {
+                   const TileLayout& layout, bool relu) {
   const std::int64_t group_channels = g.channels / g.groups;
   const std::int64_t kernel_rows = g.kernel_size * group_channels;
   const auto blocks = filter_blocks<Isa>(g);
@@ -311,7 +319,8 @@ void forward_tiles(const float* x, const float* kernel, const float* bias, const
                       .bias = nullptr,
                       .accumulate = false,
                       .out = nullptr,
-                      .out_stride = layout.y_row_stride};
+                      .out_stride = layout.y_row_stride,
+                      .relu = relu};
     for (std::int64_t b = first; b < last; ++b) {
       float* yb = y + b * layout.y_batch_stride;
       // Tile by tile, every block of filters while the tile's input rows are in cache.
@@ -408,9 +417,9 @@ KernelIsa conv1d_tiles_isa(const Conv1dGeometry& g, DType dtype) {
 bool conv1d_tiles_apply(const Conv1dGeometry& g, DType dtype) { return conv1d_tiles_isa(g, dtype) != KernelIsa::blas; }
 
 void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& g, int parts, float* y,
-                          KernelIsa isa) {
+                          bool relu, KernelIsa isa) {
   with_isa(isa, [&]<class Isa>(Isa) {
-    forward_tiles<Isa>(x, kernel, bias, g, parts, y, {g.length * g.channels, g.filters, g.output_length() * g.filters});
+    forward_tiles<Isa>(x, kernel, bias, g, parts, y, {g.length * g.channels, g.filters, g.output_length() * g.filters}, relu);
   });
 }
 
@@ -481,7 +490,7 @@ bool conv1d_backward_input_tiles(const float* grad, const float* kernel, const C
     with_isa(isa, [&]<class Isa>(Isa) {
       forward_tiles<Isa>(grad + phase.first_grad_step * g.filters, flipped_kernel.data(), nullptr, phase.geometry, parts,
                          grad_x + phase.first_input_step * g.channels,
-                         {steps * g.filters, g.stride * g.channels, g.length * g.channels});
+                         {steps * g.filters, g.stride * g.channels, g.length * g.channels}, false);
     });
   }
   return true;

@@ -30,10 +30,10 @@ bool conv1d_tiles_apply(const Conv1dGeometry& geometry, DType dtype);
 // under it. The forward pass and the kernel gradient take it as conv1d_tiles_isa returned it for
 // this geometry (not blas).
 //
-// y = conv1d(x, kernel) + bias (bias null: none), split over the batch into `parts` (see
-// parallel_for); see conv1d_forward.
+// y = conv1d(x, kernel) + bias (bias null: none), with relu applied as y is stored where `relu`,
+// split over the batch into `parts` (see parallel_for); see conv1d_forward.
 void conv1d_forward_tiles(const float* x, const float* kernel, const float* bias, const Conv1dGeometry& geometry, int parts,
-                          float* y, KernelIsa isa = selected_kernel_isa());
+                          float* y, bool relu, KernelIsa isa = selected_kernel_isa());
 // The input gradient (batch, length, channels) from grad (batch, output_length, filters); see
 // conv1d_backward_input. Returns false, having written nothing, where the tiles cannot compute it
 // (`isa` blas included).

@@ -10,6 +10,9 @@
 #include <minidl/minidl.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
 #include <fmt/format.h>
 #include <string>
 #include <vector>
@@ -152,6 +155,59 @@ TEST_CASE("the tiles follow the kernel ISA: 16-float vectors with avx512, 8 with
     CHECK(kernels::conv1d_tiles_isa(depthwise, DType::float32) == (portable ? kernels::KernelIsa::blas : selected));
     CHECK(kernels::conv1d_tiles_isa(geometry(16), DType::float64) == kernels::KernelIsa::blas);
     CHECK(kernels::conv1d_tiles_apply(geometry(16), DType::float32) == (isa != "blas"));
+  }
+}
+
+TEST_CASE("conv1d_relu gives relu(conv1d) and its gradients bit for bit on every kernel ISA, a NaN included") {
+  const RestoreKernelIsa restore;
+  Generator generator(8);
+  const auto same_bits = [](const Tensor& actual, const Tensor& expected) {
+    const Tensor a = actual.contiguous(), b = expected.contiguous();
+    if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
+    const std::size_t bytes = std::size_t(a.size()) * (a.dtype() == DType::float32 ? sizeof(float) : sizeof(double));
+    return a.dtype() == DType::float32 ? std::memcmp(a.data<float>(), b.data<float>(), bytes) == 0
+                                       : std::memcmp(a.data<double>(), b.data<double>(), bytes) == 0;
+  };
+  struct Case {
+    std::int64_t groups, group_channels, group_filters, strides, dilation_rate, pad_left, pad_right;
+  };
+  // Tiled on every ISA (32, 16 and 64 filters), on some (12), on none (5); input gradients as
+  // columns (1 and 3 channels) and as tiles (16).
+  const Case cases[] = {{1, 1, 32, 1, 2, 4, 0}, {1, 16, 16, 1, 1, 1, 1}, {1, 3, 64, 2, 1, 1, 1}, {2, 8, 12, 1, 1, 2, 0},
+                        {1, 4, 5, 1, 1, 0, 0}};
+  for (const std::string& isa : supported_kernel_isas()) {
+    set_kernel_isa(isa);
+    for (const DType dtype : {DType::float32, DType::float64})
+      for (const Case& c : cases) {
+        CAPTURE(isa);
+        const std::string_view dtype_label = dtype_name(dtype);
+        CAPTURE(dtype_label);
+        CAPTURE(c.group_filters);
+        const Conv1dOptions options{.strides = c.strides, .dilation_rate = c.dilation_rate, .pad_left = c.pad_left,
+                                    .pad_right = c.pad_right, .groups = c.groups};
+        const Tensor x = Tensor::uniform({2, 300, c.groups * c.group_channels}, -1, 1, dtype, &generator);
+        if (dtype == DType::float32) x.data<float>()[7 * x.shape()[2]] = std::numeric_limits<float>::quiet_NaN();
+        else x.data<double>()[7 * x.shape()[2]] = std::numeric_limits<double>::quiet_NaN();
+        const Tensor kernel = Tensor::uniform({3, c.group_channels, c.groups * c.group_filters}, -1, 1, dtype, &generator);
+        const Tensor bias = Tensor::uniform({c.groups * c.group_filters}, -1, 1, dtype, &generator);
+        const auto run = [&](bool fused) {
+          std::vector<Tensor> inputs = {x.clone(), kernel.clone(), bias.clone()};
+          for (Tensor& input : inputs) input.set_requires_grad();
+          const Tensor y = fused ? conv1d_relu(inputs[0], inputs[1], inputs[2], options)
+                                 : activations::relu(conv1d(inputs[0], inputs[1], inputs[2], options));
+          Generator upstream_generator(9);
+          auto results = autograd::grad({y}, inputs, {Tensor::uniform(y.shape(), -1, 1, dtype, &upstream_generator)});
+          results.insert(results.begin(), y);
+          return results;
+        };
+        const auto fused = run(true), separate = run(false);
+        REQUIRE(std::isnan(double(sum(fused[0]).item())));  // the NaN reached y
+        const char* names[] = {"y", "grad x", "grad kernel", "grad bias"};
+        for (std::size_t i = 0; i < fused.size(); ++i) {
+          INFO(names[i]);
+          CHECK(same_bits(fused[i], separate[i]));
+        }
+      }
   }
 }
 

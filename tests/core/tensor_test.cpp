@@ -144,10 +144,10 @@ TEST_CASE("a kernel's working memory counts against the budget and the limit, as
   Tensor y = Tensor::empty({1, 6, 128});
   {
     AllocationBudget none(0, "an empty budget");
-    CHECK_THROWS_WITH_AS(kernels::conv1d_forward_tiles(x.data<float>(), kernel.data<float>(), nullptr, geometry, 1, y.data<float>()),
+    CHECK_THROWS_WITH_AS(kernels::conv1d_forward_tiles(x.data<float>(), kernel.data<float>(), nullptr, geometry, 1, y.data<float>(), false),
                          doctest::Contains("Conv1D's packed kernel: cannot allocate 6144 bytes"), MemoryError);
   }
-  kernels::conv1d_forward_tiles(x.data<float>(), kernel.data<float>(), nullptr, geometry, 1, y.data<float>());
+  kernels::conv1d_forward_tiles(x.data<float>(), kernel.data<float>(), nullptr, geometry, 1, y.data<float>(), false);
   CHECK(y.to_vector<double>() == std::vector<double>(6 * 128, 12.0));
 }
 

@@ -80,11 +80,14 @@ TEST_CASE("Conv1D gradcheck at the edges: output length 1, kernel longer than th
   check_gradients({"valid", 1, 1, 1, 2, 6, "channels_last", false, "linear"}, generator);
 }
 
-TEST_CASE("Conv1D gradcheck with relu and even kernels, inputs off the kink") {
+TEST_CASE("Conv1D gradcheck with relu (the fused conv1d_relu op) and even kernels, inputs off the kink") {
   // relu's kink is at 0: with a fixed seed no pre-activation lands within the finite-difference step.
   Generator generator(13);
-  for (const std::string padding : {"valid", "same", "causal"})
+  for (const std::string padding : {"valid", "same", "causal"}) {
     check_gradients({padding, 1, 1, 4, 2, 8, "channels_last", true, "relu"}, generator);
+    check_gradients({padding, 2, 1, 3, 1, 9, "channels_first", false, "relu"}, generator);
+    check_gradients({padding, 1, 2, 2, 1, 8, "channels_last", true, "relu", 1}, generator);
+  }
 }
 
 TEST_CASE("Conv1D gradcheck with 32 and 64 channels per group (per-tap gemms on the input)") {
