@@ -79,7 +79,8 @@ Tensor Conv1D::call(const Tensor& inputs) {
                                    .pad_right = right, .groups = options_.groups};
   // relu, the common case, in the convolution's own pass over y.
   const bool fused_relu = options_.activation.name() == "relu";
-  Tensor outputs = (fused_relu ? conv1d_relu : conv1d)(steps_last, kernel_->value(), bias_ ? bias_->value() : Tensor(), conv_options);
+  const Tensor bias_value = bias_ ? bias_->value() : Tensor();
+  Tensor outputs = (fused_relu ? conv1d_relu : conv1d)(steps_last, kernel_->value(), bias_value, conv_options);
   if (channels_first()) outputs = permute(outputs, {0, 2, 1});
   return fused_relu ? outputs : options_.activation(outputs);
 }

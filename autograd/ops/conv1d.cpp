@@ -69,7 +69,7 @@ struct Conv1dBackward {
     Tensor grad_bias;
     Tensor grad_kernel =
         need_kernel ? kernels::conv1d_backward_kernel(g, x, geometry, need_bias ? &grad_bias : nullptr) : Tensor();
-    if (need_bias && !need_kernel) grad_bias = kernels::conv1d_backward_bias(g, geometry);
+    if (need_bias && !need_kernel) grad_bias = kernels::conv1d_backward_bias(g);
     return {need_x ? kernels::conv1d_backward_input(g, kernel, geometry) : Tensor(), std::move(grad_kernel),
             std::move(grad_bias)};
   }

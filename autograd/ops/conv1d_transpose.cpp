@@ -85,7 +85,7 @@ Tensor conv1d_transpose(const Tensor& x, const Tensor& kernel, const Tensor& bia
                !need_kernel ? Tensor()
                : empty      ? Tensor::zeros(kernel.shape(), kernel.dtype())
                             : kernels::conv1d_backward_kernel(x, g, geometry),
-               need_bias ? kernels::sum(g, {0, 1}, false) : Tensor(),
+               need_bias ? kernels::conv1d_backward_bias(g) : Tensor(),
            };
          });
   return y;

@@ -299,7 +299,7 @@ Tensor conv1d_backward_kernel(const Tensor& grad_in, const Tensor& x_in, const C
                                  bias_grad ? bias_grad->data<float>() : nullptr, tile_isa);
     return kernel_grad;
   }
-  if (bias_grad) *bias_grad = conv1d_backward_bias(grad, g);
+  if (bias_grad) *bias_grad = conv1d_backward_bias(grad);
   if (is_depthwise(g)) return depthwise_conv1d_backward_kernel(grad, x, g);
   Tensor kernel_grad = Tensor::empty(kernel_shape, grad.dtype());
   dispatch(grad.dtype(), [&]<class T>() {
@@ -347,20 +347,20 @@ void add_to_rows(Tensor& y, const Tensor& bias_in) {
   });
 }
 
-Tensor conv1d_backward_bias(const Tensor& grad_in, const Conv1dGeometry& g) {
+Tensor conv1d_backward_bias(const Tensor& grad_in) {
   const Tensor grad = grad_in.contiguous();
-  Tensor grad_bias = Tensor::empty({g.filters}, grad.dtype());
-  const std::int64_t rows = g.batch * g.output_length();
+  const std::int64_t filters = grad.shape().back();
+  Tensor grad_bias = Tensor::empty({filters}, grad.dtype());
+  const std::int64_t rows = filters == 0 ? 0 : grad.size() / filters;
   dispatch(grad.dtype(), [&]<class T>() {
     using Batch = xsimd::batch<T>;
-    const auto whole = g.filters / std::int64_t(Batch::size) * std::int64_t(Batch::size);
-    parallel_sum(grad_bias.data<T>(), g.filters, rows, memory_pass_parts(rows * g.filters),
+    const auto whole = filters / std::int64_t(Batch::size) * std::int64_t(Batch::size);
+    parallel_sum(grad_bias.data<T>(), filters, rows, memory_pass_parts(rows * filters),
                  [&](std::int64_t first, std::int64_t last, T* total) {
-                   for (const T* row = grad.data<T>() + first * g.filters; row != grad.data<T>() + last * g.filters;
-                        row += g.filters) {
+                   for (const T* row = grad.data<T>() + first * filters; row != grad.data<T>() + last * filters; row += filters) {
                      for (std::int64_t f = 0; f < whole; f += Batch::size)
                        (Batch::load_unaligned(total + f) + Batch::load_unaligned(row + f)).store_unaligned(total + f);
-                     for (std::int64_t f = whole; f < g.filters; ++f) total[f] += row[f];
+                     for (std::int64_t f = whole; f < filters; ++f) total[f] += row[f];
                    }
                  });
   });

@@ -39,7 +39,8 @@ Tensor conv1d_backward_kernel(const Tensor& grad_output, const Tensor& x, const 
                               Tensor* bias_grad = nullptr);
 // y (batch, steps, filters), contiguous and owned by the caller, += bias (filters) at every step.
 void add_to_rows(Tensor& y, const Tensor& bias);
-// The gradient with respect to the bias: grad_output summed over batch and steps.
-Tensor conv1d_backward_bias(const Tensor& grad_output, const Conv1dGeometry& geometry);
+// The gradient with respect to the bias: grad_output (batch, steps, filters) summed over batch and
+// steps, in the CPU's vectors (a transposed convolution's too).
+Tensor conv1d_backward_bias(const Tensor& grad_output);
 
 }  // namespace minidl::kernels

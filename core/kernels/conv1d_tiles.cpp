@@ -359,7 +359,8 @@ void backward_kernel_tiles(const float* grad, const float* x, const Conv1dGeomet
   const Scratch<float> both(bias_grad ? kernel_sums + g.filters : 0, "Conv1D's kernel and bias gradients");
   float* const total = bias_grad ? both.data() : kernel_grad;
   static constexpr float one = 1.0f;
-  parallel_sum(total, kernel_sums + (bias_grad ? g.filters : 0), g.batch, parts, [&](std::int64_t first, std::int64_t last, float* sums) {
+  const std::int64_t sum_count = kernel_sums + (bias_grad ? g.filters : 0);
+  parallel_sum(total, sum_count, g.batch, parts, [&](std::int64_t first, std::int64_t last, float* sums) {
     PaddedWindows windows(g);
     RegisterTile tile{.scalars = nullptr,
                       .row_stride = 1,
