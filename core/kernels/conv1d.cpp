@@ -20,6 +20,7 @@
 #include <minidl/core/kernels/blas.hpp>
 #include <minidl/core/kernels/conv1d_tiles.hpp>
 #include <minidl/core/kernels/depthwise_conv1d.hpp>
+#include <minidl/core/kernels/input_gradient_columns.hpp>
 #include <minidl/core/kernels/kernels.hpp>
 #include <minidl/core/kernels/ordered_gemm.hpp>
 #include <minidl/core/kernels/parallel.hpp>

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 #include <minidl/core/kernels/conv1d_tiles.hpp>
+#include <minidl/core/kernels/input_gradient_columns.hpp>
 #include <minidl/minidl.hpp>
 
 #include <algorithm>
